@@ -1,0 +1,62 @@
+// mdrun command-line entry point: dispatches to subcommands; `mdrun config.toml` runs MD.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "engine/error.hpp"
+#include "engine/subcommands.hpp"
+#include "engine/version.hpp"
+
+namespace {
+
+struct Subcommand {
+    const char* name;
+    const char* usage;
+    int (*fn)(const std::vector<std::string>&);
+};
+
+// The registry: one line per subcommand.
+const Subcommand kSubcommands[] = {
+    {"run", "run CONFIG.toml [--restart CHECKPOINT] [--device cpu|cuda|auto]   run MD (same as `mdrun CONFIG.toml`)",
+     mdrun::cmd_run},
+    {"calc-efs", "calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]   energies, forces, stresses like `mlp calc-efs`",
+     mdrun::cmd_calc_efs},
+};
+
+void print_help() {
+    std::printf("mdrun %s — molecular dynamics with Moment Tensor Potentials and streaming analysis\n\n",
+                MDRUN_VERSION_STRING);
+    std::printf("usage:\n  mdrun CONFIG.toml [options]\n");
+    for (const auto& s : kSubcommands) std::printf("  mdrun %s\n", s.usage);
+    std::printf("  mdrun --help | --version\n\nSee README.md for the configuration format and outputs.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_help();
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+        std::printf("mdrun %s\n", MDRUN_VERSION_STRING);
+        return 0;
+    }
+    try {
+        for (const auto& s : kSubcommands) {
+            if (args[0] == s.name) return s.fn(std::vector<std::string>(args.begin() + 1, args.end()));
+        }
+        if (args[0].size() > 0 && args[0][0] != '-') return mdrun::cmd_run(args);  // mdrun config.toml
+        std::fprintf(stderr, "mdrun: error: unknown option '%s' (see mdrun --help)\n", args[0].c_str());
+        return 2;
+    } catch (const mdrun::Error& e) {
+        std::fprintf(stderr, "mdrun: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mdrun: internal error: %s\n", e.what());
+        return 3;
+    }
+}

@@ -1,0 +1,13 @@
+// Subcommands of the `mdrun` executable. Each lives in its own file and is listed once in
+// engine/main.cpp's registry table.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace mdrun {
+
+// args excludes the program name and the subcommand itself. Returns the process exit status.
+int cmd_calc_efs(const std::vector<std::string>& args);   // potentials/calc_efs_cmd.cpp
+int cmd_run(const std::vector<std::string>& args);        // engine/run_cmd.cpp: `mdrun config.toml [...]`
+
+}  // namespace mdrun

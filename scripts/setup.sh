@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what mdrun needs on a fresh Debian 12 machine (idempotent; skips what is already there).
+# The CUDA toolkit is not installed here: it is used from /usr/local/cuda (or $CUDAToolkit_ROOT) if present.
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build libomp-dev libeigen3-dev libtoml11-dev libhdf5-dev doctest-dev
+      python3-numpy python3-scipy python3-ase python3-mdanalysis python3-h5py python3-matplotlib)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

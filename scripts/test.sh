@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build (with the CUDA backend when nvcc is found),
+# run every test with ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500

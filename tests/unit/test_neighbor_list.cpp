@@ -1,0 +1,103 @@
+// Neighbour list against brute force over explicit images, for triclinic cells of every size,
+// including cells thinner than the cutoff (self-images, several images of one atom) and non-periodic
+// directions.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <tuple>
+#include <vector>
+
+#include "engine/neighbor_list.hpp"
+
+using namespace mdrun;
+
+namespace {
+
+using Pair = std::tuple<int, int, long, long, long>;  // i, j, rounded shift (1e-6 Å units)
+
+std::vector<Pair> brute_force(const Box& box, const std::vector<Vec3>& pos, double rc) {
+    std::vector<Pair> out;
+    int n_img[3];
+    for (int k = 0; k < 3; ++k) {
+        const double recip = std::sqrt(box.hinv.m[0][k] * box.hinv.m[0][k] + box.hinv.m[1][k] * box.hinv.m[1][k] +
+                                       box.hinv.m[2][k] * box.hinv.m[2][k]);
+        n_img[k] = box.periodic[k] ? static_cast<int>(rc * recip) + 3 : 0;
+    }
+    for (size_t i = 0; i < pos.size(); ++i)
+        for (size_t j = 0; j < pos.size(); ++j)
+            for (int a = -n_img[0]; a <= n_img[0]; ++a)
+                for (int b = -n_img[1]; b <= n_img[1]; ++b)
+                    for (int c = -n_img[2]; c <= n_img[2]; ++c) {
+                        if (i == j && a == 0 && b == 0 && c == 0) continue;
+                        const Vec3 S = to_cartesian(box, Vec3{double(a), double(b), double(c)});
+                        const Vec3 r = pos[j] + S - pos[i];
+                        if (norm2(r) < rc * rc)
+                            out.emplace_back(int(i), int(j), std::lround(S.x * 1e6), std::lround(S.y * 1e6),
+                                             std::lround(S.z * 1e6));
+                    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<Pair> from_list(const NeighborList& nl) {
+    std::vector<Pair> out;
+    for (size_t i = 0; i + 1 < nl.offset.size(); ++i)
+        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
+            out.emplace_back(int(i), nl.j[s], std::lround(nl.shift[s].x * 1e6), std::lround(nl.shift[s].y * 1e6),
+                             std::lround(nl.shift[s].z * 1e6));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void check_case(const Mat3& h, int n, double rc, unsigned seed, double spread = 1.0) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-0.3, 1.3);  // also positions outside the home cell
+    const Box box = make_box(h);
+    std::vector<Vec3> pos(n);
+    for (auto& p : pos) {
+        Vec3 s{u(rng), u(rng), u(rng)};
+        if (!box.periodic[0]) s.x *= spread;
+        if (!box.periodic[1]) s.y *= spread;
+        if (!box.periodic[2]) s.z *= spread;
+        p = vec_mat(s, inverse(box.hinv));  // the substituted rows place non-periodic coordinates
+    }
+    NeighborList nl;
+    build_neighbor_list(box, pos, rc, nl);
+    const auto ref = brute_force(box, pos, rc);
+    const auto got = from_list(nl);
+    CHECK(got.size() == ref.size());
+    CHECK(got == ref);
+    // reverse slots point at the mirrored pair
+    for (size_t i = 0; i + 1 < nl.offset.size(); ++i)
+        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+            const int r = nl.reverse[s];
+            CHECK(nl.j[r] == int(i));
+            CHECK(nl.shift[r].x == -nl.shift[s].x);
+            CHECK(nl.shift[r].y == -nl.shift[s].y);
+            CHECK(nl.shift[r].z == -nl.shift[s].z);
+        }
+}
+
+}  // namespace
+
+TEST_CASE("neighbour list: large orthogonal cell") {
+    check_case(Mat3{{{14, 0, 0}, {0, 13, 0}, {0, 0, 15}}}, 120, 4.5, 1);
+}
+
+TEST_CASE("neighbour list: triclinic cell") {
+    check_case(Mat3{{{12, 0, 0}, {3.5, 11, 0}, {-2.0, 1.5, 12.5}}}, 100, 5.0, 2);
+}
+
+TEST_CASE("neighbour list: cell thinner than the cutoff (self-images, many images)") {
+    check_case(Mat3{{{3.1, 0, 0}, {1.2, 2.9, 0}, {0.5, -0.7, 3.3}}}, 3, 6.0, 3);
+    check_case(Mat3{{{2.0, 0, 0}, {0, 9, 0}, {0, 0, 9}}}, 5, 5.0, 4);
+    check_case(Mat3{{{1.0, 0, 0}, {0.0, 1.0, 0}, {0, 0, 1.0}}}, 1, 3.2, 5);
+}
+
+TEST_CASE("neighbour list: non-periodic directions") {
+    check_case(Mat3{{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}}}, 60, 4.0, 6, 10.0);
+    check_case(Mat3{{{6, 0, 0}, {0, 0, 0}, {0, 0, 0}}}, 40, 4.0, 7, 8.0);
+    check_case(Mat3{{{3, 3, 0}, {0, 0, 0}, {0, 0, 7}}}, 40, 4.5, 8, 8.0);
+}
