@@ -1,0 +1,48 @@
+// Reading and writing atomic structures (POSCAR/CONTCAR, extended XYZ, MLIP .cfg, LAMMPS data) and the
+// two structure edits a run configuration asks for: `replicate` and seeded random removal of atoms.
+// Every reader throws mdrun::Error naming the file and line ("POSCAR:7: expected ...") on bad input.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/system.hpp"
+
+namespace mdrun {
+
+// format: "auto" | "poscar" | "extxyz" | "cfg" | "lammps-data". "auto" picks by extension
+// (.xyz/.extxyz, .cfg, .data/.lmp/.lammps, POSCAR/CONTCAR/.vasp/.poscar) and falls back to the content.
+// elements: symbols for integer types (cfg type t -> elements[t], lammps-data type t -> elements[t-1]);
+// may be empty for POSCAR/extxyz (which name their elements). When given for POSCAR/extxyz it fixes the
+// species order (every element of the file must be listed).
+// Returns a System with box, species (distinct symbols; order = `elements` when given, else first
+// appearance), type, id (1-based), pos, vel (+ has_velocities), mass (built-in table; LAMMPS `Masses`
+// take precedence), charge (lammps-data atom_style charge; else empty), frozen all 0, force zeroed.
+System read_structure(const std::string& path, const std::string& format,
+                      const std::vector<std::string>& elements);
+
+// The format "auto" resolves to for this path (reads the file's start when the name is not telling).
+std::string detect_structure_format(const std::string& path);
+
+// Per-format readers (one file each); `read_structure` dispatches to them and then fills masses.
+System read_poscar(const std::string& path);
+System read_extxyz(const std::string& path);
+System read_lammps_data(const std::string& path, const std::vector<std::string>& elements);
+
+// Repeats the cell na x nb x nc times (atoms ordered cell by cell, ids renumbered 1..N).
+// Errors for counts < 1 or a count > 1 along a non-periodic direction.
+void replicate(System& sys, int na, int nb, int nc);
+
+// Removes `count` randomly chosen atoms of `element` (e.g. Na vacancies); the choice depends only on
+// (seed, the atoms of that element in order), so it is reproducible. Ids are renumbered 1..N.
+void remove_random(System& sys, const std::string& element, long count, std::uint64_t seed);
+
+// Final-structure writers (write-then-rename). Positions are wrapped into the cell.
+void write_poscar(const std::string& path, const System& sys);  // VASP 5, Direct coordinates (+ velocities in Å/fs)
+void write_extxyz(const std::string& path, const System& sys);  // ASE-readable, velocities in ASE units
+
+// Unit conversions used by the readers/writers (documented in docs/io.md).
+// ASE's time unit is Å·sqrt(amu/eV); ASE velocities are Å per ASE time unit.
+double ase_time_unit_ps();
+
+}  // namespace mdrun
