@@ -1,0 +1,95 @@
+// The streaming-analysis manager the run loop talks to: one AnalysisSet per replica.
+// It owns every accumulator of [analysis] (MSD/MSCD on the multi-level engine E1, polyanion C(t) on E1,
+// VACF and angular-velocity ACF on the linear correlator E2, the orientation density rho(theta, phi)),
+// samples them every `sample_every` steps, saves/loads them bit-exactly in checkpoints and writes the
+// result files (analysis.h5, CSVs, summary.json) at the end. Specification: shared/docs/analysis.md.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <toml.hpp>
+
+#include "engine/binary_io.hpp"
+#include "engine/system.hpp"
+
+namespace mdrun {
+
+struct AnalysisConfig {
+    bool enabled = false;         // false when the config has no [analysis] table: sample()/write are no-ops
+    long sample_every = 10;       // steps between samples
+    std::string drift = "framework";  // "framework" (mean displacement of non-MSD, non-frozen atoms) | "none"
+
+    // MSD per element and direction + collective (charge) MSD, engine E1.
+    bool msd = false;
+    std::vector<std::string> msd_elements;
+    int msd_block = 16;           // B: snapshots kept per level
+    int msd_ratio = 2;            // m: decimation factor between levels
+
+    // Polyanion reorientation C1(t), C2(t), engine E1 on unit bond vectors.
+    bool reorientation = false;
+    std::vector<std::string> centers;   // centre species (groups shared by reorientation / angular_vacf / rho)
+    std::vector<std::string> ligands;   // ligand (anion) species; default: the anions present
+    double bond_cutoff_A = 0.0;         // 0 = automatic (first g(r) minimum, fallback 1.25 (r_cov,C + r_cov,A))
+
+    // Linear-lag correlators (engine E2).
+    bool vacf = false;
+    std::vector<std::string> vacf_elements;
+    double vacf_max_lag_fs = 2000.0;
+    bool angular_vacf = false;
+    double angular_vacf_max_lag_fs = 2000.0;
+
+    // Orientation density of centre->ligand bonds.
+    bool orientation_density = false;
+    int rho_bins_theta = 90;            // bins in cos(theta)
+    int rho_bins_phi = 180;             // bins in phi
+
+    // Results (diffusion fit, conductivity, classification).
+    double fit_min_tmsd_A2 = 4.5;       // He/Mo rule: window starts at the first lag with TMSD >= this ...
+    double fit_min_time_ps = 1.0;       // ... and >= this time; ends at 0.5 t_run
+    double site_distance_A = 3.0;       // a of the He et al. empirical RSD
+    double tau_cls_ps = 1e300;          // classification lag: min(0.5 t_run, tau_cls_ps)
+    double rotation_tmax_ps = 1e300;    // rotating if min_{tau <= min(0.5 t_run, this)} C1 < 0.9
+    std::map<std::string, double> oxidation_states;  // z per element for Nernst-Einstein (defaults: Na, Li, K = +1)
+};
+
+// Parses the [analysis] table strictly (unknown keys name themselves and suggest the closest).
+AnalysisConfig parse_analysis_config(const toml::value& analysis_table, const std::string& config_file);
+
+struct AnalysisRunInfo {
+    double timestep_ps = 0.001;
+    double temperature_K = 300.0;
+    long total_steps = 0;
+    std::string replica_name;
+};
+
+class AnalysisSet {
+public:
+    AnalysisSet(const AnalysisConfig& config, const System& initial, const AnalysisRunInfo& info);
+    ~AnalysisSet();
+    AnalysisSet(AnalysisSet&&) noexcept;
+    AnalysisSet& operator=(AnalysisSet&&) noexcept;
+
+    int sample_every() const;
+    bool due(long step) const;  // step % sample_every == 0 (and analysis enabled)
+    // Called at every due step, step 0 included. sys.pos may be wrapped or unwrapped: positions are
+    // unwrapped incrementally here (analysis.md §0), which needs no atom to move more than half a cell
+    // between samples.
+    void sample(long step, const System& sys);
+    void save(BinaryWriter& w) const;   // bit-identical restart
+    void load(BinaryReader& r);
+    // Writes analysis.h5, msd.csv, reorientation.csv, vacf.csv, spectra.csv, orientation_density.csv and
+    // summary.json (only the files of enabled analyses) into replica_dir, each atomically.
+    void write_results(const std::string& replica_dir) const;
+
+    long samples_taken() const;
+
+    struct Impl;
+    const Impl& impl() const { return *impl_; }  // read access for tests and the results writer
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mdrun
