@@ -1,0 +1,98 @@
+// CPU backend of the MD integrators for ONE replica: velocity-Verlet NVE and Nosé–Hoover-chain NVT exactly
+// as LAMMPS `fix nve` / `fix nvt`, frozen atoms (v = 0, F = 0 as `fix setforce 0 0 0`), a Verlet neighbour
+// list with skin, and a checkpointable state for bit-identical restarts.
+// The per-atom and chain formulas live in engine/integrator_math.hpp (shared with the CUDA backend).
+//
+// Positions are never wrapped during a run: the neighbour list carries image shifts, so the trajectory
+// does not depend on when the list was rebuilt and a restart reproduces it bit for bit.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "engine/binary_io.hpp"
+#include "engine/integrator_math.hpp"
+#include "engine/neighbor_list.hpp"
+#include "engine/system.hpp"
+#include "potentials/potential.hpp"
+
+namespace mdrun {
+
+struct DynamicsParams {
+    std::string ensemble = "nve";  // "nve" | "nvt"
+    double dt_ps = 0.001;
+    double temperature_K = 300.0;  // NVT target
+    double tdamp_ps = 0.1;         // NVT damping time
+    int chain = 3;                 // NHC chain length (1..kNhcMaxChain)
+    int tloop = 1;                 // NHC sub-steps
+    double skin = 1.0;             // neighbour-list skin (Å); the list is rebuilt when an atom moved > skin/2
+};
+
+class Dynamics {
+public:
+    // Keeps references to `sys` and `pot`; both must outlive the Dynamics. Throws mdrun::Error for bad
+    // parameters (dt <= 0, unknown ensemble, chain out of range, ...).
+    Dynamics(const DynamicsParams& params, System& sys, const Potential& pot);
+
+    // Degrees of freedom, neighbour list, forces at step 0 (frozen forces zeroed), NHC set-up (as LAMMPS
+    // setup()). Call once before the first step (not needed after load()).
+    void setup();
+    // One full step: NHC half, kick, drift, (list rebuild if needed), forces, kick, T, NHC half.
+    void step();
+
+    long step_count() const { return step_; }
+    double kinetic_energy() const;     // ½·dof·kB·T (LAMMPS thermo `ke`), eV
+    double temperature() const;        // over mobile atoms with dof(), K
+    double potential_energy() const { return force_.energy; }
+    Mat3 virial() const { return force_.virial; }
+    double pressure_bar() const;       // LAMMPS thermo `press` with this temperature
+    double thermostat_energy() const;  // LAMMPS `ecouple` (0 for NVE)
+    double conserved_energy() const;   // PE + KE + ecouple (LAMMPS `econserve`)
+    double dof() const { return dof_; }
+    long neighbor_rebuilds() const { return rebuilds_; }
+    const ForceResult& last_force() const { return force_; }
+    const NeighborList& neighbor_list() const { return nl_; }
+    const NhcState& thermostat() const { return nhc_; }
+    const DynamicsParams& params() const { return params_; }
+    // Largest |Δx| of any atom in the last step (Å), and that atom's index, for the "> 1 Å" safety check.
+    double max_displacement_last_step() const { return max_disp_; }
+    int max_displacement_atom() const { return max_disp_atom_; }
+    // Whether per-atom energies are computed with each force call (off by default: costs a little).
+    void set_want_site_energy(bool on) { want_site_energy_ = on; }
+
+    // Everything needed to continue bit-identically: step, positions, velocities, thermostat, the neighbour
+    // list's build positions (the list is rebuilt from them, giving the identical list) and counters.
+    // Forces and energies are recomputed on load from the saved positions (deterministic).
+    void save(BinaryWriter& w) const;
+    void load(BinaryReader& r);
+
+private:
+    void compute_forces();
+    double current_temperature() const;  // fresh Σ m v² over mobile atoms
+
+    DynamicsParams params_;
+    System& sys_;
+    const Potential& pot_;
+    NeighborList nl_;
+    ForceResult force_;
+    NhcState nhc_{};
+    bool nvt_ = false;
+    bool want_site_energy_ = false;
+    double dof_ = 0.0;
+    double t_now_ = 0.0;  // temperature after the last completed step (freshly computed)
+    long step_ = 0;
+    long rebuilds_ = 0;
+    double max_disp_ = 0.0;
+    int max_disp_atom_ = -1;
+};
+
+// Degrees of freedom (config.md): 3·N_mobile − 3 when nothing is frozen (centre-of-mass momentum removed),
+// 3·N_mobile when any atom is frozen.
+double degrees_of_freedom(const System& sys);
+
+// Maxwell–Boltzmann velocities at T, seeded (same seed, same velocities on every machine): Gaussian
+// components with σ² = kB·T/(m·mvv2e), total momentum of the mobile atoms removed when nothing is frozen,
+// then scaled so the temperature with degrees_of_freedom(sys) is exactly T. Frozen atoms get v = 0.
+// Sets sys.has_velocities.
+void maxwell_boltzmann(System& sys, double T, std::uint64_t seed);
+
+}  // namespace mdrun
