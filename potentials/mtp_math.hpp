@@ -1,0 +1,273 @@
+// The Moment Tensor Potential math for ONE central atom (site), written once for the CPU backend and
+// the CUDA kernels (MDRUN_HD_INLINE; no allocation, no exceptions, plain pointers).
+// Math: ../shared/docs/mtp.md §3.2-3.5. Tables: potentials/mtp_tables.hpp (MtpTables::view()).
+//
+// How a caller evaluates site i of MTP species a:
+//   1. Collect the neighbours of i with r_ij = pos[j] + shift - pos[i] into SoA arrays rx, ry, rz and
+//      their MTP species ntype (length nnb). Neighbours with r >= max_dist may be included: they get
+//      zero weight and D = 0, so a caller may pass a whole neighbour-list row (slots stay aligned).
+//   2. Provide `scratch` with mtp_scratch_size(p, cap) doubles, cap >= nnb (the stride of the
+//      per-neighbour arrays; a GPU thread may use cap = the maximum row length).
+//   3. V_i = mtp_site(p, a, nnb, cap, rx, ry, rz, ntype, scratch, dx, dy, dz) returns the site energy
+//      (eV) and writes D_ij = dV_i/dr_ij (eV/Å) for every neighbour slot into dx/dy/dz (length nnb).
+//   4. Forces by GATHER (deterministic, no atomics): F_i = sum_s D_{i,s} - sum_s D_{j(s),reverse(s)}.
+//      Virial (MLIP PlusStress): W = -sum_i sum_s D_{i,s} (x) r_{i,s}.
+// The individual stages (mtp_prepare_neighbors, mtp_basic_moments, mtp_contract_forward,
+// mtp_scalar_energy, mtp_contract_backward, mtp_neighbor_derivatives) are public so a kernel may split
+// them, but mtp_site is the reference composition.
+//
+// Why this layout: per-neighbour quantities are stored neighbour-contiguous ([quantity][j], stride cap)
+// so every inner loop runs over j with unit stride (vectorisable on the CPU, coalescable on a GPU), and
+// the full Jacobian (N_b x nnb x 3) of MLIP is never stored: the backward pass first turns the scalar
+// coefficients into moment gradients g, then one sweep over (tensor component, neighbour) builds D.
+#pragma once
+#include <cmath>
+
+#include "engine/hd.hpp"
+
+namespace mdrun {
+
+constexpr int kMtpMaxRadialBasis = 32;  // largest Chebyshev basis size N_Q supported (MLIP files use 8)
+
+// Read-only parameters of one MTP in the flat layout the math uses. All pointers are host or device
+// pointers of the same kind. "comp" = a tensor component (monomial u_x^p u_y^q u_z^w of the unit vector
+// u = r/|r|); comp 0 is the constant 1 and every other comp c = comp_parent[c] * u[comp_axis[c]].
+struct MtpParamsView {
+    int n_species;    // S
+    int n_mu;         // radial functions
+    int n_q;          // Chebyshev basis size
+    int n_alpha;      // all moments (basic + products)
+    int n_basic;      // basic moments (the first n_basic moment indices)
+    int n_times;      // contraction rows
+    int n_scalar;     // scalar moments entering the energy
+    int n_comp;       // tensor components (all monomials up to max_degree, ordered by degree)
+    int max_degree;
+    double min_dist, max_dist;
+    const double* radial_coeffs;   // [(a*S + b)*n_mu + mu][k], scaling folded in; a central, b neighbour
+    const double* species_coeffs;  // [S]
+    const int* comp_parent;        // [n_comp] (comp_parent[0] = 0)
+    const int* comp_axis;          // [n_comp] 0,1,2 (x,y,z); unused for comp 0
+    const int* comp_degree;        // [n_comp] p+q+w
+    const int* comp_lower;         // [3*c + axis]: comp with one power less along axis (0 if that power is 0)
+    const double* comp_pow;        // [3*c + axis]: the power p, q or w along axis
+    const int* basic_mu;           // [n_basic] radial function of basic moment beta
+    const int* basic_comp;         // [n_basic] tensor component of basic moment beta
+    const int* comp_basic_start;   // [n_comp+1] CSR: basic moments using comp c are
+    const int* comp_basic_list;    //   comp_basic_list[comp_basic_start[c] .. comp_basic_start[c+1]-1]
+    const int* times_i0;           // [n_times] M[k] += m * M[i0] * M[i1], rows in file order
+    const int* times_i1;
+    const int* times_k;
+    const double* times_m;
+    const int* scalar_index;       // [n_scalar] moment index k_s
+    const double* scalar_coeff;    // [n_scalar] xi_s
+};
+
+// Doubles of scratch one site needs for up to `cap` neighbours: moments M and gradients g (n_alpha
+// each), then per-neighbour arrays r, 1/r, u_x, u_y, u_z, A, B_x, B_y, B_z, W, W' (11), f, f', f/r
+// (3 n_mu) and the monomials (n_comp).
+MDRUN_HD_INLINE long mtp_scratch_size(const MtpParamsView& p, int cap) {
+    return 2L * p.n_alpha + static_cast<long>(cap) * (11 + 3 * p.n_mu + p.n_comp);
+}
+
+// Pointers into one site's scratch block.
+struct MtpSiteScratch {
+    double* M;      // [n_alpha]
+    double* g;      // [n_alpha]
+    double* r;      // [cap]
+    double* rinv;   // [cap]
+    double* u[3];   // [cap] each
+    double* A;      // [cap]   scalar part of D along u
+    double* B[3];   // [cap]   transverse part of D
+    double* W;      // [cap]   sum_beta g_beta f_mu / r for one component
+    double* Wp;     // [cap]   sum_beta g_beta f'_mu   for one component
+    double* f;      // [n_mu][cap]
+    double* fp;     // [n_mu][cap]
+    double* fr;     // [n_mu][cap]  f / r
+    double* mono;   // [n_comp][cap]
+};
+
+MDRUN_HD_INLINE MtpSiteScratch mtp_scratch_layout(const MtpParamsView& p, int cap, double* s) {
+    MtpSiteScratch w;
+    w.M = s; s += p.n_alpha;
+    w.g = s; s += p.n_alpha;
+    w.r = s; s += cap;
+    w.rinv = s; s += cap;
+    for (int a = 0; a < 3; ++a) { w.u[a] = s; s += cap; }
+    w.A = s; s += cap;
+    for (int a = 0; a < 3; ++a) { w.B[a] = s; s += cap; }
+    w.W = s; s += cap;
+    w.Wp = s; s += cap;
+    w.f = s; s += static_cast<long>(p.n_mu) * cap;
+    w.fp = s; s += static_cast<long>(p.n_mu) * cap;
+    w.fr = s; s += static_cast<long>(p.n_mu) * cap;
+    w.mono = s;
+    return w;
+}
+
+// Radial functions f_mu^{ab}(r) and their derivatives for one pair (§3.2): Chebyshev polynomials of
+// xi times (r - r_c)^2, no clamping below min_dist. Zero for r >= max_dist.
+MDRUN_HD_INLINE void mtp_radial(const MtpParamsView& p, int a, int b, double r, double* f, double* fp,
+                                int stride) {
+    if (!(r < p.max_dist)) {
+        for (int mu = 0; mu < p.n_mu; ++mu) { f[mu * stride] = 0.0; fp[mu * stride] = 0.0; }
+        return;
+    }
+    double Q[kMtpMaxRadialBasis], dQ[kMtpMaxRadialBasis];
+    const double width = p.max_dist - p.min_dist;
+    const double xi = (2.0 * r - (p.min_dist + p.max_dist)) / width;
+    const double kappa = 2.0 / width;
+    const double d = r - p.max_dist;
+    Q[0] = d * d;
+    dQ[0] = 2.0 * d;
+    if (p.n_q > 1) {
+        Q[1] = xi * d * d;
+        dQ[1] = kappa * d * d + 2.0 * xi * d;
+    }
+    for (int k = 2; k < p.n_q; ++k) {
+        Q[k] = 2.0 * xi * Q[k - 1] - Q[k - 2];
+        dQ[k] = 2.0 * (kappa * Q[k - 1] + xi * dQ[k - 1]) - dQ[k - 2];
+    }
+    const double* c = p.radial_coeffs + static_cast<long>(a * p.n_species + b) * p.n_mu * p.n_q;
+    for (int mu = 0; mu < p.n_mu; ++mu) {
+        double s = 0.0, ds = 0.0;
+        for (int k = 0; k < p.n_q; ++k) {
+            s += c[k] * Q[k];
+            ds += c[k] * dQ[k];
+        }
+        f[mu * stride] = s;
+        fp[mu * stride] = ds;
+        c += p.n_q;
+    }
+}
+
+// Stage 1: per-neighbour distances, unit vectors, radial functions and all monomials of u.
+MDRUN_HD_INLINE void mtp_prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
+                                           const double* ry, const double* rz, const int* ntype,
+                                           const MtpSiteScratch& w) {
+    for (int j = 0; j < nnb; ++j) {
+        const double r = sqrt(rx[j] * rx[j] + ry[j] * ry[j] + rz[j] * rz[j]);
+        const double ri = 1.0 / r;
+        w.r[j] = r;
+        w.rinv[j] = ri;
+        w.u[0][j] = rx[j] * ri;
+        w.u[1][j] = ry[j] * ri;
+        w.u[2][j] = rz[j] * ri;
+        mtp_radial(p, a, ntype[j], r, w.f + j, w.fp + j, cap);
+    }
+    for (int mu = 0; mu < p.n_mu; ++mu) {
+        const double* f = w.f + static_cast<long>(mu) * cap;
+        double* fr = w.fr + static_cast<long>(mu) * cap;
+        for (int j = 0; j < nnb; ++j) fr[j] = f[j] * w.rinv[j];
+    }
+    for (int j = 0; j < nnb; ++j) w.mono[j] = 1.0;
+    for (int c = 1; c < p.n_comp; ++c) {
+        const double* par = w.mono + static_cast<long>(p.comp_parent[c]) * cap;
+        const double* u = w.u[p.comp_axis[c]];
+        double* m = w.mono + static_cast<long>(c) * cap;
+        for (int j = 0; j < nnb; ++j) m[j] = par[j] * u[j];
+    }
+}
+
+// Stage 2: basic moments M_beta = sum_j f_mu(r_j) u^(p,q,w) (§3.4.1); products start at zero.
+// Four partial sums keep the reduction vectorisable and still deterministic for a given neighbour order.
+MDRUN_HD_INLINE void mtp_basic_moments(const MtpParamsView& p, int nnb, int cap, const MtpSiteScratch& w) {
+    for (int b = 0; b < p.n_basic; ++b) {
+        const double* f = w.f + static_cast<long>(p.basic_mu[b]) * cap;
+        const double* m = w.mono + static_cast<long>(p.basic_comp[b]) * cap;
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        int j = 0;
+        for (; j + 3 < nnb; j += 4) {
+            s0 += f[j] * m[j];
+            s1 += f[j + 1] * m[j + 1];
+            s2 += f[j + 2] * m[j + 2];
+            s3 += f[j + 3] * m[j + 3];
+        }
+        for (; j < nnb; ++j) s0 += f[j] * m[j];
+        w.M[b] = (s0 + s1) + (s2 + s3);
+    }
+    for (int k = p.n_basic; k < p.n_alpha; ++k) w.M[k] = 0.0;
+}
+
+// Stage 3: contractions in file order (§3.4.2).
+MDRUN_HD_INLINE void mtp_contract_forward(const MtpParamsView& p, double* M) {
+    for (int t = 0; t < p.n_times; ++t) M[p.times_k[t]] += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
+}
+
+// Stage 4: site energy V = e_a + sum_s xi_s M[k_s] (§3.4.3).
+MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const double* M) {
+    double v = 0.0;
+    for (int s = 0; s < p.n_scalar; ++s) v += p.scalar_coeff[s] * M[p.scalar_index[s]];
+    return p.species_coeffs[a] + v;
+}
+
+// Stage 5: g = dV/dM by reverse-mode through the contraction rows (§3.5.1-2).
+MDRUN_HD_INLINE void mtp_contract_backward(const MtpParamsView& p, const double* M, double* g) {
+    for (int k = 0; k < p.n_alpha; ++k) g[k] = 0.0;
+    for (int s = 0; s < p.n_scalar; ++s) g[p.scalar_index[s]] = p.scalar_coeff[s];
+    for (int t = p.n_times - 1; t >= 0; --t) {
+        const double gk = p.times_m[t] * g[p.times_k[t]];
+        const int i0 = p.times_i0[t], i1 = p.times_i1[t];
+        g[i1] += gk * M[i0];
+        g[i0] += gk * M[i1];
+    }
+}
+
+// Stage 6: D_j = dV/dr_j = sum_beta g_beta d(f_mu P_c(u))/dr (§3.5.3), grouped by tensor component c:
+//   d(f P(u))/dr = f' P u + (f/r) (grad_u P - deg(P) P u)     (P homogeneous of degree deg)
+// so with W = sum_beta g f/r and W' = sum_beta g f' over the basic moments of component c:
+//   A += (W' - deg W) P,   B_axis += pow_axis W P_lower(axis),   D = A u + B.
+MDRUN_HD_INLINE void mtp_neighbor_derivatives(const MtpParamsView& p, int nnb, int cap, const MtpSiteScratch& w,
+                                              double* dx, double* dy, double* dz) {
+    for (int j = 0; j < nnb; ++j) {
+        w.A[j] = 0.0;
+        w.B[0][j] = 0.0;
+        w.B[1][j] = 0.0;
+        w.B[2][j] = 0.0;
+    }
+    for (int c = 0; c < p.n_comp; ++c) {
+        const int b0 = p.comp_basic_start[c], b1 = p.comp_basic_start[c + 1];
+        if (b0 == b1) continue;
+        for (int j = 0; j < nnb; ++j) { w.W[j] = 0.0; w.Wp[j] = 0.0; }
+        for (int bi = b0; bi < b1; ++bi) {
+            const int b = p.comp_basic_list[bi];
+            const double gb = w.g[b];
+            const double* fr = w.fr + static_cast<long>(p.basic_mu[b]) * cap;
+            const double* fp = w.fp + static_cast<long>(p.basic_mu[b]) * cap;
+            for (int j = 0; j < nnb; ++j) {
+                w.W[j] += gb * fr[j];
+                w.Wp[j] += gb * fp[j];
+            }
+        }
+        const double deg = static_cast<double>(p.comp_degree[c]);
+        const double* P = w.mono + static_cast<long>(c) * cap;
+        for (int j = 0; j < nnb; ++j) w.A[j] += (w.Wp[j] - deg * w.W[j]) * P[j];
+        for (int ax = 0; ax < 3; ++ax) {
+            const double pw = p.comp_pow[3 * c + ax];
+            if (pw == 0.0) continue;
+            const double* L = w.mono + static_cast<long>(p.comp_lower[3 * c + ax]) * cap;
+            double* B = w.B[ax];
+            for (int j = 0; j < nnb; ++j) B[j] += pw * w.W[j] * L[j];
+        }
+    }
+    for (int j = 0; j < nnb; ++j) {
+        dx[j] = w.A[j] * w.u[0][j] + w.B[0][j];
+        dy[j] = w.A[j] * w.u[1][j] + w.B[1][j];
+        dz[j] = w.A[j] * w.u[2][j] + w.B[2][j];
+    }
+}
+
+// The whole site: returns V_i and writes D_ij for every neighbour slot (see the header comment).
+MDRUN_HD_INLINE double mtp_site(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
+                                const double* ry, const double* rz, const int* ntype, double* scratch, double* dx,
+                                double* dy, double* dz) {
+    const MtpSiteScratch w = mtp_scratch_layout(p, cap, scratch);
+    mtp_prepare_neighbors(p, a, nnb, cap, rx, ry, rz, ntype, w);
+    mtp_basic_moments(p, nnb, cap, w);
+    mtp_contract_forward(p, w.M);
+    const double v = mtp_scalar_energy(p, a, w.M);
+    mtp_contract_backward(p, w.M, w.g);
+    mtp_neighbor_derivatives(p, nnb, cap, w, dx, dy, dz);
+    return v;
+}
+
+}  // namespace mdrun
