@@ -1,0 +1,149 @@
+#include "potentials/born_coul_dsf.hpp"
+
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "engine/integrator_math.hpp"
+
+namespace mdrun {
+
+BornCoulDsfPotential::BornCoulDsfPotential(const BornCoulDsfParams& params)
+    : params_(params), rc_(params.cutoff), coulomb_(params.coulomb), nspecies_(params.nspecies) {
+    if (!(rc_ > 0.0)) throw Error("born-coul-dsf: cutoff must be > 0, got " + std::to_string(rc_));
+    if (coulomb_ && !(params.alpha >= 0.0))
+        throw Error("born-coul-dsf: alpha must be >= 0, got " + std::to_string(params.alpha));
+    if (nspecies_ <= 0 || params.pair.size() != static_cast<std::size_t>(nspecies_ * nspecies_))
+        throw Error("born-coul-dsf: pair parameter table must have nspecies^2 entries");
+    if (!params.species_charge.empty() && params.species_charge.size() != static_cast<std::size_t>(nspecies_))
+        throw Error("born-coul-dsf: one charge per species expected");
+    coeffs_.resize(params.pair.size());
+    for (std::size_t k = 0; k < params.pair.size(); ++k) {
+        const BornPairParams& p = params.pair[k];
+        if (!(p.rho > 0.0)) throw Error("born-coul-dsf: rho must be > 0, got " + std::to_string(p.rho));
+        coeffs_[k] = born_pair_coeffs(p.A, p.rho, p.sigma, p.C, p.D, rc_);
+    }
+    dsf_ = dsf_coeffs(coulomb_ ? params.alpha : 0.0, rc_, kQqr2e);
+}
+
+void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force,
+                                   ForceResult& out, bool want_site_energy) const {
+    const int n = static_cast<int>(sys.size());
+    const std::size_t nslots = nl.pairs();
+    if (nl.size() != static_cast<std::size_t>(n)) throw Error("born-coul-dsf: neighbour list does not match the system");
+    if (nl.cutoff < rc_) throw Error("born-coul-dsf: neighbour list cutoff is shorter than the potential's");
+
+    // Per-atom charges: from the [potential] table (per species) or from the structure (LAMMPS data file).
+    charge_.assign(n, 0.0);
+    if (coulomb_) {
+        if (!params_.species_charge.empty()) {
+            for (int i = 0; i < n; ++i) charge_[i] = params_.species_charge[sys.type[i]];
+        } else if (sys.charge.size() == static_cast<std::size_t>(n)) {
+            charge_ = sys.charge;
+        } else {
+            throw Error("born-coul-dsf: no charges (give [potential].charges or a LAMMPS data file with charges)");
+        }
+    }
+    for (int i = 0; i < n; ++i)
+        if (sys.type[i] < 0 || sys.type[i] >= nspecies_) throw Error("born-coul-dsf: atom type out of range");
+
+    slot_force_.resize(nslots);
+    if (want_site_energy) slot_evdwl_.resize(nslots), slot_ecoul_.resize(nslots);
+    own_force_.resize(n);
+    own_evdwl_.resize(n);
+    own_ecoul_.resize(n);
+    row_virial_.resize(n);
+
+    const double rc2 = rc_ * rc_;
+    const Vec3* pos = sys.pos.data();
+    const int* type = sys.type.data();
+    const double* q = charge_.data();
+    const int* off = nl.offset.data();
+    const int* jj = nl.j.data();
+    const int* rev = nl.reverse.data();
+    const Vec3* shift = nl.shift.data();
+    const BornPairCoeffs* coeffs = coeffs_.data();
+    const int ns = nspecies_;
+    const bool coul = coulomb_;
+    const DsfCoeffs dsf = dsf_;
+    Vec3* sf = slot_force_.data();
+    double* sev = want_site_energy ? slot_evdwl_.data() : nullptr;
+    double* sec = want_site_energy ? slot_ecoul_.data() : nullptr;
+
+    // Pass 1: every unordered pair once, in the row holding its lower slot index.
+#pragma omp parallel for schedule(static, 32)
+    for (int i = 0; i < n; ++i) {
+        const Vec3 xi = pos[i];
+        const int ti = type[i];
+        const double qi = q[i];
+        Vec3 fi{0, 0, 0};
+        double evdwl = 0.0, ecoul = 0.0;
+        Mat3 w = mat3_zero();
+        for (int s = off[i]; s < off[i + 1]; ++s) {
+            const int r = rev[s];
+            if (r < s) continue;  // the mirrored slot owns this pair
+            const int j = jj[s];
+            const Vec3 d = pos[j] + shift[s] - xi;
+            const double rsq = dot(d, d);
+            if (rsq >= rc2) {
+                sf[r] = Vec3{0, 0, 0};
+                if (sev) sev[r] = 0.0, sec[r] = 0.0;
+                continue;
+            }
+            const double rr = sqrt(rsq);
+            double eb = 0.0, ec = 0.0;
+            const double fb = born_pair(coeffs[ti * ns + type[j]], rsq, rr, &eb);
+            double fc = 0.0;
+            if (coul) fc = dsf_pair(dsf, qi * q[j], rsq, rr, &ec);
+            const double fpair = (fc + fb) / rsq;
+            const Vec3 fj = fpair * d;  // force on j; the force on i is −fj
+            fi -= fj;
+            sf[r] = fj;
+            evdwl += eb;
+            ecoul += ec;
+            if (sev) sev[r] = 0.5 * eb, sec[r] = 0.5 * ec;
+            add_outer(w, d, d, fpair);
+        }
+        own_force_[i] = fi;
+        own_evdwl_[i] = evdwl;
+        own_ecoul_[i] = ecoul;
+        row_virial_[i] = w;
+    }
+
+    force.resize(n);
+    if (want_site_energy) out.site_energy.resize(n);
+    double* site = want_site_energy ? out.site_energy.data() : nullptr;
+    Vec3* F = force.data();
+    // Pass 2: gather the mirrored halves in slot order.
+#pragma omp parallel for schedule(static, 64)
+    for (int i = 0; i < n; ++i) {
+        Vec3 fi = own_force_[i];
+        double ev = 0.5 * own_evdwl_[i], ec = 0.5 * own_ecoul_[i];
+        for (int s = off[i]; s < off[i + 1]; ++s) {
+            if (rev[s] > s) continue;  // owner slot: already in own_force_
+            fi += sf[s];
+            if (site) ev += sev[s], ec += sec[s];
+        }
+        F[i] = fi;
+        if (site) site[i] = ev + ec + (coul ? dsf_self_energy(dsf, q[i]) : 0.0);
+    }
+
+    // Totals in a fixed order (independent of threads).
+    double evdwl = 0.0, ecoul = 0.0;
+    Mat3 W = mat3_zero();
+    for (int i = 0; i < n; ++i) {
+        evdwl += own_evdwl_[i];
+        ecoul += own_ecoul_[i];
+        if (coul) ecoul += dsf_self_energy(dsf, q[i]);
+        for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) W.m[a][b] += row_virial_[i].m[a][b];
+    }
+    last_evdwl_ = evdwl;
+    last_ecoul_ = ecoul;
+    out.energy = evdwl + ecoul;
+    out.virial = W;
+    out.close_pairs = 0;
+    out.close_i = out.close_j = -1;
+    out.close_r = 0.0;
+}
+
+}  // namespace mdrun
