@@ -3,6 +3,7 @@
 // Every reader throws mdrun::Error naming the file and line ("POSCAR:7: expected ...") on bad input.
 #pragma once
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ void remove_random(System& sys, const std::string& element, long count, std::uin
 // Final-structure writers (write-then-rename). Positions are wrapped into the cell.
 void write_poscar(const std::string& path, const System& sys);  // VASP 5, Direct coordinates (+ velocities in Å/fs)
 void write_extxyz(const std::string& path, const System& sys);  // ASE-readable, velocities in ASE units
+
+// One extended-XYZ frame (used by write_extxyz and the extxyz trajectory writer): Lattice, pbc,
+// Properties=species:S:1:pos:R:3:masses:R:1:momenta:R:3 (momenta in ASE units, so that ASE's
+// get_velocities() returns the velocities), then `extra_info` (e.g. "step=100 time_ps=0.1").
+// wrap = true folds positions into the cell (final structures); false writes them as held (unwrapped).
+void write_extxyz_frame(std::ostream& out, const System& sys, const std::string& extra_info, bool wrap);
+// Position of atom i folded into the cell along its periodic directions.
+Vec3 wrapped_position(const System& sys, std::size_t i);
 
 // Unit conversions used by the readers/writers (documented in docs/io.md).
 // ASE's time unit is Å·sqrt(amu/eV); ASE velocities are Å per ASE time unit.
