@@ -1,5 +1,100 @@
+// `mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]`: the semantics of MLIP-2's `mlp calc-efs`.
+// Every configuration of IN.cfg is written to OUT.cfg with the MTP energy, forces and PlusStress
+// (virial, eV) at 16 digits after the decimal point; Feature lines are copied unchanged.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/box.hpp"
+#include "engine/cfg_io.hpp"
 #include "engine/error.hpp"
+#include "engine/neighbor_list.hpp"
 #include "engine/subcommands.hpp"
+#include "engine/system.hpp"
+#include "potentials/mtp_file.hpp"
+#include "potentials/mtp_potential.hpp"
+
 namespace mdrun {
-int cmd_calc_efs(const std::vector<std::string>&) { throw Error("calc-efs is not implemented yet"); }
+
+namespace {
+
+const char* const kUsage = "usage: mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]";
+
+// The cfg `type` is the MTP species index; checks it against the potential.
+System system_from_cfg(const CfgConfig& c, int species_count, const std::string& file, int index) {
+    System s;
+    s.box = make_box(c.lattice);
+    s.species.resize(species_count);
+    for (int k = 0; k < species_count; ++k) s.species[k] = std::to_string(k);
+    s.pos = c.pos;
+    s.type = c.type;
+    s.id = c.id;
+    for (size_t a = 0; a < c.size(); ++a) {
+        if (c.type[a] >= species_count)
+            throw input_error(file, c.first_line,
+                              "configuration " + std::to_string(index + 1) + ": atom " + std::to_string(c.id[a]) +
+                                  " has type " + std::to_string(c.type[a]) + " but the potential has only " +
+                                  std::to_string(species_count) + " species (types 0.." +
+                                  std::to_string(species_count - 1) + ")");
+    }
+    if (c.has_lattice && std::fabs(det(c.lattice)) == 0.0) {
+        // Zero rows are non-periodic directions; other singular lattices have no meaning.
+        for (int k = 0; k < 3; ++k) {
+            const bool zero = c.lattice.m[k][0] == 0.0 && c.lattice.m[k][1] == 0.0 && c.lattice.m[k][2] == 0.0;
+            if (!zero && s.box.periodic[0] && s.box.periodic[1] && s.box.periodic[2])
+                throw input_error(file, c.first_line,
+                                  "configuration " + std::to_string(index + 1) + ": the Supercell rows are linearly dependent");
+        }
+    }
+    return s;
+}
+
+}  // namespace
+
+int cmd_calc_efs(const std::vector<std::string>& args) {
+    std::vector<std::string> pos;
+    bool site_energies = false;
+    for (const std::string& a : args) {
+        if (a == "--site-energies") {
+            site_energies = true;
+        } else if (a == "--help" || a == "-h") {
+            std::printf("%s\n", kUsage);
+            return 0;
+        } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
+            throw Error("calc-efs: unknown option '" + a + "' (" + kUsage + ")");
+        } else {
+            pos.push_back(a);
+        }
+    }
+    if (pos.size() != 3) throw Error(std::string("calc-efs: expected 3 file arguments; ") + kUsage);
+    const MtpModel model = read_mtp(pos[0]);
+    std::vector<CfgConfig> configs = read_cfg(pos[1]);
+    std::vector<int> identity(model.species_count);
+    for (int k = 0; k < model.species_count; ++k) identity[k] = k;
+    const MtpPotential pot(model, identity);
+
+    NeighborList nl;
+    std::vector<Vec3> force;
+    for (size_t k = 0; k < configs.size(); ++k) {
+        CfgConfig& c = configs[k];
+        const System sys = system_from_cfg(c, model.species_count, pos[1], static_cast<int>(k));
+        build_neighbor_list(sys.box, sys.pos, pot.list_cutoff(), nl);
+        ForceResult r;
+        pot.compute(sys, nl, force, r, site_energies);
+        c.has_energy = true;
+        c.energy = r.energy;
+        c.has_forces = true;
+        c.force = force;
+        c.has_plus_stress = true;
+        const Mat3& W = r.virial;
+        const double ps[6] = {W.m[0][0], W.m[1][1], W.m[2][2], W.m[1][2], W.m[0][2], W.m[0][1]};
+        for (int q = 0; q < 6; ++q) c.plus_stress[q] = ps[q];
+        c.has_site_energies = site_energies;
+        if (site_energies) c.site_energy = r.site_energy;
+    }
+    write_cfg_file(pos[2], configs);
+    return 0;
+}
+
 }  // namespace mdrun
