@@ -29,6 +29,9 @@ std::string closest_key(const std::string& key, const std::vector<std::string>& 
     }
     // Accept suggestions within roughly a third of the key's length (at least 2 edits).
     if (best_d <= std::max<std::size_t>(2, key.size() / 3)) return best;
+    // A key written without its unit suffix ("tdamp" for "tdamp_fs") is far in edit distance but obvious.
+    for (const auto& k : known)
+        if (k.size() > key.size() && k.compare(0, key.size(), key) == 0 && k[key.size()] == '_') return k;
     return "";
 }
 

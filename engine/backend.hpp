@@ -1,0 +1,80 @@
+// The narrow interface between the run loop and the code that advances the equations of motion.
+// A backend advances ALL replicas together by n steps (the GPU backend batches them in one launch) and
+// exposes, per replica, the observables and state the run loop needs for output. The host touches a
+// replica's System only after sync_to_host(r), so a GPU backend may keep the state on the device between
+// outputs. The run loop never sees Dynamics or kernels directly.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/binary_io.hpp"
+#include "engine/replica.hpp"
+
+namespace mdrun {
+
+// Thermodynamic state of one replica after the last completed step (LAMMPS thermo conventions).
+struct ReplicaObservables {
+    long step = 0;
+    double temperature_K = 0.0;   // mobile atoms, with dof
+    double kinetic_eV = 0.0;
+    double potential_eV = 0.0;
+    double total_eV = 0.0;
+    double conserved_eV = 0.0;    // total + thermostat energy (LAMMPS econserve)
+    double pressure_bar = 0.0;
+    double dof = 0.0;
+    long close_pairs = 0;         // pairs closer than the potential's min_dist at this step
+    long neighbor_rebuilds = 0;   // since step 0 of the run (restored from checkpoints)
+};
+
+// Why advance() stopped before completing its steps (a safety check failed). The replica's state is
+// the offending one (for the post-mortem snapshot).
+struct SafetyStop {
+    bool stopped = false;
+    int replica = -1;
+    long step = 0;
+    std::string reason;  // full message naming the step, the atom ids and the values
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;     // "cpu", "cuda"
+    virtual std::string describe() const = 0; // for run.log (threads, device)
+
+    // Fresh start: degrees of freedom, neighbour lists, forces and thermostats at step 0.
+    virtual SafetyStop setup() = 0;  // also checks the step-0 state (close pairs, NaN)
+    // Restart: restores replica r from a checkpoint section written by save(r) (instead of setup()).
+    virtual void load(int r, BinaryReader& in) = 0;
+    virtual void save(int r, BinaryWriter& out) = 0;
+
+    // Advances every replica by n >= 1 steps. After each step it checks NaN energies, displacements above
+    // replica.md.max_displacement and (when md.stop_on_close_pairs) close pairs, updating the replicas' counters; it returns at
+    // the first failing step with stopped = true.
+    virtual SafetyStop advance(long n) = 0;
+
+    virtual long step() const = 0;  // steps completed (same for all replicas)
+    virtual ReplicaObservables observables(int r) const = 0;
+    // Makes replicas[r]->sys (pos, vel, force) current on the host.
+    virtual void sync_to_host(int r) = 0;
+};
+
+// The OpenMP CPU backend (engine/backend_cpu.cpp): one Dynamics per replica.
+std::unique_ptr<Backend> make_cpu_backend(std::vector<std::unique_ptr<Replica>>& replicas);
+
+// Optional accelerator backends register themselves here (the CUDA backend does so when it is compiled
+// in: call register_backend from a function that main() calls under #ifdef MDRUN_HAVE_CUDA).
+struct BackendEntry {
+    std::string name;                                   // "cuda"
+    bool (*available)(std::string& why_not) = nullptr;  // device present? (why_not filled when not)
+    std::unique_ptr<Backend> (*make)(std::vector<std::unique_ptr<Replica>>&) = nullptr;
+};
+void register_backend(const BackendEntry& entry);
+// The registered entry with this name, or nullptr.
+const BackendEntry* find_backend(const std::string& name);
+
+// Picks and creates the backend for --device cpu|cuda|auto; throws mdrun::Error when the requested one is
+// not compiled in or has no device.
+std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas);
+
+}  // namespace mdrun

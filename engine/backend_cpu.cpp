@@ -1,0 +1,170 @@
+// The CPU backend: one Dynamics (OpenMP inside the force and integrator loops) per replica, replicas
+// advanced one after another each step, and the per-step safety checks.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <omp.h>
+
+#include "engine/backend.hpp"
+#include "engine/error.hpp"
+
+namespace mdrun {
+
+namespace {
+
+std::string fmt(double v, const char* f = "%.6g") {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+// Checks one replica after a step (or at setup); fills `stop` and returns false when the run must stop.
+bool check_replica(Replica& rep, const Dynamics& dyn, long step, SafetyStop& stop) {
+    const ForceResult& fr = dyn.last_force();
+    const System& sys = rep.sys;
+    const std::string who = rep.name.empty() ? std::string() : " in replica '" + rep.name + "'";
+    if (fr.close_pairs > 0) {
+        rep.counters.close_pair_steps += 1;
+        rep.counters.close_pairs_total += fr.close_pairs;
+        if (rep.counters.min_close_r == 0.0 || fr.close_r < rep.counters.min_close_r)
+            rep.counters.min_close_r = fr.close_r;
+    }
+    auto fail = [&](const std::string& why) {
+        stop.stopped = true;
+        stop.replica = rep.index;
+        stop.step = step;
+        stop.reason = "step " + std::to_string(step) + who + ": " + why;
+        return false;
+    };
+    const double pe = dyn.potential_energy();
+    if (!std::isfinite(pe)) {
+        std::string ids;
+        int shown = 0;
+        for (std::size_t i = 0; i < sys.size() && shown < 10; ++i) {
+            const Vec3 f = sys.force[i], x = sys.pos[i];
+            if (!std::isfinite(f.x + f.y + f.z) || !std::isfinite(x.x + x.y + x.z)) {
+                ids += (ids.empty() ? "" : ", ") + std::to_string(sys.id[i]);
+                ++shown;
+            }
+        }
+        return fail("the potential energy is " + fmt(pe) + " (not finite)" +
+                    (ids.empty() ? std::string() : "; atoms with non-finite force or position: ids " + ids));
+    }
+    if (dyn.max_displacement_last_step() > rep.md.max_displacement) {
+        const int a = dyn.max_displacement_atom();
+        return fail("atom id " + std::to_string(a >= 0 ? sys.id[static_cast<std::size_t>(a)] : -1) + " (" +
+                    (a >= 0 ? sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(a)])] : "?") +
+                    ") moved " + fmt(dyn.max_displacement_last_step()) + " Å in one step (limit [md].max_displacement = " +
+                    fmt(rep.md.max_displacement) + " Å); the time step is too large or the potential is unstable");
+    }
+    if (fr.close_pairs > 0 && rep.md.stop_on_close_pairs) {
+        const long ii = fr.close_i >= 0 ? sys.id[static_cast<std::size_t>(fr.close_i)] : -1;
+        const long jj = fr.close_j >= 0 ? sys.id[static_cast<std::size_t>(fr.close_j)] : -1;
+        auto el = [&](int i) { return i >= 0 ? sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(i)])] : std::string("?"); };
+        return fail(std::to_string(fr.close_pairs) + " pair(s) closer than the potential's min_dist " +
+                    fmt(rep.potential->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(ii) + " (" +
+                    el(fr.close_i) + ") and " + std::to_string(jj) + " (" + el(fr.close_j) + ") at " +
+                    fmt(fr.close_r) + " Å: the potential extrapolates there and may be unphysical "
+                    "(set [md].stop_on_close_pairs = false to only count them)");
+    }
+    return true;
+}
+
+class CpuBackend : public Backend {
+public:
+    explicit CpuBackend(std::vector<std::unique_ptr<Replica>>& replicas) : reps_(replicas) {
+        for (auto& r : reps_) dyn_.push_back(std::make_unique<Dynamics>(r->params, r->sys, *r->potential));
+    }
+    std::string name() const override { return "cpu"; }
+    std::string describe() const override {
+        return "cpu (OpenMP, " + std::to_string(omp_get_max_threads()) + " threads)";
+    }
+    SafetyStop setup() override {
+        SafetyStop stop;
+        for (std::size_t r = 0; r < reps_.size(); ++r) {
+            dyn_[r]->setup();
+            if (!stop.stopped) check_replica(*reps_[r], *dyn_[r], 0, stop);
+        }
+        step_ = 0;
+        return stop;
+    }
+    void load(int r, BinaryReader& in) override {
+        dyn_[static_cast<std::size_t>(r)]->load(in);
+        step_ = dyn_[static_cast<std::size_t>(r)]->step_count();
+    }
+    void save(int r, BinaryWriter& out) override { dyn_[static_cast<std::size_t>(r)]->save(out); }
+    SafetyStop advance(long n) override {
+        SafetyStop stop;
+        for (long s = 0; s < n; ++s) {
+            ++step_;
+            for (std::size_t r = 0; r < reps_.size(); ++r) {
+                dyn_[r]->step();
+                if (!check_replica(*reps_[r], *dyn_[r], step_, stop)) return stop;
+            }
+        }
+        return stop;
+    }
+    long step() const override { return step_; }
+    ReplicaObservables observables(int r) const override {
+        const Dynamics& d = *dyn_[static_cast<std::size_t>(r)];
+        ReplicaObservables o;
+        o.step = d.step_count();
+        o.temperature_K = d.temperature();
+        o.kinetic_eV = d.kinetic_energy();
+        o.potential_eV = d.potential_energy();
+        o.total_eV = o.kinetic_eV + o.potential_eV;
+        o.conserved_eV = d.conserved_energy();
+        o.pressure_bar = d.pressure_bar();
+        o.dof = d.dof();
+        o.close_pairs = d.last_force().close_pairs;
+        o.neighbor_rebuilds = d.neighbor_rebuilds();
+        return o;
+    }
+    void sync_to_host(int) override {}  // the System is the state
+
+private:
+    std::vector<std::unique_ptr<Replica>>& reps_;
+    std::vector<std::unique_ptr<Dynamics>> dyn_;
+    long step_ = 0;
+};
+
+std::vector<BackendEntry>& registry() {
+    static std::vector<BackendEntry> r;
+    return r;
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend(std::vector<std::unique_ptr<Replica>>& replicas) {
+    return std::make_unique<CpuBackend>(replicas);
+}
+
+void register_backend(const BackendEntry& entry) {
+    for (auto& e : registry())
+        if (e.name == entry.name) {
+            e = entry;
+            return;
+        }
+    registry().push_back(entry);
+}
+
+const BackendEntry* find_backend(const std::string& name) {
+    for (const auto& e : registry())
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas) {
+    if (device == "cpu") return make_cpu_backend(replicas);
+    if (device == "cuda" || device == "auto") {
+        const BackendEntry* e = find_backend("cuda");
+        std::string why = "this mdrun was built without the CUDA backend (nvcc was not found at configure time)";
+        if (e && e->available && e->available(why) && e->make) return e->make(replicas);
+        if (device == "cuda") throw Error("--device cuda: " + why + "; use --device cpu or auto");
+        return make_cpu_backend(replicas);
+    }
+    throw Error("--device must be cpu, cuda or auto, got '" + device + "'");
+}
+
+}  // namespace mdrun

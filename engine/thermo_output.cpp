@@ -1,0 +1,72 @@
+#include "engine/thermo_output.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "engine/atomic_file.hpp"
+#include "engine/error.hpp"
+
+namespace mdrun {
+
+const char* ThermoWriter::header() {
+    return "step,time_ps,temperature_K,kinetic_eV,potential_eV,total_eV,conserved_eV,pressure_bar,close_pairs,"
+           "neighbor_rebuilds";
+}
+
+std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld", o.step, time_ps,
+                  o.temperature_K, o.kinetic_eV, o.potential_eV, o.total_eV, o.conserved_eV, o.pressure_bar,
+                  o.close_pairs, o.neighbor_rebuilds);
+    return buf;
+}
+
+ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(path) {
+    if (resume_step >= 0) {
+        // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
+        std::ifstream in(path);
+        if (!in) throw Error(path + ": cannot read thermo.csv to continue it (restart needs the run's output directory)");
+        std::string line, kept;
+        bool first = true;
+        long lineno = 0;
+        while (std::getline(in, line)) {
+            ++lineno;
+            if (first) {
+                if (line != header()) throw input_error(path, lineno, "unexpected thermo.csv header");
+                kept += line + "\n";
+                first = false;
+                continue;
+            }
+            if (line.empty()) continue;
+            char* end = nullptr;
+            const long step = std::strtol(line.c_str(), &end, 10);
+            if (end == line.c_str() || *end != ',') throw input_error(path, lineno, "malformed thermo.csv row");
+            if (step > resume_step) break;
+            kept += line + "\n";
+        }
+        if (first) throw input_error(path, 0, "thermo.csv is empty");
+        write_file_atomically(path, [&](std::ostream& os) { os << kept; });
+        f_ = std::fopen(path.c_str(), "a");
+    } else {
+        write_file_atomically(path, [&](std::ostream& os) { os << header() << "\n"; });
+        f_ = std::fopen(path.c_str(), "a");
+    }
+    if (!f_) throw Error(path + ": cannot open for writing: " + std::strerror(errno));
+}
+
+ThermoWriter::~ThermoWriter() {
+    if (f_) std::fclose(f_);
+}
+
+void ThermoWriter::write(const ReplicaObservables& o, double time_ps) {
+    const std::string row = format_row(o, time_ps);
+    if (std::fprintf(f_, "%s\n", row.c_str()) < 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
+}
+
+void ThermoWriter::flush() {
+    if (std::fflush(f_) != 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
+}
+
+}  // namespace mdrun

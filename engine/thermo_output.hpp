@@ -1,0 +1,36 @@
+// thermo.csv of one replica (../shared/docs/config.md): header
+// `step,time_ps,temperature_K,kinetic_eV,potential_eV,total_eV,conserved_eV,pressure_bar` followed by the
+// extra columns `close_pairs,neighbor_rebuilds`; numbers with 17 significant digits (%.17g, round-trips).
+// On a restart the rows after the checkpoint step are dropped and the run appends, so the final file
+// equals an uninterrupted run's byte for byte.
+#pragma once
+#include <cstdio>
+#include <string>
+
+#include "engine/backend.hpp"
+
+namespace mdrun {
+
+class ThermoWriter {
+public:
+    // resume_step < 0: create a new file (replacing any old one). resume_step >= 0: keep the header and
+    // rows with step <= resume_step of the existing file (error if it is missing) and append after them.
+    ThermoWriter(const std::string& path, long resume_step);
+    ~ThermoWriter();
+    ThermoWriter(const ThermoWriter&) = delete;
+    ThermoWriter& operator=(const ThermoWriter&) = delete;
+
+    void write(const ReplicaObservables& o, double time_ps);
+    void flush();
+    const std::string& path() const { return path_; }
+
+    static const char* header();
+    // One formatted row (no newline); shared with tests.
+    static std::string format_row(const ReplicaObservables& o, double time_ps);
+
+private:
+    std::string path_;
+    std::FILE* f_ = nullptr;
+};
+
+}  // namespace mdrun
