@@ -1,0 +1,15 @@
+// Trajectory format dispatch.
+#include "engine/trajectory.hpp"
+
+#include "engine/error.hpp"
+
+namespace mdrun {
+
+std::unique_ptr<TrajectoryWriter> open_trajectory(const std::string& path, const std::string& format,
+                                                  const System& initial, long resume_step) {
+    if (format == "h5md") return open_h5md_trajectory(path, initial, resume_step);
+    if (format == "extxyz") return open_extxyz_trajectory(path, initial, resume_step);
+    throw Error("unknown trajectory format '" + format + "' (expected h5md or extxyz)");
+}
+
+}  // namespace mdrun
