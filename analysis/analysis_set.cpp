@@ -1,0 +1,297 @@
+#include "analysis/analysis_set.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "analysis/analysis_state.hpp"
+#include "analysis/angular_velocity_math.hpp"
+#include "analysis/orientation_math.hpp"
+#include "analysis/unwrap_math.hpp"
+#include "engine/box.hpp"
+#include "engine/error.hpp"
+
+namespace mdrun {
+
+int AnalysisSet::Impl::species_index(const std::string& s) const {
+    for (std::size_t k = 0; k < species.size(); ++k)
+        if (species[k] == s) return static_cast<int>(k);
+    return -1;
+}
+
+namespace {
+constexpr int kMaxGroupAtoms = 16;
+
+long lag_samples_for(double max_lag_fs, double sample_dt_ps, const std::string& key) {
+    const long m = std::lround(max_lag_fs * 1e-3 / sample_dt_ps);
+    if (m < 2)
+        throw Error("[analysis]." + key + " = " + std::to_string(max_lag_fs) +
+                    " fs is shorter than two sampling intervals (" + std::to_string(sample_dt_ps * 1e3) + " fs)");
+    return m;
+}
+}  // namespace
+
+AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const AnalysisRunInfo& info)
+    : impl_(new Impl) {
+    Impl& I = *impl_;
+    I.cfg = config;
+    I.info = info;
+    if (!config.enabled) return;
+    if (!(info.timestep_ps > 0)) throw Error("analysis: the timestep must be > 0");
+    const int n = static_cast<int>(sys.size());
+    const int ns = static_cast<int>(sys.species.size());
+    I.species = sys.species;
+    I.type = sys.type;
+    I.mass = sys.mass;
+    I.frozen = sys.frozen.empty() ? std::vector<std::uint8_t>(n, 0) : sys.frozen;
+    I.half_width_A = std::numeric_limits<double>::infinity();
+    for (int k = 0; k < 3; ++k)
+        if (sys.box.periodic[k]) I.half_width_A = std::min(I.half_width_A, 0.5 * perpendicular_width(sys.box, k));
+
+    // Diffusing species: msd.elements (default: Na when present).
+    std::vector<std::string> mobile_el = I.cfg.msd_elements;
+    if (mobile_el.empty())
+        for (const auto& s : I.species)
+            if (s == "Na") mobile_el.push_back(s);
+    I.cfg.msd_elements = mobile_el;
+    I.diffusing.assign(ns, 0);
+    for (const auto& e : mobile_el) {
+        const int s = I.species_index(e);
+        if (s < 0) throw Error("[analysis].msd.elements: species '" + e + "' is not in the structure");
+        I.diffusing[s] = 1;
+    }
+    I.mobile_count.assign(ns, 0);
+    for (int i = 0; i < n; ++i) {
+        if (!I.frozen[i]) ++I.mobile_count[I.type[i]];
+        if (!I.frozen[i] && !I.diffusing[I.type[i]]) I.drift_atoms.push_back(i);
+    }
+    if (I.cfg.drift == "none") I.drift_atoms.clear();
+    I.drift_now.assign(1, Vec3{0, 0, 0});
+
+    if (I.cfg.msd) {
+        std::vector<int> grp(n);
+        for (int i = 0; i < n; ++i) grp[i] = I.frozen[i] ? ns + I.type[i] : I.type[i];
+        I.msd = MultiLevelCorrelator(PairMode::displacement, grp, 2 * ns, I.cfg.msd_block, I.cfg.msd_ratio);
+        std::vector<int> sg(ns);
+        for (int s = 0; s < ns; ++s) sg[s] = s;
+        I.mscd = MultiLevelCorrelator(PairMode::displacement, sg, ns, I.cfg.msd_block, I.cfg.msd_ratio);
+    }
+    const bool need_groups = I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density;
+    if (need_groups) {
+        I.groups = find_polyanion_groups(sys, I.cfg.centers, I.cfg.ligands, I.cfg.bond_cutoff_A, "config");
+        const int nk = static_cast<int>(I.groups.centre_species.size());
+        for (int g = 0; g < I.groups.size(); ++g)
+            if (I.groups.offset[g + 1] - I.groups.offset[g] + 1 > kMaxGroupAtoms)
+                throw Error("[analysis] polyanion group too large");
+        if (I.cfg.reorientation) {
+            std::vector<int> bg(I.groups.bonds());
+            for (int g = 0; g < I.groups.size(); ++g)
+                for (int b = I.groups.offset[g]; b < I.groups.offset[g + 1]; ++b) bg[b] = I.groups.kind[g];
+            I.reor = MultiLevelCorrelator(PairMode::dot, bg, nk, I.cfg.msd_block, I.cfg.msd_ratio);
+        }
+        if (I.cfg.angular_vacf) {
+            const long M = lag_samples_for(I.cfg.angular_vacf_max_lag_fs, I.sample_dt_ps(), "angular_vacf.max_lag_fs");
+            I.wacf = LinearCorrelator(I.groups.kind, nk, static_cast<int>(M));
+        }
+        if (I.cfg.orientation_density) {
+            I.rho_counts.assign(static_cast<std::size_t>(nk) * I.cfg.rho_bins_theta * I.cfg.rho_bins_phi, 0);
+            I.rho_total.assign(nk, 0);
+        }
+    }
+    if (I.cfg.vacf) {
+        std::vector<std::string> els = I.cfg.vacf_elements.empty() ? mobile_el : I.cfg.vacf_elements;
+        I.cfg.vacf_elements = els;
+        std::vector<int> grp;
+        for (std::size_t e = 0; e < els.size(); ++e) {
+            const int s = I.species_index(els[e]);
+            if (s < 0) throw Error("[analysis].vacf.elements: species '" + els[e] + "' is not in the structure");
+            I.vacf_species.push_back(s);
+            for (int i = 0; i < n; ++i)
+                if (I.type[i] == s && !I.frozen[i]) {
+                    I.vacf_atoms.push_back(i);
+                    grp.push_back(static_cast<int>(e));
+                }
+        }
+        const long M = lag_samples_for(I.cfg.vacf_max_lag_fs, I.sample_dt_ps(), "vacf.max_lag_fs");
+        I.vacf = LinearCorrelator(grp, static_cast<int>(els.size()), static_cast<int>(M));
+    }
+}
+
+AnalysisSet::~AnalysisSet() = default;
+AnalysisSet::AnalysisSet(AnalysisSet&&) noexcept = default;
+AnalysisSet& AnalysisSet::operator=(AnalysisSet&&) noexcept = default;
+
+int AnalysisSet::sample_every() const { return static_cast<int>(impl_->cfg.sample_every); }
+bool AnalysisSet::due(long step) const { return impl_->cfg.enabled && step % impl_->cfg.sample_every == 0; }
+long AnalysisSet::samples_taken() const { return impl_->n_samples; }
+
+void AnalysisSet::sample(long step, const System& sys) {
+    Impl& I = *impl_;
+    if (!I.cfg.enabled) return;
+    const int n = static_cast<int>(sys.size());
+    if (n != static_cast<int>(I.type.size())) throw Error("analysis: the number of atoms changed during the run");
+    if (I.n_samples > 0 && step != I.last_step + I.cfg.sample_every)
+        throw Error("analysis: samples must be taken every " + std::to_string(I.cfg.sample_every) +
+                    " steps; got step " + std::to_string(step) + " after " + std::to_string(I.last_step));
+    // §0: incremental unwrapping with the current cell, then drift correction.
+    if (I.n_samples == 0) {
+        I.prev_wrapped = sys.pos;
+        I.unwrapped = sys.pos;
+        I.unwrapped0 = sys.pos;
+        I.first_step = step;
+    } else {
+        const Box box = sys.box;
+        Vec3* u = I.unwrapped.data();
+        Vec3* prev = I.prev_wrapped.data();
+        const Vec3* p = sys.pos.data();
+#pragma omp parallel for schedule(static) if (n > 20000)
+        for (int i = 0; i < n; ++i) {
+            u[i] += unwrap_increment(box, prev[i], p[i]);
+            prev[i] = p[i];
+        }
+    }
+    I.last_step = step;
+    I.volume_sum_A3 += volume(sys.box);
+    Vec3 R{0, 0, 0};
+    if (!I.drift_atoms.empty()) {
+        for (int i : I.drift_atoms) R += I.unwrapped[i] - I.unwrapped0[i];
+        R = (1.0 / static_cast<double>(I.drift_atoms.size())) * R;
+    }
+    I.drift_now[0] = R;
+    I.scratch_x.resize(n);
+    for (int i = 0; i < n; ++i) I.scratch_x[i] = drift_corrected(I.unwrapped[i], R, I.frozen[i] != 0);
+    for (int i : I.drift_atoms) {
+        const double d = norm(I.scratch_x[i] - I.unwrapped0[i]);
+        if (d > I.max_framework_disp_A) I.max_framework_disp_A = d;
+    }
+
+    if (I.cfg.msd) {
+        I.msd.add(I.scratch_x.data());
+        const int ns = static_cast<int>(I.species.size());
+        I.scratch_items.assign(ns, Vec3{0, 0, 0});
+        for (int i = 0; i < n; ++i)
+            if (!I.frozen[i]) I.scratch_items[I.type[i]] += I.scratch_x[i];
+        I.mscd.add(I.scratch_items.data());
+    }
+    const PolyanionGroups& G = I.groups;
+    if (I.cfg.reorientation || I.cfg.orientation_density) {
+        I.scratch_items.resize(G.bonds());
+        for (int g = 0; g < G.size(); ++g) {
+            for (int b = G.offset[g]; b < G.offset[g + 1]; ++b) {
+                double len = 0;
+                I.scratch_items[b] = bond_unit_vector(sys.box, sys.pos[G.centre[g]], sys.pos[G.ligand[b]], &len);
+                if (!(len < I.half_width_A) || !(len > 0))
+                    throw Error("analysis: at step " + std::to_string(step) + " the bond of ligand atom " +
+                                std::to_string(sys.id.empty() ? G.ligand[b] + 1 : sys.id[G.ligand[b]]) +
+                                " to its centre is " + std::to_string(len) +
+                                " A, not below half the smallest cell width; the polyanion fell apart");
+            }
+        }
+        if (I.cfg.reorientation) I.reor.add(I.scratch_items.data());
+        if (I.cfg.orientation_density) {
+            const int nt = I.cfg.rho_bins_theta, np = I.cfg.rho_bins_phi;
+            for (int g = 0; g < G.size(); ++g) {
+                const int k = G.kind[g];
+                for (int b = G.offset[g]; b < G.offset[g + 1]; ++b) {
+                    ++I.rho_counts[static_cast<std::size_t>(k) * nt * np + orientation_bin(I.scratch_items[b], nt, np)];
+                    ++I.rho_total[k];
+                }
+            }
+        }
+    }
+    if (I.cfg.angular_vacf) {
+        I.scratch_items.resize(G.size());
+        Vec3 rel[kMaxGroupAtoms], vel[kMaxGroupAtoms];
+        double m[kMaxGroupAtoms];
+        for (int g = 0; g < G.size(); ++g) {
+            const int c = G.centre[g];
+            int k = 0;
+            rel[k] = Vec3{0, 0, 0};
+            vel[k] = sys.vel[c];
+            m[k++] = sys.mass[c];
+            for (int b = G.offset[g]; b < G.offset[g + 1]; ++b) {
+                rel[k] = minimum_image(sys.box, sys.pos[G.ligand[b]] - sys.pos[c]);
+                vel[k] = sys.vel[G.ligand[b]];
+                m[k++] = sys.mass[G.ligand[b]];
+            }
+            I.scratch_items[g] = group_angular_velocity(rel, vel, m, k);
+        }
+        I.wacf.add(I.scratch_items.data());
+    }
+    if (I.cfg.vacf) {
+        I.scratch_items.resize(I.vacf_atoms.size());
+        for (std::size_t a = 0; a < I.vacf_atoms.size(); ++a) I.scratch_items[a] = sys.vel[I.vacf_atoms[a]];
+        I.vacf.add(I.scratch_items.data());
+    }
+    ++I.n_samples;
+}
+
+void AnalysisSet::save(BinaryWriter& w) const {
+    const Impl& I = *impl_;
+    w.section("analysis");
+    w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
+    if (!I.cfg.enabled) return;
+    w.pod(I.cfg.sample_every);
+    w.pod(I.n_samples);
+    w.pod(I.first_step);
+    w.pod(I.last_step);
+    w.pod(I.volume_sum_A3);
+    w.vec(I.prev_wrapped);
+    w.vec(I.unwrapped);
+    w.vec(I.unwrapped0);
+    w.vec(I.drift_now);
+    w.pod(I.max_framework_disp_A);
+    w.pod(static_cast<std::uint8_t>(I.cfg.msd));
+    if (I.cfg.msd) { I.msd.save(w); I.mscd.save(w); }
+    save_groups(w, I.groups);
+    w.pod(static_cast<std::uint8_t>(I.cfg.reorientation));
+    if (I.cfg.reorientation) I.reor.save(w);
+    w.pod(static_cast<std::uint8_t>(I.cfg.vacf));
+    if (I.cfg.vacf) I.vacf.save(w);
+    w.pod(static_cast<std::uint8_t>(I.cfg.angular_vacf));
+    if (I.cfg.angular_vacf) I.wacf.save(w);
+    w.vec(I.rho_counts);
+    w.vec(I.rho_total);
+}
+
+void AnalysisSet::load(BinaryReader& r) {
+    Impl& I = *impl_;
+    r.section("analysis");
+    const bool enabled = r.pod<std::uint8_t>() != 0;
+    const auto mismatch = [&](const std::string& what) {
+        return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +
+                                            "); analyses cannot continue from it");
+    };
+    if (enabled != I.cfg.enabled) throw mismatch("[analysis] present in one and not the other");
+    if (!enabled) return;
+    if (r.pod<long>() != I.cfg.sample_every) throw mismatch("sample_every");
+    r.pod(I.n_samples);
+    r.pod(I.first_step);
+    r.pod(I.last_step);
+    r.pod(I.volume_sum_A3);
+    r.vec(I.prev_wrapped);
+    r.vec(I.unwrapped);
+    r.vec(I.unwrapped0);
+    r.vec(I.drift_now);
+    r.pod(I.max_framework_disp_A);
+    if (I.n_samples > 0 && (I.unwrapped.size() != I.type.size() || I.prev_wrapped.size() != I.type.size()))
+        throw mismatch("number of atoms");
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.msd) throw mismatch("msd");
+    if (I.cfg.msd) { I.msd.load(r); I.mscd.load(r); }
+    // Groups are identified once at the original step 0 and kept: adopt the checkpointed ones.
+    load_groups(r, I.groups);
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.reorientation) throw mismatch("reorientation");
+    if (I.cfg.reorientation) I.reor.load(r);
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.vacf) throw mismatch("vacf");
+    if (I.cfg.vacf) I.vacf.load(r);
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.angular_vacf) throw mismatch("angular_vacf");
+    if (I.cfg.angular_vacf) I.wacf.load(r);
+    std::vector<std::uint64_t> rc, rt;
+    r.vec(rc);
+    r.vec(rt);
+    if (rc.size() != I.rho_counts.size() || rt.size() != I.rho_total.size()) throw mismatch("orientation_density bins");
+    I.rho_counts = rc;
+    I.rho_total = rt;
+}
+
+}  // namespace mdrun

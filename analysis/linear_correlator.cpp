@@ -1,0 +1,84 @@
+#include "analysis/linear_correlator.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "analysis/correlation_math.hpp"
+#include "engine/error.hpp"
+
+namespace mdrun {
+
+LinearCorrelator::LinearCorrelator(std::vector<int> item_group, int n_groups, int max_lag_samples)
+    : group_(std::move(item_group)), n_groups_(n_groups), lags_(max_lag_samples + 1) {
+    if (max_lag_samples < 1)
+        throw Error("linear correlator: the maximum lag must be at least one sample, got " +
+                    std::to_string(max_lag_samples));
+    for (int g : group_)
+        if (g < 0 || g >= n_groups_) throw Error("linear correlator: item group out of range");
+    ring_.assign(static_cast<std::size_t>(lags_) * group_.size(), Vec3{0, 0, 0});
+    sum_.assign(static_cast<std::size_t>(lags_) * n_groups_, 0.0);
+    count_.assign(static_cast<std::size_t>(lags_) * n_groups_, 0);
+}
+
+std::size_t LinearCorrelator::memory_bytes() const {
+    return ring_.size() * sizeof(Vec3) + sum_.size() * sizeof(double) + count_.size() * sizeof(std::uint64_t);
+}
+
+void LinearCorrelator::add(const Vec3* x) {
+    const int n_items = static_cast<int>(group_.size());
+    const long head = n_ % lags_;  // slot of this sample
+    std::copy(x, x + n_items, ring_.begin() + static_cast<std::size_t>(head) * n_items);
+    const long max_lag = n_ < lags_ - 1 ? n_ : lags_ - 1;
+    const int* grp = group_.data();
+    const int ng = n_groups_;
+    // Parallel over lags; each lag sums its items in a fixed order (thread-count independent).
+#pragma omp parallel for schedule(static) if (n_items * (max_lag + 1) > 50000)
+    for (long lag = 0; lag <= max_lag; ++lag) {
+        const long slot = ((head - lag) % lags_ + lags_) % lags_;
+        const Vec3* old = ring_.data() + static_cast<std::size_t>(slot) * n_items;
+        double* s = sum_.data() + static_cast<std::size_t>(lag) * ng;
+        std::uint64_t* c = count_.data() + static_cast<std::size_t>(lag) * ng;
+        for (int i = 0; i < n_items; ++i) {
+            s[grp[i]] += correlation_pair(old[i], x[i]);
+            ++c[grp[i]];
+        }
+    }
+    ++n_;
+}
+
+std::vector<double> LinearCorrelator::correlation(int group) const {
+    std::vector<double> c(lags_);
+    for (int l = 0; l < lags_; ++l) {
+        const std::size_t k = static_cast<std::size_t>(l) * n_groups_ + group;
+        c[l] = count_[k] ? sum_[k] / static_cast<double>(count_[k]) : std::nan("");
+    }
+    return c;
+}
+
+void LinearCorrelator::save(BinaryWriter& w) const {
+    w.section("linear_correlator");
+    w.vec(group_);
+    w.pod(n_groups_);
+    w.pod(lags_);
+    w.pod(n_);
+    w.vec(ring_);
+    w.vec(sum_);
+    w.vec(count_);
+}
+
+void LinearCorrelator::load(BinaryReader& r) {
+    r.section("linear_correlator");
+    std::vector<int> group;
+    r.vec(group);
+    const int ng = r.pod<int>(), lags = r.pod<int>();
+    if (lags != lags_)
+        throw input_error(r.file(), 0, "checkpoint correlator setting max_lag_fs differs from the configuration");
+    group_ = group;  // items of the checkpointed run (e.g. its polyanion groups)
+    n_groups_ = ng;
+    r.pod(n_);
+    r.vec(ring_);
+    r.vec(sum_);
+    r.vec(count_);
+}
+
+}  // namespace mdrun

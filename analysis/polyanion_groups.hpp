@@ -1,0 +1,41 @@
+// Polyanion groups (centre + ligands) found once at step 0 (analysis.md §5): ligands are anions within
+// r_cut of a centre (default per pair: first minimum of the centre-ligand g(r) of the initial structure,
+// fallback 1.25 (r_cov,C + r_cov,A)); each ligand goes to its nearest centre; every centre must end up
+// 4- (tetrahedral) or 6-coordinated (octahedral), else mdrun::Error. Identities are fixed afterwards.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/binary_io.hpp"
+#include "engine/system.hpp"
+
+namespace mdrun {
+
+struct PolyanionGroups {
+    std::vector<std::string> centre_species;  // species names, index = "kind" of a group
+    std::vector<int> centre;                  // per group: atom index of the centre
+    std::vector<int> kind;                    // per group: index into centre_species
+    std::vector<int> offset;                  // CSR: ligands of group g are ligand[offset[g] .. offset[g+1])
+    std::vector<int> ligand;                  // atom indices
+    std::vector<double> cutoff_A;             // per centre species: the r_cut used (largest over ligand species)
+
+    int size() const { return static_cast<int>(centre.size()); }
+    int bonds() const { return static_cast<int>(ligand.size()); }
+};
+
+// The anion species recognised as ligands by default (O, S, Se, Te, F, Cl, Br, I) that occur in sys.
+std::vector<std::string> default_ligand_species(const System& sys);
+
+// First minimum of the centre-ligand g(r) of one structure, or the covalent fallback when none is found
+// within 2 (r_cov,C + r_cov,A). `where` names the config context for errors.
+double first_minimum_cutoff(const System& sys, int centre_type, int ligand_type);
+
+// cutoff_A > 0 overrides the automatic cutoff for every pair.
+PolyanionGroups find_polyanion_groups(const System& sys, const std::vector<std::string>& centres,
+                                      const std::vector<std::string>& ligands, double cutoff_A,
+                                      const std::string& config_file);
+
+void save_groups(BinaryWriter& w, const PolyanionGroups& g);
+void load_groups(BinaryReader& r, PolyanionGroups& g);
+
+}  // namespace mdrun

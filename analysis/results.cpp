@@ -1,0 +1,250 @@
+#include "analysis/results.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "analysis/analysis_state.hpp"
+#include "analysis/classification.hpp"
+
+namespace mdrun {
+
+namespace {
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+}
+
+double default_oxidation_state(const std::string& e) {
+    static const char* plus1[] = {"H", "Li", "Na", "K", "Rb", "Cs", "Ag", "Cu"};
+    static const char* plus2[] = {"Mg", "Ca", "Sr", "Ba", "Zn"};
+    for (const char* s : plus1)
+        if (e == s) return 1;
+    for (const char* s : plus2)
+        if (e == s) return 2;
+    return 0;
+}
+
+AnalysisResults compute_results(const AnalysisSet& set) {
+    const AnalysisSet::Impl& I = set.impl();
+    AnalysisResults R;
+    R.samples = I.n_samples;
+    R.sample_dt_ps = I.sample_dt_ps();
+    R.t_run_ps = I.t_run_ps();
+    R.mean_volume_A3 = I.n_samples ? I.volume_sum_A3 / I.n_samples : 0;
+    const int ns = static_cast<int>(I.species.size());
+    const double dts = R.sample_dt_ps;
+
+    if (I.cfg.enabled && I.cfg.msd) {
+        const std::vector<LagSums> lags = I.msd.results();
+        const std::vector<LagSums> clags = I.mscd.results();
+        for (int s = 0; s < ns; ++s) {
+            SpeciesMsd m;
+            m.species = I.species[s];
+            m.diffusing = I.diffusing[s] != 0;
+            int total = 0;
+            for (int t : I.type) total += (t == s);
+            m.frozen = I.mobile_count[s] == 0 && total > 0;
+            const int g = m.frozen ? ns + s : s;  // frozen species: their own (exactly zero) sums
+            m.n_atoms = m.frozen ? total : I.mobile_count[s];
+            m.curve.n_atoms = m.n_atoms;
+            m.curve.t_run_ps = R.t_run_ps;
+            if (m.n_atoms == 0) { R.msd.push_back(m); continue; }
+            for (std::size_t l = 0; l < lags.size(); ++l) {
+                const std::uint64_t cnt = lags[l].counts[g];
+                if (!cnt) continue;
+                const double* a = lags[l].sums.data() + g * kLagSlots;
+                const double inv = 1.0 / static_cast<double>(cnt);
+                const double mx = a[0] * inv, my = a[1] * inv, mz = a[2] * inv, tot = mx + my + mz;
+                m.curve.tau_ps.push_back(lags[l].lag_samples * dts);
+                m.curve.msd_xyz_A2[0].push_back(mx);
+                m.curve.msd_xyz_A2[1].push_back(my);
+                m.curve.msd_xyz_A2[2].push_back(mz);
+                m.curve.tmsd_A2.push_back(tot);
+                m.curve.var_sq_A4.push_back(std::max(0.0, a[3] * inv - tot * tot));
+                m.curve.origins.push_back(static_cast<double>(cnt) / m.n_atoms);
+                m.level.push_back(lags[l].level);
+                // Collective MSD at the same lag (same engine geometry, one item per species).
+                double mscd = kNaN, mvar = kNaN, morig = 0;
+                for (const auto& cl : clags)
+                    if (cl.lag_samples == lags[l].lag_samples && cl.counts[s]) {
+                        const double* c = cl.sums.data() + s * kLagSlots;
+                        const double ci = 1.0 / static_cast<double>(cl.counts[s]);
+                        mscd = (c[0] + c[1] + c[2]) * ci;
+                        mvar = std::max(0.0, c[3] * ci - mscd * mscd);
+                        morig = static_cast<double>(cl.counts[s]);
+                    }
+                m.mscd_A2.push_back(mscd);
+                m.mscd_var_A4.push_back(mvar);
+                m.mscd_origins.push_back(morig);
+            }
+            R.msd.push_back(std::move(m));
+        }
+    }
+
+    if (I.cfg.enabled && I.cfg.reorientation) {
+        const std::vector<LagSums> lags = I.reor.results();
+        const int nk = I.reor.n_groups();
+        const double tmax = std::min(0.5 * R.t_run_ps, I.cfg.rotation_tmax_ps);
+        for (int k = 0; k < nk; ++k) {
+            ReorientationCurve c;
+            c.centre = I.groups.centre_species[k];
+            for (int g = 0; g < I.groups.size(); ++g)
+                if (I.groups.kind[g] == k) c.bonds += I.groups.offset[g + 1] - I.groups.offset[g];
+            for (const auto& l : lags) {
+                if (!l.counts[k]) continue;
+                const double* a = l.sums.data() + k * kLagSlots;
+                const double inv = 1.0 / static_cast<double>(l.counts[k]);
+                c.tau_ps.push_back(l.lag_samples * dts);
+                c.c1.push_back(a[0] * inv);
+                c.c2.push_back(a[1] * inv);
+                c.pairs.push_back(static_cast<double>(l.counts[k]));
+                c.level.push_back(l.level);
+                if (c.tau_ps.back() <= tmax) c.min_c1 = std::min(c.min_c1, c.c1.back());
+            }
+            c.rotating = c.min_c1 < 0.9;
+            R.reorientation.push_back(std::move(c));
+        }
+    }
+
+    const auto correlation_curves = [&](const LinearCorrelator& lc, const std::vector<std::string>& names) {
+        std::vector<CorrelationCurve> out;
+        for (int k = 0; k < lc.n_groups(); ++k) {
+            CorrelationCurve c;
+            c.name = names[k];
+            c.c = lc.correlation(k);
+            c.lag_ps.resize(c.c.size());
+            for (std::size_t n = 0; n < c.c.size(); ++n) c.lag_ps[n] = n * dts;
+            // Only lags with data; the spectrum uses the M lags 0 .. M-1 below the window's zero at M.
+            int valid = 0;
+            while (valid < static_cast<int>(c.c.size()) && !std::isnan(c.c[valid])) ++valid;
+            c.c.resize(valid);
+            c.lag_ps.resize(valid);
+            c.items = 0;
+            if (valid >= 2 && c.c[0] > 0) {
+                std::vector<double> head(c.c.begin(), c.c.begin() + (valid == lc.n_lags() ? valid - 1 : valid));
+                c.spectrum = normalised_spectrum(head, dts);
+            }
+            out.push_back(std::move(c));
+        }
+        return out;
+    };
+    if (I.cfg.enabled && I.cfg.vacf) {
+        R.vacf = correlation_curves(I.vacf, I.cfg.vacf_elements);
+        std::vector<int> items(I.vacf_species.size(), 0);
+        for (int a : I.vacf_atoms)
+            for (std::size_t k = 0; k < I.vacf_species.size(); ++k)
+                if (I.type[a] == I.vacf_species[k]) ++items[k];
+        for (std::size_t k = 0; k < R.vacf.size(); ++k) R.vacf[k].items = items[k];
+    }
+    if (I.cfg.enabled && I.cfg.angular_vacf) {
+        R.angular_vacf = correlation_curves(I.wacf, I.groups.centre_species);
+        for (std::size_t k = 0; k < R.angular_vacf.size(); ++k)
+            for (int g = 0; g < I.groups.size(); ++g) R.angular_vacf[k].items += (I.groups.kind[g] == static_cast<int>(k));
+    }
+    if (I.cfg.enabled && I.cfg.orientation_density) {
+        const int nt = I.cfg.rho_bins_theta, np = I.cfg.rho_bins_phi;
+        const double pi = 3.14159265358979323846;
+        const double dcos = 2.0 / nt, dphi = 2.0 * pi / np;
+        for (std::size_t k = 0; k < I.rho_total.size(); ++k) {
+            OrientationDensity o;
+            o.centre = I.groups.centre_species[k];
+            o.n_cos = nt;
+            o.n_phi = np;
+            o.vectors = I.rho_total[k];
+            o.rho_per_sr.assign(static_cast<std::size_t>(nt) * np, 0.0);
+            if (o.vectors)
+                for (std::size_t b = 0; b < o.rho_per_sr.size(); ++b)
+                    o.rho_per_sr[b] = I.rho_counts[k * nt * np + b] / (static_cast<double>(o.vectors) * dcos * dphi);
+            R.orientation.push_back(std::move(o));
+        }
+    }
+
+    // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.
+    for (const SpeciesMsd& m : R.msd) {
+        if (!m.diffusing) continue;
+        DiffusionSummary d;
+        d.species = m.species;
+        if (m.n_atoms == 0) {
+            d.tracer.status = "empty";
+            d.tracer.reason = "no atoms of this species";
+            d.tracer.D_cm2_s = kNaN;
+        } else if (m.frozen) {
+            d.tracer.status = "frozen";
+            d.tracer.reason = "every atom of the species is frozen: MSD == 0, D = 0";
+            d.tracer.D_cm2_s = 0;
+        } else {
+            const FitWindow w = choose_fit_window(m.curve, I.cfg.fit_min_tmsd_A2, I.cfg.fit_min_time_ps);
+            if (w.status == "ok") {
+                d.tracer = fit_diffusion(m.curve, w.first, w.last, I.cfg.site_distance_A);
+            } else {
+                d.tracer.status = w.status;
+                d.tracer.reason = w.reason;
+                d.tracer.D_cm2_s = kNaN;
+                d.tracer.sigma_regression_cm2_s = d.tracer.sigma_gls_cm2_s = d.tracer.sigma_he_cm2_s = kNaN;
+                for (double& v : d.tracer.D_xyz_cm2_s) v = kNaN;
+            }
+            // Collective D_sigma over the same window, lags with >= 10 origins only (one item per species).
+            if (w.status == "ok") {
+                std::vector<double> x, y, s2;
+                for (int i = w.first; i <= w.last; ++i)
+                    if (m.mscd_origins[i] >= 10 && !std::isnan(m.mscd_A2[i])) {
+                        x.push_back(m.curve.tau_ps[i]);
+                        y.push_back(m.mscd_A2[i]);
+                        s2.push_back(m.mscd_var_A4[i]);
+                    }
+                if (x.size() >= 3) {
+                    double gls = 0, sig = 0;
+                    gls_slope(x, y, s2, 1.0, R.t_run_ps, gls, sig);
+                    const LineFit f = weighted_line_fit(x, y, std::vector<double>(x.size(), 1.0));
+                    // Point estimate from OLS (robust); error from the GLS covariance model.
+                    d.D_sigma_cm2_s = f.slope / (6.0 * m.n_atoms) * 1e-4;
+                    d.D_sigma_err_cm2_s = sig / (6.0 * m.n_atoms) * 1e-4;
+                    if (d.D_sigma_cm2_s > 0) {
+                        d.haven_ratio = d.tracer.D_cm2_s / d.D_sigma_cm2_s;
+                        const double r1 = d.tracer.sigma_gls_cm2_s / d.tracer.D_cm2_s;
+                        const double r2 = d.D_sigma_err_cm2_s / d.D_sigma_cm2_s;
+                        d.haven_ratio_err = d.haven_ratio * std::sqrt(r1 * r1 + r2 * r2);
+                        d.haven_status = "ok";
+                    } else {
+                        d.haven_ratio = d.haven_ratio_err = kNaN;
+                        d.haven_status = "nonpositive_collective_slope";
+                    }
+                } else {
+                    d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
+                    d.haven_status = "insufficient";
+                }
+            } else {
+                d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
+                d.haven_status = "insufficient";
+            }
+        }
+        if (m.frozen || m.n_atoms == 0) {
+            d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
+            d.haven_status = d.tracer.status;
+        }
+        const auto it = I.cfg.oxidation_states.find(m.species);
+        d.z = it != I.cfg.oxidation_states.end() ? it->second : default_oxidation_state(m.species);
+        if (d.z == 0) {
+            d.sigma_status = "no_oxidation_state";
+            d.sigma_mS_cm = kNaN;
+        } else if (d.tracer.status == "ok" || d.tracer.status == "frozen") {
+            d.sigma_status = d.tracer.status;
+            const double T = I.info.temperature_K, V = R.mean_volume_A3;
+            d.sigma_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.D_cm2_s, V, T);
+            d.sigma_err_mS_cm[0] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_regression_cm2_s, V, T);
+            d.sigma_err_mS_cm[1] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_gls_cm2_s, V, T);
+            d.sigma_err_mS_cm[2] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_he_cm2_s, V, T);
+        } else {
+            d.sigma_status = d.tracer.status;
+            d.sigma_mS_cm = kNaN;
+        }
+        d.D_green_kubo_cm2_s = kNaN;
+        for (const auto& v : R.vacf)
+            if (v.name == m.species && v.c.size() >= 2)
+                d.D_green_kubo_cm2_s = zero_frequency_integral(v.c, dts) / 6.0 * 1e-4;
+        R.diffusion.push_back(std::move(d));
+    }
+    R.classification = classify_run(R, I.cfg, I.max_framework_disp_A);
+    return R;
+}
+
+}  // namespace mdrun

@@ -1,0 +1,91 @@
+// End-of-run (or on-demand) results computed from the accumulators: averaged curves per species/kind,
+// D with its three uncertainties, Nernst-Einstein sigma, Haven ratio, spectra, rho(theta, phi) and the
+// run classification. The writer (results_writer.cpp) turns this into files; tests read it directly.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "analysis/analysis_set.hpp"
+#include "analysis/diffusion_fit.hpp"
+#include "analysis/spectrum.hpp"
+
+namespace mdrun {
+
+struct SpeciesMsd {
+    std::string species;
+    int n_atoms = 0;            // atoms averaged (mobile ones; all of them when the species is frozen)
+    bool frozen = false;        // every atom of the species is frozen: MSD == 0, D = 0, not fitted
+    bool diffusing = false;     // listed in msd.elements
+    MsdCurve curve;             // per-atom MSD (Å^2) per direction and total, variance, origins
+    std::vector<int> level;     // E1 level of each lag
+    std::vector<double> mscd_A2;       // collective MSD <|sum_i dx_i|^2> (Å^2) at the same lags
+    std::vector<double> mscd_var_A4;   // its variance over origins
+    std::vector<double> mscd_origins;
+};
+
+struct DiffusionSummary {
+    std::string species;
+    DiffusionResult tracer;
+    double z = 0;                         // charge number used (0 = unknown: sigma not computed)
+    double sigma_mS_cm = 0;               // Nernst-Einstein, from D*
+    double sigma_err_mS_cm[3] = {0, 0, 0};  // from the three D uncertainties
+    std::string sigma_status;             // "ok" | "no_oxidation_state" | D's status
+    double D_sigma_cm2_s = 0;             // collective (charge) D from the MSCD
+    double D_sigma_err_cm2_s = 0;         // its GLS error (large: one item)
+    double haven_ratio = 0, haven_ratio_err = 0;
+    std::string haven_status;
+    double D_green_kubo_cm2_s = 0;        // from the VACF (when the species is in vacf.elements), else NaN
+};
+
+struct ReorientationCurve {
+    std::string centre;
+    int bonds = 0;
+    std::vector<double> tau_ps, c1, c2, pairs;
+    std::vector<int> level;
+    double min_c1 = 1;                    // over tau <= tau_max
+    bool rotating = false;
+};
+
+struct CorrelationCurve {
+    std::string name;                     // species (VACF) or centre species (angular VACF)
+    int items = 0;
+    std::vector<double> lag_ps, c;        // C(lag): Å^2/ps^2 (VACF) or rad^2/ps^2 (angular)
+    Spectrum spectrum;                    // normalised, Hann-windowed, THz
+};
+
+struct OrientationDensity {
+    std::string centre;
+    int n_cos = 0, n_phi = 0;
+    std::vector<double> rho_per_sr;       // [cos bin][phi bin], integral over the sphere = 1
+    unsigned long long vectors = 0;
+};
+
+struct Classification {
+    double tau_cls_ps = 0;
+    bool framework_melting = false;
+    std::vector<std::string> melted_species;
+    bool na_diffusing = false;
+    bool polyanions_rotating = false;
+    bool rotation_evaluated = false;
+    double max_framework_displacement_A = 0;
+    std::vector<std::pair<std::string, double>> tmsd_at_tau_cls;  // per species, per-atom TMSD (Å^2)
+};
+
+struct AnalysisResults {
+    long samples = 0;
+    double sample_dt_ps = 0, t_run_ps = 0, mean_volume_A3 = 0;
+    std::vector<SpeciesMsd> msd;
+    std::vector<DiffusionSummary> diffusion;
+    std::vector<ReorientationCurve> reorientation;
+    std::vector<CorrelationCurve> vacf, angular_vacf;
+    std::vector<OrientationDensity> orientation;
+    Classification classification;
+};
+
+AnalysisResults compute_results(const AnalysisSet& set);
+
+// Default charge numbers for Nernst-Einstein (alkali and coinage metals +1, alkaline earths/Zn +2);
+// 0 when unknown. [analysis].oxidation_states overrides.
+double default_oxidation_state(const std::string& element);
+
+}  // namespace mdrun

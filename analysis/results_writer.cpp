@@ -1,0 +1,346 @@
+#include "analysis/results_writer.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <hdf5.h>
+
+#include "analysis/analysis_set.hpp"
+#include "analysis/analysis_state.hpp"
+#include "engine/atomic_file.hpp"
+#include "engine/error.hpp"
+#include "engine/version.hpp"
+
+namespace mdrun {
+
+namespace {
+
+std::string num(double v) {
+    if (std::isnan(v)) return "nan";
+    char b[40];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+}
+std::string jnum(double v) {  // JSON has no NaN/Inf: null
+    if (!std::isfinite(v)) return "null";
+    return num(v);
+}
+std::string jstr(const std::string& s) {
+    std::string o = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) { o += ' '; continue; }
+        o += c;
+    }
+    return o + "\"";
+}
+std::string jbool(bool b) { return b ? "true" : "false"; }
+
+void write_msd_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun streaming MSD (analysis.md §1-2): per-atom averages over atoms of the species and over all\n"
+          "# time origins spaced ratio^level samples apart (exact at every stored lag); drift-corrected positions.\n"
+          "# units: lag_ps [ps]; msd_*_A2, tmsd_A2 [Å^2]; n_tmsd_A2 = n_atoms*tmsd [Å^2] (He et al. TMSD);\n"
+          "# var_sq_A4 = <|dr|^4> - <|dr|^2>^2 [Å^4]; mscd_A2 = <|sum_i dr_i|^2> collective (charge) MSD [Å^2]\n";
+    os << "species,lag_ps,level,origins,n_atoms,msd_x_A2,msd_y_A2,msd_z_A2,tmsd_A2,n_tmsd_A2,var_sq_A4,mscd_A2\n";
+    for (const auto& m : r.msd)
+        for (std::size_t i = 0; i < m.curve.tau_ps.size(); ++i)
+            os << m.species << ',' << num(m.curve.tau_ps[i]) << ',' << m.level[i] << ',' << num(m.curve.origins[i])
+               << ',' << m.n_atoms << ',' << num(m.curve.msd_xyz_A2[0][i]) << ',' << num(m.curve.msd_xyz_A2[1][i])
+               << ',' << num(m.curve.msd_xyz_A2[2][i]) << ',' << num(m.curve.tmsd_A2[i]) << ','
+               << num(m.n_atoms * m.curve.tmsd_A2[i]) << ',' << num(m.curve.var_sq_A4[i]) << ','
+               << num(m.mscd_A2[i]) << '\n';
+}
+
+void write_reorientation_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun polyanion reorientation (analysis.md §5): C1 = <u(t0).u(t0+tau)>, C2 = <P2(u(t0).u(t0+tau))>\n"
+          "# over all centre->ligand unit bond vectors and origins spaced ratio^level samples apart.\n"
+          "# units: lag_ps [ps]; C1, C2 dimensionless; pairs = (bond, origin) pairs averaged\n";
+    os << "centre,lag_ps,level,pairs,C1,C2\n";
+    for (const auto& c : r.reorientation)
+        for (std::size_t i = 0; i < c.tau_ps.size(); ++i)
+            os << c.centre << ',' << num(c.tau_ps[i]) << ',' << c.level[i] << ',' << num(c.pairs[i]) << ','
+               << num(c.c1[i]) << ',' << num(c.c2[i]) << '\n';
+}
+
+void write_vacf_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun linear-lag autocorrelations (analysis.md §7), every sample an origin.\n"
+          "# kind = vacf: C = <v_i(0).v_i(t)> [Å^2/ps^2] per species; kind = angular_vacf: C = <w_j(0).w_j(t)>\n"
+          "# [rad^2/ps^2] per polyanion centre species, w = I^-1 L about the group centre of mass.\n"
+          "# units: lag_ps [ps]; C_normalised = C/C(0) dimensionless\n";
+    os << "kind,name,lag_ps,C,C_normalised\n";
+    const auto rows = [&](const char* kind, const std::vector<CorrelationCurve>& cs) {
+        for (const auto& c : cs)
+            for (std::size_t i = 0; i < c.c.size(); ++i)
+                os << kind << ',' << c.name << ',' << num(c.lag_ps[i]) << ',' << num(c.c[i]) << ','
+                   << num(c.c[0] != 0 ? c.c[i] / c.c[0] : std::nan("")) << '\n';
+    };
+    rows("vacf", r.vacf);
+    rows("angular_vacf", r.angular_vacf);
+}
+
+void write_spectra_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun power spectra (analysis.md §7): one-sided, Hann-windowed, normalised so that the integral of g\n"
+          "# over nu in [0, nu_Nyquist] is 1: g(nu) = (2 dt/C0)[w0 C0 + 2 sum_n w_n C_n cos(2 pi nu n dt)].\n"
+          "# units: nu_THz [THz = 1/ps, not rad/ps]; g_per_THz [1/THz]\n";
+    os << "kind,name,nu_THz,g_per_THz\n";
+    const auto rows = [&](const char* kind, const std::vector<CorrelationCurve>& cs) {
+        for (const auto& c : cs)
+            for (std::size_t i = 0; i < c.spectrum.g.size(); ++i)
+                os << kind << ',' << c.name << ',' << num(c.spectrum.nu_THz[i]) << ',' << num(c.spectrum.g[i]) << '\n';
+    };
+    rows("vacf", r.vacf);
+    rows("angular_vacf", r.angular_vacf);
+}
+
+void write_rho_csv(std::ostream& os, const AnalysisResults& r) {
+    const double pi = 3.14159265358979323846;
+    os << "# mdrun orientation density of centre->ligand bond vectors (analysis.md §9), lab frame.\n"
+          "# Equal-area bins: uniform in cos(theta) in [-1, 1] and phi = atan2(u_y, u_x) in [-pi, pi).\n"
+          "# units: cos_theta dimensionless; phi_rad [rad]; rho_per_sr [1/sr], integral over the sphere = 1\n"
+          "# (isotropic: 1/(4 pi) = 0.0795775)\n";
+    os << "centre,cos_theta_lo,cos_theta_hi,phi_lo_rad,phi_hi_rad,rho_per_sr\n";
+    for (const auto& o : r.orientation)
+        for (int it = 0; it < o.n_cos; ++it)
+            for (int ip = 0; ip < o.n_phi; ++ip)
+                os << o.centre << ',' << num(-1.0 + 2.0 * it / o.n_cos) << ',' << num(-1.0 + 2.0 * (it + 1) / o.n_cos)
+                   << ',' << num(-pi + 2.0 * pi * ip / o.n_phi) << ',' << num(-pi + 2.0 * pi * (ip + 1) / o.n_phi)
+                   << ',' << num(o.rho_per_sr[static_cast<std::size_t>(it) * o.n_phi + ip]) << '\n';
+}
+
+// ---- HDF5 helpers ----------------------------------------------------------------------------------
+struct H5Handle {
+    hid_t id;
+    herr_t (*close)(hid_t);
+    ~H5Handle() {
+        if (id >= 0) close(id);
+    }
+};
+void check(bool ok, const std::string& path, const std::string& what) {
+    if (!ok) throw Error(path + ": HDF5 error while writing " + what);
+}
+void attr_string(hid_t obj, const char* name, const std::string& value, const std::string& path) {
+    H5Handle t{H5Tcopy(H5T_C_S1), H5Tclose};
+    H5Tset_size(t.id, value.empty() ? 1 : value.size());
+    H5Tset_cset(t.id, H5T_CSET_UTF8);
+    H5Handle s{H5Screate(H5S_SCALAR), H5Sclose};
+    H5Handle a{H5Acreate2(obj, name, t.id, s.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+    check(a.id >= 0, path, std::string("attribute ") + name);
+    check(H5Awrite(a.id, t.id, value.empty() ? "" : value.c_str()) >= 0, path, name);
+}
+void attr_double(hid_t obj, const char* name, double v, const std::string& path) {
+    H5Handle s{H5Screate(H5S_SCALAR), H5Sclose};
+    H5Handle a{H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, s.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+    check(a.id >= 0 && H5Awrite(a.id, H5T_NATIVE_DOUBLE, &v) >= 0, path, name);
+}
+void attr_long(hid_t obj, const char* name, long v, const std::string& path) {
+    H5Handle s{H5Screate(H5S_SCALAR), H5Sclose};
+    H5Handle a{H5Acreate2(obj, name, H5T_NATIVE_LONG, s.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+    check(a.id >= 0 && H5Awrite(a.id, H5T_NATIVE_LONG, &v) >= 0, path, name);
+}
+hid_t group(hid_t parent, const std::string& name, const std::string& path) {
+    hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    check(g >= 0, path, "group " + name);
+    return g;
+}
+void dataset(hid_t parent, const std::string& name, const std::vector<double>& v, const std::string& units,
+             const std::string& description, const std::string& path, hsize_t rows = 0, hsize_t cols = 0) {
+    const int rank = rows ? 2 : 1;
+    hsize_t dims[2] = {rows ? rows : v.size(), cols};
+    H5Handle s{H5Screate_simple(rank, dims, nullptr), H5Sclose};
+    H5Handle d{H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, s.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               H5Dclose};
+    check(d.id >= 0, path, "dataset " + name);
+    if (!v.empty()) check(H5Dwrite(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0, path, name);
+    attr_string(d.id, "units", units, path);
+    attr_string(d.id, "description", description, path);
+}
+std::vector<double> to_double(const std::vector<int>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+}  // namespace
+
+void write_analysis_h5(const std::string& path, const AnalysisResults& r, const ResultsMetadata& meta) {
+    write_path_atomically(path, [&](const std::string& tmp) {
+        H5Handle f{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
+        check(f.id >= 0, path, "the file");
+        attr_string(f.id, "program", std::string("mdrun ") + MDRUN_VERSION_STRING, path);
+        attr_string(f.id, "specification", "shared/docs/analysis.md", path);
+        attr_string(f.id, "replica", meta.replica_name, path);
+        attr_long(f.id, "sample_every_steps", meta.sample_every, path);
+        attr_double(f.id, "timestep_ps", meta.timestep_ps, path);
+        attr_double(f.id, "sample_interval_ps", r.sample_dt_ps, path);
+        attr_double(f.id, "temperature_K", meta.temperature_K, path);
+        attr_long(f.id, "samples", r.samples, path);
+        attr_long(f.id, "first_step", meta.first_step, path);
+        attr_long(f.id, "last_step", meta.last_step, path);
+        attr_double(f.id, "t_run_ps", r.t_run_ps, path);
+        attr_double(f.id, "mean_volume_A3", r.mean_volume_A3, path);
+        attr_long(f.id, "msd_block", meta.msd_block, path);
+        attr_long(f.id, "msd_ratio", meta.msd_ratio, path);
+        attr_string(f.id, "drift_correction", meta.drift, path);
+        if (!r.msd.empty()) {
+            H5Handle g{group(f.id, "msd", path), H5Gclose};
+            for (const auto& m : r.msd) {
+                H5Handle s{group(g.id, m.species, path), H5Gclose};
+                attr_long(s.id, "n_atoms", m.n_atoms, path);
+                attr_long(s.id, "frozen", m.frozen, path);
+                attr_long(s.id, "diffusing", m.diffusing, path);
+                dataset(s.id, "lag", m.curve.tau_ps, "ps", "lag time tau", path);
+                dataset(s.id, "level", to_double(m.level), "1", "E1 level (origins spaced ratio^level samples)", path);
+                dataset(s.id, "origins", m.curve.origins, "1", "time origins averaged", path);
+                dataset(s.id, "msd_x", m.curve.msd_xyz_A2[0], "angstrom^2", "per-atom MSD along x", path);
+                dataset(s.id, "msd_y", m.curve.msd_xyz_A2[1], "angstrom^2", "per-atom MSD along y", path);
+                dataset(s.id, "msd_z", m.curve.msd_xyz_A2[2], "angstrom^2", "per-atom MSD along z", path);
+                dataset(s.id, "tmsd", m.curve.tmsd_A2, "angstrom^2", "per-atom total MSD (x+y+z)", path);
+                dataset(s.id, "var_sq", m.curve.var_sq_A4, "angstrom^4", "<|dr|^4> - <|dr|^2>^2", path);
+                dataset(s.id, "mscd", m.mscd_A2, "angstrom^2", "collective MSD <|sum_i dr_i|^2>", path);
+            }
+        }
+        if (!r.reorientation.empty()) {
+            H5Handle g{group(f.id, "reorientation", path), H5Gclose};
+            for (const auto& c : r.reorientation) {
+                H5Handle s{group(g.id, c.centre, path), H5Gclose};
+                attr_long(s.id, "bonds", c.bonds, path);
+                dataset(s.id, "lag", c.tau_ps, "ps", "lag time tau", path);
+                dataset(s.id, "level", to_double(c.level), "1", "E1 level", path);
+                dataset(s.id, "C1", c.c1, "1", "<u(0).u(tau)> (l = 1)", path);
+                dataset(s.id, "C2", c.c2, "1", "<P2(u(0).u(tau))> (l = 2)", path);
+                dataset(s.id, "pairs", c.pairs, "1", "(bond, origin) pairs averaged", path);
+            }
+        }
+        const auto corr = [&](const char* name, const std::vector<CorrelationCurve>& cs, const char* cu) {
+            if (cs.empty()) return;
+            H5Handle g{group(f.id, name, path), H5Gclose};
+            for (const auto& c : cs) {
+                H5Handle s{group(g.id, c.name, path), H5Gclose};
+                attr_long(s.id, "items", c.items, path);
+                dataset(s.id, "lag", c.lag_ps, "ps", "lag time", path);
+                dataset(s.id, "C", c.c, cu, "autocorrelation, all origins", path);
+                dataset(s.id, "nu", c.spectrum.nu_THz, "THz", "frequency (1/ps)", path);
+                dataset(s.id, "g", c.spectrum.g, "1/THz", "normalised Hann-windowed power spectrum", path);
+            }
+        };
+        corr("vacf", r.vacf, "angstrom^2/ps^2");
+        corr("angular_vacf", r.angular_vacf, "rad^2/ps^2");
+        if (!r.orientation.empty()) {
+            H5Handle g{group(f.id, "orientation_density", path), H5Gclose};
+            for (const auto& o : r.orientation) {
+                H5Handle s{group(g.id, o.centre, path), H5Gclose};
+                attr_double(s.id, "vectors", static_cast<double>(o.vectors), path);
+                dataset(s.id, "rho", o.rho_per_sr, "1/sr",
+                        "rho[cos-theta bin][phi bin], equal-area bins, integral over the sphere = 1", path,
+                        static_cast<hsize_t>(o.n_cos), static_cast<hsize_t>(o.n_phi));
+                std::vector<double> ce(o.n_cos + 1), pe(o.n_phi + 1);
+                for (int i = 0; i <= o.n_cos; ++i) ce[i] = -1.0 + 2.0 * i / o.n_cos;
+                for (int i = 0; i <= o.n_phi; ++i) pe[i] = -M_PI + 2.0 * M_PI * i / o.n_phi;
+                dataset(s.id, "cos_theta_edges", ce, "1", "bin edges in cos(theta)", path);
+                dataset(s.id, "phi_edges", pe, "rad", "bin edges in phi = atan2(u_y, u_x)", path);
+            }
+        }
+        if (!r.diffusion.empty()) {
+            H5Handle g{group(f.id, "diffusion", path), H5Gclose};
+            for (const auto& d : r.diffusion) {
+                H5Handle s{group(g.id, d.species, path), H5Gclose};
+                attr_string(s.id, "status", d.tracer.status, path);
+                attr_double(s.id, "D_cm2_s", d.tracer.D_cm2_s, path);
+                attr_double(s.id, "sigma_D_regression_cm2_s", d.tracer.sigma_regression_cm2_s, path);
+                attr_double(s.id, "sigma_D_gls_cm2_s", d.tracer.sigma_gls_cm2_s, path);
+                attr_double(s.id, "sigma_D_he_cm2_s", d.tracer.sigma_he_cm2_s, path);
+                attr_double(s.id, "fit_tau_min_ps", d.tracer.fit_tau_min_ps, path);
+                attr_double(s.id, "fit_tau_max_ps", d.tracer.fit_tau_max_ps, path);
+                attr_double(s.id, "conductivity_mS_cm", d.sigma_mS_cm, path);
+                attr_double(s.id, "haven_ratio", d.haven_ratio, path);
+            }
+        }
+        check(H5Fflush(f.id, H5F_SCOPE_GLOBAL) >= 0, path, "the file");
+    });
+}
+
+void write_summary_json(const std::string& path, const AnalysisResults& r, const ResultsMetadata& meta) {
+    std::ostringstream o;
+    o << "{\n  \"program\": " << jstr(std::string("mdrun ") + MDRUN_VERSION_STRING) << ",\n";
+    o << "  \"units\": {\"D\": \"cm^2/s\", \"conductivity\": \"mS/cm\", \"time\": \"ps\", \"length\": \"angstrom\"},\n";
+    o << "  \"run\": {\"replica\": " << jstr(meta.replica_name) << ", \"temperature_K\": " << jnum(meta.temperature_K)
+      << ", \"timestep_ps\": " << jnum(meta.timestep_ps) << ", \"sample_every\": " << meta.sample_every
+      << ", \"sample_interval_ps\": " << jnum(r.sample_dt_ps) << ", \"samples\": " << r.samples
+      << ", \"first_step\": " << meta.first_step << ", \"last_step\": " << meta.last_step
+      << ", \"t_run_ps\": " << jnum(r.t_run_ps) << ", \"mean_volume_A3\": " << jnum(r.mean_volume_A3)
+      << ", \"drift_correction\": " << jstr(meta.drift) << ", \"msd_block\": " << meta.msd_block
+      << ", \"msd_ratio\": " << meta.msd_ratio << "},\n";
+    o << "  \"diffusion\": [";
+    for (std::size_t k = 0; k < r.diffusion.size(); ++k) {
+        const auto& d = r.diffusion[k];
+        const auto& t = d.tracer;
+        o << (k ? "," : "") << "\n    {\"species\": " << jstr(d.species) << ", \"status\": " << jstr(t.status)
+          << ", \"reason\": " << jstr(t.reason) << ",\n     \"D_cm2_s\": " << jnum(t.D_cm2_s)
+          << ", \"D_xyz_cm2_s\": [" << jnum(t.D_xyz_cm2_s[0]) << ", " << jnum(t.D_xyz_cm2_s[1]) << ", "
+          << jnum(t.D_xyz_cm2_s[2]) << "]"
+          << ",\n     \"sigma_D_regression_cm2_s\": " << jnum(t.sigma_regression_cm2_s)
+          << ", \"sigma_D_gls_cm2_s\": " << jnum(t.sigma_gls_cm2_s) << ", \"sigma_D_he_cm2_s\": " << jnum(t.sigma_he_cm2_s)
+          << ", \"he_rsd\": " << jnum(t.he_rsd) << ", \"n_eff\": " << jnum(t.n_eff)
+          << ",\n     \"fit_window_ps\": [" << jnum(t.fit_tau_min_ps) << ", " << jnum(t.fit_tau_max_ps)
+          << "], \"fit_points\": " << t.fit_points << ", \"intercept_A2\": " << jnum(t.intercept_A2)
+          << ",\n     \"z\": " << jnum(d.z) << ", \"conductivity_status\": " << jstr(d.sigma_status)
+          << ", \"conductivity_mS_cm\": " << jnum(d.sigma_mS_cm) << ", \"conductivity_err_mS_cm\": {\"regression\": "
+          << jnum(d.sigma_err_mS_cm[0]) << ", \"gls\": " << jnum(d.sigma_err_mS_cm[1]) << ", \"he\": "
+          << jnum(d.sigma_err_mS_cm[2]) << "}"
+          << ",\n     \"D_sigma_cm2_s\": " << jnum(d.D_sigma_cm2_s) << ", \"D_sigma_err_cm2_s\": " << jnum(d.D_sigma_err_cm2_s)
+          << ", \"haven_ratio\": " << jnum(d.haven_ratio) << ", \"haven_ratio_err\": " << jnum(d.haven_ratio_err)
+          << ", \"haven_status\": " << jstr(d.haven_status)
+          << ",\n     \"D_green_kubo_cm2_s\": " << jnum(d.D_green_kubo_cm2_s) << "}";
+    }
+    o << "\n  ],\n";
+    o << "  \"reorientation\": [";
+    for (std::size_t k = 0; k < r.reorientation.size(); ++k) {
+        const auto& c = r.reorientation[k];
+        o << (k ? ", " : "") << "{\"centre\": " << jstr(c.centre) << ", \"bonds\": " << c.bonds
+          << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating) << "}";
+    }
+    o << "],\n";
+    const auto& c = r.classification;
+    o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
+      << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
+    for (std::size_t k = 0; k < c.melted_species.size(); ++k) o << (k ? ", " : "") << jstr(c.melted_species[k]);
+    o << "], \"na_diffusing\": " << jbool(c.na_diffusing) << ", \"polyanions_rotating\": "
+      << (c.rotation_evaluated ? jbool(c.polyanions_rotating) : "null")
+      << ", \"max_framework_displacement_A\": " << jnum(c.max_framework_displacement_A) << ", \"tmsd_at_tau_cls_A2\": {";
+    for (std::size_t k = 0; k < c.tmsd_at_tau_cls.size(); ++k)
+        o << (k ? ", " : "") << jstr(c.tmsd_at_tau_cls[k].first) << ": " << jnum(c.tmsd_at_tau_cls[k].second);
+    o << "}}\n}\n";
+    const std::string text = o.str();
+    write_file_atomically(path, [&](std::ostream& os) { os << text; });
+}
+
+void write_analysis_files(const std::string& dir, const AnalysisResults& r, const ResultsMetadata& meta) {
+    const std::string d = dir.empty() ? "." : dir;
+    write_analysis_h5(d + "/analysis.h5", r, meta);
+    if (!r.msd.empty()) write_file_atomically(d + "/msd.csv", [&](std::ostream& os) { write_msd_csv(os, r); });
+    if (!r.reorientation.empty())
+        write_file_atomically(d + "/reorientation.csv", [&](std::ostream& os) { write_reorientation_csv(os, r); });
+    if (!r.vacf.empty() || !r.angular_vacf.empty()) {
+        write_file_atomically(d + "/vacf.csv", [&](std::ostream& os) { write_vacf_csv(os, r); });
+        write_file_atomically(d + "/spectra.csv", [&](std::ostream& os) { write_spectra_csv(os, r); });
+    }
+    if (!r.orientation.empty())
+        write_file_atomically(d + "/orientation_density.csv", [&](std::ostream& os) { write_rho_csv(os, r); });
+    write_summary_json(d + "/summary.json", r, meta);
+}
+
+void AnalysisSet::write_results(const std::string& replica_dir) const {
+    const Impl& I = *impl_;
+    if (!I.cfg.enabled) return;
+    ResultsMetadata meta;
+    meta.replica_name = I.info.replica_name;
+    meta.sample_every = I.cfg.sample_every;
+    meta.timestep_ps = I.info.timestep_ps;
+    meta.temperature_K = I.info.temperature_K;
+    meta.first_step = I.first_step;
+    meta.last_step = I.last_step;
+    meta.total_steps = I.info.total_steps;
+    meta.msd_block = I.cfg.msd_block;
+    meta.msd_ratio = I.cfg.msd_ratio;
+    meta.drift = I.cfg.drift;
+    write_analysis_files(replica_dir, compute_results(*this), meta);
+}
+
+}  // namespace mdrun
