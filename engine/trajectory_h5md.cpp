@@ -55,27 +55,31 @@ struct Hid {
     }
 };
 
+// Strings are variable-length UTF-8, as h5py writes them: h5py then returns `str` (fixed-length strings come
+// back as bytes, and MDAnalysis does not recognise b'ps' as a unit).
+hid_t vlen_string_type() {
+    const hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
 void write_string_attr(hid_t obj, const char* name, const std::string& value) {
-    Hid type{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(type.id, value.size() ? value.size() : 1);
-    H5Tset_strpad(type.id, H5T_STR_NULLTERM);
+    Hid type{vlen_string_type(), H5Tclose};
     Hid space{H5Screate(H5S_SCALAR), H5Sclose};
     Hid attr{H5Acreate2(obj, name, type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
-    H5Awrite(attr.id, type.id, value.c_str());
+    const char* p = value.c_str();
+    H5Awrite(attr.id, type.id, &p);
 }
 
 void write_string_array_attr(hid_t obj, const char* name, const std::vector<std::string>& values) {
-    std::size_t width = 1;
-    for (const auto& v : values) width = std::max(width, v.size() + 1);
-    std::vector<char> buf(width * values.size(), '\0');
-    for (std::size_t i = 0; i < values.size(); ++i) values[i].copy(&buf[i * width], values[i].size());
-    Hid type{H5Tcopy(H5T_C_S1), H5Tclose};
-    H5Tset_size(type.id, width);
-    H5Tset_strpad(type.id, H5T_STR_NULLTERM);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    Hid type{vlen_string_type(), H5Tclose};
     const hsize_t dim = values.size();
     Hid space{H5Screate_simple(1, &dim, nullptr), H5Sclose};
     Hid attr{H5Acreate2(obj, name, type.id, space.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
-    H5Awrite(attr.id, type.id, buf.data());
+    H5Awrite(attr.id, type.id, ptrs.data());
 }
 
 void write_int_attr(hid_t obj, const char* name, const std::vector<int>& values) {
