@@ -18,13 +18,14 @@ namespace {
 const char* kUsage =
     "usage: mdrun convert IN OUT [--format auto|poscar|extxyz|cfg|lammps-data] [--elements Na,Cl]\n"
     "                            [--replicate a,b,c] [--remove El:count:seed]\n"
-    "                            [--out-format poscar|extxyz|cfg|h5md|extxyz-trajectory]\n"
+    "                            [--out-format poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory]\n"
     "  --format      format of IN (default auto: by extension, then content)\n"
     "  --elements    element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)\n"
     "  --replicate   supercell a x b x c\n"
     "  --remove      remove `count` random atoms of element El with the given seed (after replicate)\n"
     "  --out-format  default by OUT's extension: .h5/.h5md -> h5md (one frame, step 0), .xyz/.extxyz -> extxyz,\n"
-    "                .cfg -> cfg (type = species index), POSCAR/CONTCAR/.vasp/.poscar -> poscar\n";
+    "                .cfg -> cfg (type = species index), .data/.lmp -> lammps-data,\n"
+    "                POSCAR/CONTCAR/.vasp/.poscar -> poscar\n";
 
 std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> out;
@@ -52,6 +53,7 @@ std::string output_format_of(const std::string& path) {
     if (ends(".h5md") || ends(".h5")) return "h5md";
     if (ends(".xyz") || ends(".extxyz")) return "extxyz";
     if (ends(".cfg")) return "cfg";
+    if (ends(".data") || ends(".lmp") || ends(".lammps")) return "lammps-data";
     const std::size_t slash = p.find_last_of('/');
     const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
     if (ends(".vasp") || ends(".poscar") || base.find("poscar") != std::string::npos ||
@@ -127,6 +129,8 @@ int cmd_convert(const std::vector<std::string>& args) {
         auto traj = open_trajectory(out, fmt == "h5md" ? "h5md" : "extxyz", sys, -1);
         traj->write_frame(sys, 0, 0.0);
         traj->flush();
+    } else if (fmt == "lammps-data") {
+        write_lammps_data(out, sys);
     } else if (fmt == "cfg") {
         CfgConfig c;
         c.lattice = sys.box.h;
@@ -136,7 +140,7 @@ int cmd_convert(const std::vector<std::string>& args) {
         c.pos = sys.pos;
         write_cfg_file(out, {c});
     } else {
-        throw Error("convert: unknown output format '" + fmt + "' (poscar, extxyz, cfg, h5md, extxyz-trajectory)");
+        throw Error("convert: unknown output format '" + fmt + "' (poscar, extxyz, lammps-data, cfg, h5md, extxyz-trajectory)");
     }
     std::fprintf(stderr, "convert: %zu atoms (%s) -> %s [%s]\n", sys.size(), in.c_str(), out.c_str(), fmt.c_str());
     return 0;

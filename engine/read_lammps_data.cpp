@@ -3,8 +3,9 @@
 // taken from the "Atoms # style" comment or, without it, from the column count; three trailing integer
 // image flags are applied (position + image · lattice), so the System holds unwrapped positions.
 // Box: a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz); the origin (xlo,ylo,zlo) is subtracted.
-// Atoms are sorted by id. Element of type t: elements[t-1] when given, else the element whose standard
-// atomic weight matches the type's mass in `Masses` (within 0.1 amu).
+// Atoms are sorted by id. Element of type t: elements[t-1] when given, else the element named in the
+// comment of its `Masses` line ("1 22.99 # Na"), else the element whose standard atomic weight matches
+// the type's mass (within 0.1 amu).
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -77,6 +78,7 @@ System read_lammps_data(const std::string& path, const std::vector<std::string>&
 
     std::vector<double> type_mass(ntypes + 1, 0.0);
     std::vector<bool> have_mass(ntypes + 1, false);
+    std::vector<std::string> type_comment(ntypes + 1);
     std::vector<long> ids;
     std::vector<int> types;
     std::vector<double> charges;
@@ -118,6 +120,12 @@ System read_lammps_data(const std::string& path, const std::vector<std::string>&
                 const long ty = r.to_long(b, t[0], "an atom type");
                 if (ty < 1 || ty > ntypes) throw r.error(b, "atom type " + t[0] + " out of range 1.." + std::to_string(ntypes));
                 type_mass[ty] = r.to_double(b, t[1], "a mass");
+                // "1 22.99 # Na" (written by mdrun, ASE, OVITO, pymatgen): the comment names the element.
+                const std::size_t hash = r.line(b).find('#');
+                if (hash != std::string::npos) {
+                    const auto ct = split_whitespace(r.line(b).substr(hash + 1));
+                    if (!ct.empty() && is_element(ct[0])) type_comment[ty] = ct[0];
+                }
                 if (!(type_mass[ty] > 0)) throw r.error(b, "masses must be > 0");
                 have_mass[ty] = true;
             }
@@ -179,6 +187,8 @@ System read_lammps_data(const std::string& path, const std::vector<std::string>&
                 throw Error(path + ": the file has " + std::to_string(ntypes) + " atom types but only " +
                             std::to_string(elements.size()) + " elements were given ([structure].elements)");
             type_symbol[ty] = elements[ty - 1];
+        } else if (!type_comment[ty].empty()) {
+            type_symbol[ty] = type_comment[ty];
         } else {
             if (!have_mass[ty])
                 throw Error(path + ": atom type " + std::to_string(ty) +

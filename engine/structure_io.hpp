@@ -41,6 +41,11 @@ void remove_random(System& sys, const std::string& element, long count, std::uin
 // Final-structure writers (write-then-rename). Positions are wrapped into the cell.
 void write_poscar(const std::string& path, const System& sys);  // VASP 5, Direct coordinates (+ velocities in Å/fs)
 void write_extxyz(const std::string& path, const System& sys);  // ASE-readable, velocities in ASE units
+// LAMMPS data file (read_data): atom_style charge when the system has charges, else atomic; Masses per
+// type (type = species index + 1); wrapped positions with image flags (so unwrapped positions survive);
+// Velocities in Å/ps. A general triclinic cell is rotated into LAMMPS' lower-triangular form
+// (a along x, b in the xy plane); positions and velocities are rotated with it.
+void write_lammps_data(const std::string& path, const System& sys);
 
 // One extended-XYZ frame (used by write_extxyz and the extxyz trajectory writer): Lattice, pbc,
 // Properties=species:S:1:pos:R:3:masses:R:1:momenta:R:3 (momenta in ASE units, so that ASE's

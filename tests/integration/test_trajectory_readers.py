@@ -109,6 +109,13 @@ def main():
         close(f["particles/all/box/edges/value"][0], ref.cell[:], 1e-12, "h5py triclinic edges vs ASE")
         close(f["particles/all/position/value"][0], ref.positions, 1e-12, "h5py triclinic positions vs ASE")
 
+    # The documented way to get element names into MDAnalysis: the final extxyz as an XYZ topology.
+    top = os.path.join(tmp, "top.extxyz")
+    run("convert", data, top, "--elements", "Na,Cl")
+    ux = mda.Universe(top, h5, topology_format="XYZ")
+    assert list(ux.atoms.names[:1]) == ["Na"] and len(ux.atoms) == n
+    close(ux.trajectory[0].positions, pos, 2e-7, "MDAnalysis with an extxyz (XYZ) topology")
+
     # --- extended XYZ with ASE ------------------------------------------------------------------------
     xyz = os.path.join(tmp, "nacl.extxyz")
     run("convert", data, xyz, "--elements", "Na,Cl")  # final-structure writer: wrapped positions
@@ -129,6 +136,17 @@ def main():
     t0 = ase.io.read(trj, index=":")[0]
     close(t0.positions, pos, 1e-12, "ASE trajectory frame positions (unwrapped, as held)")
     assert t0.info.get("step") == 0, t0.info
+
+    # --- LAMMPS data written by mdrun, read by ASE -----------------------------------------------------
+    lmp = os.path.join(tmp, "nacl.data")
+    run("convert", data, lmp, "--elements", "Na,Cl")
+    b = ase.io.read(lmp, format="lammps-data", style="charge", units="metal")
+    close(b.cell[:], np.diag(box), 1e-12, "ASE lammps-data cell")
+    d = b.positions - pos
+    d -= np.round(d / box) * box
+    close(d, 0 * d, 1e-12, "ASE lammps-data positions (modulo the box)")
+    close(b.get_initial_charges(), [1.0 if t == 1 else -1.0 for t in types], 0, "ASE lammps-data charges")
+    close(b.get_velocities() * ASE_TO_A_PER_PS, vel, 1e-10, "ASE lammps-data velocities (Å/ps)")
 
     # --- POSCAR with ASE; replicate against the verified supercell --------------------------------------
     poscar = os.path.join(tmp, "sc.POSCAR")

@@ -397,3 +397,58 @@ TEST_CASE("format detection by name and content") {
     CHECK(contains(error_of([] { read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "pdb", {}); }),
                    "unknown structure format 'pdb'"));
 }
+
+TEST_CASE("write_lammps_data round trip: charges, masses, image flags keep unwrapped positions") {
+    System s = read_structure(kShared + "/data/lammps_reference/data/nacl216_seed20240501.data", "auto", {"Na", "Cl"});
+    s.pos[7] = s.pos[7] + Vec3{-2 * 16.92, 16.92, 3 * 16.92};  // an unwrapped atom
+    const std::string p = temp_dir() + "/rt.data";
+    write_lammps_data(p, s);
+    const System r = read_structure(p, "auto", {});  // elements from the "# Na" comments of Masses
+    REQUIRE(r.size() == s.size());
+    CHECK(r.species == s.species);
+    CHECK(r.charge == s.charge);
+    CHECK(r.mass == s.mass);
+    CHECK(r.id == s.id);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        CHECK(norm(r.pos[i] - s.pos[i]) < 1e-12);
+        CHECK(norm(r.vel[i] - s.vel[i]) == 0.0);
+    }
+}
+
+TEST_CASE("write_lammps_data rotates a general triclinic cell into LAMMPS form") {
+    // The monoclinic Na3PS4 snapshot, rotated so that a is not along x.
+    System s = read_structure(kShared + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR", "auto", {});
+    const double c = std::cos(0.3), sn = std::sin(0.3);
+    auto rot = [&](Vec3 v) { return Vec3{c * v.x - sn * v.y, sn * v.x + c * v.y, v.z}; };
+    Mat3 h = s.box.h;
+    for (int k = 0; k < 3; ++k) {
+        const Vec3 v = rot(row(s.box.h, k));
+        h.m[k][0] = v.x; h.m[k][1] = v.y; h.m[k][2] = v.z;
+    }
+    System t = s;
+    t.box = make_box(h);
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        t.pos[i] = rot(s.pos[i]);
+        t.vel[i] = rot(Vec3{1.0 + (double)i, -2.0, 0.5});
+    }
+    const std::string p = temp_dir() + "/tri_rot.data";
+    write_lammps_data(p, t);
+    const System r = read_structure(p, "auto", {});
+    REQUIRE(r.size() == t.size());
+    CHECK(r.box.h.m[0][1] == 0.0);
+    CHECK(r.box.h.m[0][2] == 0.0);
+    CHECK(r.box.h.m[1][2] == 0.0);
+    // Cell lengths, angles (via dot products), fractional coordinates and speeds are preserved.
+    for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 3; ++b)
+            CHECK(dot(row(r.box.h, a), row(r.box.h, b)) ==
+                  doctest::Approx(dot(row(t.box.h, a), row(t.box.h, b))).epsilon(1e-12));
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const Vec3 d = to_fractional(r.box, r.pos[i]) - to_fractional(t.box, t.pos[i]);
+        CHECK(norm(d) < 1e-12);
+        CHECK(norm(r.vel[i]) == doctest::Approx(norm(t.vel[i])).epsilon(1e-12));
+        // Velocities turn with the cell: their projections on the lattice vectors are unchanged.
+        for (int k = 0; k < 3; ++k)
+            CHECK(dot(r.vel[i], row(r.box.h, k)) == doctest::Approx(dot(t.vel[i], row(t.box.h, k))).epsilon(1e-12));
+    }
+}
