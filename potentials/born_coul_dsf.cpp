@@ -69,7 +69,8 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     double* sev = want_site_energy ? slot_evdwl_.data() : nullptr;
     double* sec = want_site_energy ? slot_ecoul_.data() : nullptr;
 
-    // Pass 1: every unordered pair once, in the row holding its lower slot index.
+    // Pass 1: every unordered pair once, in the row holding its lower slot index. The force on the partner
+    // is stored in the owner's own slot, so each thread writes only its own rows' slots (no false sharing).
 #pragma omp parallel for schedule(static, 32)
     for (int i = 0; i < n; ++i) {
         const Vec3 xi = pos[i];
@@ -85,8 +86,8 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
             const Vec3 d = pos[j] + shift[s] - xi;
             const double rsq = dot(d, d);
             if (rsq >= rc2) {
-                sf[r] = Vec3{0, 0, 0};
-                if (sev) sev[r] = 0.0, sec[r] = 0.0;
+                sf[s] = Vec3{0, 0, 0};
+                if (sev) sev[s] = 0.0, sec[s] = 0.0;
                 continue;
             }
             const double rr = sqrt(rsq);
@@ -97,10 +98,10 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
             const double fpair = (fc + fb) / rsq;
             const Vec3 fj = fpair * d;  // force on j; the force on i is −fj
             fi -= fj;
-            sf[r] = fj;
+            sf[s] = fj;
             evdwl += eb;
             ecoul += ec;
-            if (sev) sev[r] = 0.5 * eb, sec[r] = 0.5 * ec;
+            if (sev) sev[s] = 0.5 * eb, sec[s] = 0.5 * ec;
             add_outer(w, d, d, fpair);
         }
         own_force_[i] = fi;
@@ -113,15 +114,16 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     if (want_site_energy) out.site_energy.resize(n);
     double* site = want_site_energy ? out.site_energy.data() : nullptr;
     Vec3* F = force.data();
-    // Pass 2: gather the mirrored halves in slot order.
+    // Pass 2: gather the partners' halves (read from the owner slot rev[s]) in slot order.
 #pragma omp parallel for schedule(static, 64)
     for (int i = 0; i < n; ++i) {
         Vec3 fi = own_force_[i];
         double ev = 0.5 * own_evdwl_[i], ec = 0.5 * own_ecoul_[i];
         for (int s = off[i]; s < off[i + 1]; ++s) {
-            if (rev[s] > s) continue;  // owner slot: already in own_force_
-            fi += sf[s];
-            if (site) ev += sev[s], ec += sec[s];
+            const int r = rev[s];
+            if (r > s) continue;  // owner slot: already in own_force_
+            fi += sf[r];
+            if (site) ev += sev[r], ec += sec[r];
         }
         F[i] = fi;
         if (site) site[i] = ev + ec + (coul ? dsf_self_energy(dsf, q[i]) : 0.0);

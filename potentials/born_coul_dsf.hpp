@@ -2,8 +2,9 @@
 // `born/coul/dsf` with `pair_modify shift yes`, including the DSF self energy (see pair_born_dsf_math.hpp).
 //
 // Evaluation: each unordered pair of the full neighbour list is evaluated once (in the row of the slot
-// with the smaller index of the pair slot/reverse slot). The owner row keeps its half in registers; the
-// mirrored force goes to a per-slot buffer, which a second pass gathers per atom in slot order. So there
+// with the smaller index of the pair slot/reverse slot). The owner row keeps its half in registers and
+// stores the partner's force in its own slot; a second pass gathers, per atom in slot order, the partners'
+// halves through `reverse`. So there
 // are no atomics, half the pair work of a full list, and the result does not depend on the thread count.
 #pragma once
 #include <string>
@@ -50,8 +51,8 @@ private:
     std::vector<BornPairCoeffs> coeffs_;  // nspecies²
     DsfCoeffs dsf_{};
     // Per-call scratch (the potential is used by one replica at a time).
-    mutable std::vector<Vec3> slot_force_;    // force on the row atom from the mirrored (non-owner) slots
-    mutable std::vector<double> slot_evdwl_, slot_ecoul_;  // half pair energies for the non-owner slots
+    mutable std::vector<Vec3> slot_force_;    // owner slot s: force on the partner atom j
+    mutable std::vector<double> slot_evdwl_, slot_ecoul_;  // owner slot s: the partner's half pair energies
     mutable std::vector<Vec3> own_force_;
     mutable std::vector<double> own_evdwl_, own_ecoul_;
     mutable std::vector<Mat3> row_virial_;
