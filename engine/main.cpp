@@ -23,6 +23,8 @@ const Subcommand kSubcommands[] = {
      mdrun::cmd_run},
     {"calc-efs", "calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]   energies, forces, stresses like `mlp calc-efs`",
      mdrun::cmd_calc_efs},
+    {"analyze", "analyze CHECKPOINT [--out DIR]   write analysis results from a checkpoint's accumulators",
+     mdrun::cmd_analyze},
     {"convert", "convert IN OUT [--format F] [--elements Na,Cl] [--replicate a,b,c] [--remove El:n:seed]   convert structures",
      mdrun::cmd_convert},
 };

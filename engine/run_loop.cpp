@@ -1,0 +1,453 @@
+#include "engine/run_loop.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include <omp.h>
+
+#include "analysis/analysis_set.hpp"
+#include "engine/backend.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/elements.hpp"
+#include "engine/error.hpp"
+#include "engine/neighbor_list.hpp"
+#include "engine/progress.hpp"
+#include "engine/run_log.hpp"
+#include "engine/structure_io.hpp"
+#include "engine/thermo_output.hpp"
+#include "engine/trajectory.hpp"
+#include "engine/version.hpp"
+#include "potentials/registry.hpp"
+
+namespace mdrun {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fmt(double v, const char* f = "%.6g") {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+// Elements present in the structure, each checked against the built-in table.
+void check_elements(const System& sys, const std::string& file) {
+    for (const auto& s : sys.species)
+        if (!is_element(s)) {
+            try {
+                element_data(s);  // throws with a hint for case mistakes
+            } catch (const Error& e) {
+                throw Error(file + ": " + e.what());
+            }
+            throw Error(file + ": unknown element '" + s + "'");
+        }
+}
+
+// A cell must be right-handed (det h > 0): VASP and LAMMPS both assume it, and a left-handed cell
+// usually means swapped lattice vectors.
+void check_cell(const System& sys, const std::string& file) {
+    bool all_periodic = sys.box.periodic[0] && sys.box.periodic[1] && sys.box.periodic[2];
+    const double d = det(sys.box.h);
+    if (all_periodic && !(d > 0))
+        throw Error(file + ": the cell is not right-handed (det of the lattice vectors = " + fmt(d) +
+                    " Å³ <= 0); swap two lattice vectors or reverse one");
+}
+
+// Two atoms closer than `rmin` are almost always a broken input (duplicated atoms, wrong units, a
+// replicate of an already periodic image); name them before anything runs.
+void check_min_distance(const System& sys, double rmin, const std::string& file) {
+    if (rmin <= 0 || sys.size() < 2) return;
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, rmin, nl);
+    double best = 1e300;
+    long bi = -1, bj = -1;
+    long count = 0;
+    for (std::size_t i = 0; i < nl.size(); ++i)
+        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+            const std::size_t j = static_cast<std::size_t>(nl.j[static_cast<std::size_t>(s)]);
+            const double r = norm(sys.pos[j] + nl.shift[static_cast<std::size_t>(s)] - sys.pos[i]);
+            if (r >= rmin) continue;
+            if (j >= i) ++count;  // each unordered pair once (self-images: j == i)
+            if (r < best) {
+                best = r;
+                bi = static_cast<long>(i);
+                bj = static_cast<long>(j);
+            }
+        }
+    if (bi < 0) return;
+    auto name = [&](long i) {
+        return "id " + std::to_string(sys.id[static_cast<std::size_t>(i)]) + " (" +
+               sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(i)])] + ")";
+    };
+    throw Error(file + ": atoms " + name(bi) + " and " + name(bj) + " are " + fmt(best) + " Å apart (" +
+                std::to_string(count) + " pair(s) closer than [md].min_distance = " + fmt(rmin) +
+                " Å); check the structure (duplicate atoms? wrong units?)");
+}
+
+// Builds the structure of [structure] (read, replicate, remove) and checks it.
+System build_structure(const RunConfig& cfg) {
+    const StructureConfig& sc = cfg.structure;
+    std::error_code ec;
+    if (!fs::exists(sc.file, ec))
+        throw Error(cfg.config_file + ": [structure].file: file not found: " + sc.file);
+    System sys = read_structure(sc.file, sc.format, sc.elements);
+    check_elements(sys, sc.file);
+    if (sc.replicate[0] != 1 || sc.replicate[1] != 1 || sc.replicate[2] != 1)
+        replicate(sys, sc.replicate[0], sc.replicate[1], sc.replicate[2]);
+    if (sc.remove) {
+        if (std::find(sys.species.begin(), sys.species.end(), sc.remove_element) == sys.species.end())
+            throw Error(cfg.config_file + ": [structure].remove.element '" + sc.remove_element +
+                        "' is not in the structure");
+        remove_random(sys, sc.remove_element, sc.remove_count, sc.remove_seed);
+    }
+    if (sys.size() == 0) throw Error(sc.file + ": the structure has no atoms");
+    check_cell(sys, sc.file);
+    return sys;
+}
+
+void apply_freeze(System& sys, const std::vector<std::string>& freeze, const std::string& where,
+                  const std::string& file) {
+    sys.frozen.assign(sys.size(), 0);
+    for (const auto& el : freeze) {
+        if (!is_element(el)) throw Error(file + ": " + where + ".freeze: unknown element '" + el + "'");
+        const auto it = std::find(sys.species.begin(), sys.species.end(), el);
+        if (it == sys.species.end())
+            throw Error(file + ": " + where + ".freeze lists '" + el + "' but the structure has no " + el + " atoms");
+        const int t = static_cast<int>(it - sys.species.begin());
+        for (std::size_t i = 0; i < sys.size(); ++i)
+            if (sys.type[i] == t) sys.frozen[i] = 1;
+    }
+    std::size_t mobile = 0;
+    for (auto f : sys.frozen) mobile += f ? 0 : 1;
+    if (mobile == 0) throw Error(file + ": " + where + ".freeze freezes every atom; nothing would move");
+}
+
+void set_velocities(System& sys, const MdConfig& md, const std::string& where, const std::string& cfg_file,
+                    const std::string& structure_file) {
+    std::string mode = md.velocities;
+    if (mode == "auto") mode = sys.has_velocities ? "file" : "maxwell";
+    if (mode == "file") {
+        if (!sys.has_velocities)
+            throw Error(cfg_file + ": " + where + ".velocities = \"file\" but " + structure_file +
+                        " has no velocities");
+        sys.vel.resize(sys.size());
+        for (std::size_t i = 0; i < sys.size(); ++i)
+            if (sys.frozen[i]) sys.vel[i] = Vec3{0, 0, 0};
+    } else {
+        if (md.temperature_K < 0)
+            throw Error(cfg_file + ": " + where + ".temperature_K is needed for Maxwell–Boltzmann velocities (" +
+                        structure_file + " has none)");
+        maxwell_boltzmann(sys, md.temperature_K, md.seed);
+    }
+}
+
+std::string replica_where(const RunConfig& cfg, std::size_t i) {
+    return cfg.replicas.size() > 1 || !cfg.replicas[i].name.empty() ? "[[replica]] #" + std::to_string(i + 1) : "[md]";
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool with_potential) {
+    const System base = build_structure(cfg);
+    double rmin = 0;
+    for (const auto& rc : cfg.replicas) rmin = std::max(rmin, rc.md.min_distance);
+    check_min_distance(base, rmin, cfg.structure.file);
+
+    AnalysisConfig acfg;
+    if (cfg.has_analysis) acfg = parse_analysis_config(cfg.analysis, cfg.config_file);
+
+    std::vector<std::unique_ptr<Replica>> reps;
+    for (std::size_t i = 0; i < cfg.replicas.size(); ++i) {
+        const ReplicaConfig& rc = cfg.replicas[i];
+        const std::string where = replica_where(cfg, i);
+        auto rep = std::make_unique<Replica>();
+        rep->index = static_cast<int>(i);
+        rep->name = rc.name;
+        rep->directory = rc.directory;
+        rep->md = rc.md;
+        rep->sys = base;
+        rep->sys.force.assign(rep->sys.size(), Vec3{0, 0, 0});
+        apply_freeze(rep->sys, rc.md.freeze, where, cfg.config_file);
+        set_velocities(rep->sys, rc.md, where, cfg.config_file, cfg.structure.file);
+        rep->params = dynamics_params(rc.md);
+        if (with_potential) rep->potential = make_potential(cfg.potential, rep->sys, cfg.config_file);
+        if (cfg.has_analysis && acfg.enabled) {
+            AnalysisRunInfo info;
+            info.timestep_ps = rep->params.dt_ps;
+            info.temperature_K = rc.md.temperature_K < 0 ? 0.0 : rc.md.temperature_K;
+            info.total_steps = rc.md.steps;
+            info.replica_name = rc.name;
+            rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
+        }
+        reps.push_back(std::move(rep));
+    }
+    return reps;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Timings {
+    double setup = 0, md = 0, thermo = 0, trajectory = 0, analysis = 0, checkpoint = 0, final_out = 0;
+};
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Next multiple of `every` strictly after `step` (every > 0).
+long next_multiple(long step, long every) { return (step / every + 1) * every; }
+
+struct ReplicaOutputs {
+    std::unique_ptr<ThermoWriter> thermo;
+    std::unique_ptr<TrajectoryWriter> traj;
+};
+
+std::string trajectory_file(const Replica& r, const OutputConfig& o) {
+    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5" : "trajectory.extxyz")).string();
+}
+
+void write_run_summary(RunLog& log, const RunConfig& cfg, Backend& backend,
+                       const std::vector<std::unique_ptr<Replica>>& reps, const Timings& t, double wall) {
+    log.section("replicas at step " + std::to_string(backend.step()));
+    for (std::size_t r = 0; r < reps.size(); ++r) {
+        const ReplicaObservables o = backend.observables(static_cast<int>(r));
+        const Replica& rep = *reps[r];
+        log.line((rep.name.empty() ? std::string("replica") : "replica " + rep.name) + ": " +
+                 std::to_string(rep.sys.size()) + " atoms, dof " + fmt(o.dof) + ", T " + fmt(o.temperature_K) +
+                 " K, PE " + fmt(o.potential_eV, "%.10g") + " eV, conserved " + fmt(o.conserved_eV, "%.10g") +
+                 " eV, neighbour-list rebuilds " + std::to_string(o.neighbor_rebuilds));
+        if (rep.counters.close_pair_steps > 0)
+            log.line("  WARNING: pairs closer than the potential's min_dist (" +
+                     fmt(rep.potential ? rep.potential->min_trusted_distance() : 0.0) + " Å) at " +
+                     std::to_string(rep.counters.close_pair_steps) + " steps (" +
+                     std::to_string(rep.counters.close_pairs_total) + " pair-steps, closest " +
+                     fmt(rep.counters.min_close_r) + " Å): the potential extrapolated there");
+        else
+            log.line("  close pairs (r < min_dist): none");
+    }
+    log.section("timings (this process)");
+    const double md_steps = static_cast<double>(backend.step());
+    (void)md_steps;
+    auto row = [&](const char* what, double s) {
+        log.line(std::string(what) + ": " + fmt(s, "%.3f") + " s (" + fmt(wall > 0 ? 100 * s / wall : 0, "%.1f") + " %)");
+    };
+    row("setup", t.setup);
+    row("md steps", t.md);
+    row("thermo", t.thermo);
+    row("trajectory", t.trajectory);
+    row("analysis", t.analysis);
+    row("checkpoints", t.checkpoint);
+    row("final output", t.final_out);
+    row("total wall", wall);
+    (void)cfg;
+}
+
+}  // namespace
+
+int run_md(const RunOptions& opt) {
+    const auto t_start = Clock::now();
+    Timings tm;
+    RunConfig cfg = load_config(opt.config_path);
+    if (opt.steps_override >= 0) {
+        cfg.md.steps = opt.steps_override;
+        for (auto& r : cfg.replicas) r.md.steps = opt.steps_override;
+    }
+    const long total = cfg.replicas[0].md.steps;
+    for (std::size_t i = 1; i < cfg.replicas.size(); ++i)
+        if (cfg.replicas[i].md.steps != total)
+            throw Error(cfg.config_file + ": [[replica]] #" + std::to_string(i + 1) + ".steps = " +
+                        std::to_string(cfg.replicas[i].md.steps) + " differs from " + std::to_string(total) +
+                        ": all replicas advance together and must run the same number of steps");
+    const bool restart = !opt.restart_file.empty();
+    CheckpointData ckpt;
+    if (restart) ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
+
+    auto reps = build_replicas(cfg, true);
+    for (auto& r : reps) fs::create_directories(r->directory);
+    fs::create_directories(cfg.output.directory);
+
+    RunLog log((fs::path(cfg.output.directory) / "run.log").string(), restart);
+    log.section(restart ? "restart " + utc_now() : "run " + utc_now());
+    log.line("mdrun " + std::string(MDRUN_VERSION_STRING) + ", config " +
+             fs::absolute(cfg.config_file).lexically_normal().string());
+    if (restart) log.line("restarted from checkpoint " + opt.restart_file + " at step " + std::to_string(ckpt.step));
+    log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()));
+
+    std::unique_ptr<Backend> backend = make_backend(opt.device, reps);
+    log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
+    log.section("resolved configuration");
+    log.line(resolved_config_toml(cfg));
+    log.section("set-up");
+    for (const auto& r : reps) {
+        std::string line = (r->name.empty() ? std::string("replica") : "replica " + r->name) + ": " +
+                           std::to_string(r->sys.size()) + " atoms, species";
+        for (const auto& s : r->sys.species) line += " " + s;
+        std::size_t frozen = 0;
+        for (auto f : r->sys.frozen) frozen += f;
+        line += ", frozen " + std::to_string(frozen) + ", potential " + r->potential->name() + " (cutoff " +
+                fmt(r->potential->cutoff()) + " Å, min_dist " + fmt(r->potential->min_trusted_distance()) +
+                " Å), output " + r->directory;
+        log.line(line);
+    }
+    log.write();
+
+    const auto fail_with_postmortem = [&](const SafetyStop& stop) {
+        Replica& rep = *reps[static_cast<std::size_t>(stop.replica)];
+        backend->sync_to_host(stop.replica);
+        const std::string pm =
+            (fs::path(rep.directory) / ("postmortem_step" + std::to_string(stop.step) + ".extxyz")).string();
+        std::string pm_note;
+        try {
+            write_extxyz(pm, rep.sys);
+            pm_note = "post-mortem snapshot: " + pm;
+        } catch (const Error& e) {
+            pm_note = std::string("could not write the post-mortem snapshot: ") + e.what();
+        }
+        log.section("STOPPED " + utc_now());
+        log.line(stop.reason);
+        log.line(pm_note);
+        log.line("the last checkpoint (if any) is untouched: " + checkpoint_path(cfg));
+        log.write();
+        throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  the last good checkpoint is untouched");
+    };
+
+    long step = 0;
+    if (restart) {
+        step = restore_checkpoint(opt.restart_file, ckpt, cfg, *backend, reps);
+    } else {
+        const SafetyStop s0 = backend->setup();
+        if (s0.stopped) fail_with_postmortem(s0);
+    }
+    tm.setup = seconds_since(t_start);
+
+    const OutputConfig& out = cfg.output;
+    std::vector<ReplicaOutputs> outs(reps.size());
+    for (std::size_t r = 0; r < reps.size(); ++r) {
+        outs[r].thermo = std::make_unique<ThermoWriter>((fs::path(reps[r]->directory) / "thermo.csv").string(),
+                                                        restart ? step : -1);
+        if (out.trajectory_every > 0) {
+            backend->sync_to_host(static_cast<int>(r));
+            outs[r].traj = open_trajectory(trajectory_file(*reps[r], out), out.trajectory_format, reps[r]->sys,
+                                           restart ? step : -1);
+        }
+    }
+
+    // Outputs due at `s` (after the step completed). The order is fixed so restarts reproduce files.
+    auto outputs_at = [&](long s) {
+        for (std::size_t r = 0; r < reps.size(); ++r) {
+            Replica& rep = *reps[r];
+            const int ri = static_cast<int>(r);
+            bool synced = false;
+            auto sync = [&] {
+                if (!synced) backend->sync_to_host(ri);
+                synced = true;
+            };
+            if (s % out.thermo_every == 0) {
+                const auto t0 = Clock::now();
+                const ReplicaObservables o = backend->observables(ri);
+                outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps);
+                outs[r].thermo->flush();
+                tm.thermo += seconds_since(t0);
+            }
+            if (outs[r].traj && s % out.trajectory_every == 0) {
+                const auto t0 = Clock::now();
+                sync();
+                outs[r].traj->write_frame(rep.sys, s, static_cast<double>(s) * rep.params.dt_ps);
+                tm.trajectory += seconds_since(t0);
+            }
+            if (rep.analysis && rep.analysis->due(s)) {
+                const auto t0 = Clock::now();
+                sync();
+                rep.analysis->sample(s, rep.sys);
+                tm.analysis += seconds_since(t0);
+            }
+        }
+    };
+    auto checkpoint_now = [&] {
+        const auto t0 = Clock::now();
+        for (std::size_t r = 0; r < reps.size(); ++r) {
+            if (outs[r].traj) outs[r].traj->flush();
+            outs[r].thermo->flush();
+            if (reps[r]->analysis) reps[r]->analysis->write_results(reps[r]->directory);
+        }
+        write_checkpoint(checkpoint_path(cfg), cfg, *backend, reps);
+        tm.checkpoint += seconds_since(t0);
+    };
+
+    if (!restart) outputs_at(0);
+
+    long atoms = 0;
+    for (const auto& r : reps) atoms += static_cast<long>(r->sys.size());
+    Progress progress(step, total, atoms, reps[0]->params.dt_ps, out.progress_every_s);
+    long chunk_cap = 10;  // grows so one chunk takes about 0.25 s: progress stays live, overhead stays small
+    const long start_step = step;
+    bool checkpointed_last = false;
+    while (step < total) {
+        long next = total;
+        next = std::min(next, next_multiple(step, out.thermo_every));
+        if (out.trajectory_every > 0) next = std::min(next, next_multiple(step, out.trajectory_every));
+        if (out.checkpoint_every > 0) next = std::min(next, next_multiple(step, out.checkpoint_every));
+        for (const auto& r : reps)
+            if (r->analysis) next = std::min(next, next_multiple(step, r->analysis->sample_every()));
+        next = std::min(next, step + chunk_cap);
+
+        const auto t0 = Clock::now();
+        const SafetyStop stop = backend->advance(next - step);
+        const double dt_chunk = seconds_since(t0);
+        tm.md += dt_chunk;
+        if (stop.stopped) fail_with_postmortem(stop);
+        const long done = next - step;
+        step = next;
+        if (dt_chunk > 0) {
+            const double rate = static_cast<double>(done) / dt_chunk;
+            chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
+        }
+        outputs_at(step);
+        checkpointed_last = false;
+        if (out.checkpoint_every > 0 && step % out.checkpoint_every == 0) {
+            checkpoint_now();
+            checkpointed_last = true;
+        }
+        if (!opt.quiet) progress.update(step);
+    }
+    if (!checkpointed_last) checkpoint_now();  // a checkpoint is also written at the end of the run
+    if (!opt.quiet) progress.finish(step);
+
+    const auto t_final = Clock::now();
+    for (std::size_t r = 0; r < reps.size(); ++r) {
+        backend->sync_to_host(static_cast<int>(r));
+        if (out.write_final) {
+            write_poscar((fs::path(reps[r]->directory) / "final.POSCAR").string(), reps[r]->sys);
+            write_extxyz((fs::path(reps[r]->directory) / "final.extxyz").string(), reps[r]->sys);
+        }
+        if (outs[r].traj) outs[r].traj->flush();
+    }
+    tm.final_out = seconds_since(t_final);
+
+    const double wall = seconds_since(t_start);
+    write_run_summary(log, cfg, *backend, reps, tm, wall);
+    const double steps_done = static_cast<double>(step - start_step);
+    if (tm.md > 0 && steps_done > 0)
+        log.line("throughput: " + fmt(steps_done * static_cast<double>(atoms) / tm.md, "%.4g") +
+                 " atom-steps/s over the MD loop (" + fmt(steps_done / tm.md, "%.4g") + " steps/s, " +
+                 fmt(steps_done / tm.md * reps[0]->params.dt_ps * 1e-3 * 86400, "%.4g") + " ns/day)");
+    log.section("finished " + utc_now() + " at step " + std::to_string(step));
+    log.write();
+
+    if (!opt.quiet) {
+        std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
+        for (const auto& r : reps)
+            std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
+                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5" : ", trajectory.extxyz") : "",
+                         r->analysis ? ", analysis results" : "");
+        std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
+    }
+    return 0;
+}
+
+}  // namespace mdrun

@@ -1,0 +1,32 @@
+// `mdrun config.toml`: builds the replicas from the configuration (with the safety checks that must
+// pass before step 0), drives the backend, and writes every output (thermo.csv, trajectory, analysis,
+// checkpoints, final structures, run.log, progress on stderr).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/config.hpp"
+#include "engine/replica.hpp"
+
+namespace mdrun {
+
+struct RunOptions {
+    std::string config_path;
+    std::string restart_file;   // "" = fresh start
+    std::string device = "auto";  // cpu | cuda | auto
+    long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
+    bool quiet = false;         // no progress lines
+};
+
+// Reads the structure once, applies replicate/remove, runs the pre-run checks (unknown elements,
+// right-handed cell, atoms closer than [md].min_distance, freeze lists) and builds one Replica per
+// [[replica]]: frozen flags and initial velocities set; with_potential: potential created via the
+// registry (which checks the potential covers every element). Analysis sets are created when the config
+// has [analysis]. Throws mdrun::Error with a message naming the file/key.
+std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool with_potential);
+
+// The whole run. Returns the process exit status (0); errors are thrown as mdrun::Error.
+int run_md(const RunOptions& opt);
+
+}  // namespace mdrun
