@@ -31,17 +31,24 @@ void LinearCorrelator::add(const Vec3* x) {
     const long max_lag = n_ < lags_ - 1 ? n_ : lags_ - 1;
     const int* grp = group_.data();
     const int ng = n_groups_;
-    // Parallel over lags; each lag sums its items in a fixed order (thread-count independent).
-#pragma omp parallel for schedule(static) if (n_items * (max_lag + 1) > 50000)
+    std::vector<std::uint64_t> per_group(ng, 0);
+    for (int i = 0; i < n_items; ++i) ++per_group[grp[i]];
+    // Parallel over lags only when the work is large enough to pay for a parallel region; each lag sums
+    // its items in a fixed order, so the result does not depend on the number of threads.
+#pragma omp parallel for schedule(static) if (static_cast<long>(n_items) * (max_lag + 1) > 400000)
     for (long lag = 0; lag <= max_lag; ++lag) {
         const long slot = ((head - lag) % lags_ + lags_) % lags_;
         const Vec3* old = ring_.data() + static_cast<std::size_t>(slot) * n_items;
         double* s = sum_.data() + static_cast<std::size_t>(lag) * ng;
         std::uint64_t* c = count_.data() + static_cast<std::size_t>(lag) * ng;
-        for (int i = 0; i < n_items; ++i) {
-            s[grp[i]] += correlation_pair(old[i], x[i]);
-            ++c[grp[i]];
+        if (ng == 1) {
+            double acc = 0;
+            for (int i = 0; i < n_items; ++i) acc += correlation_pair(old[i], x[i]);
+            s[0] += acc;
+        } else {
+            for (int i = 0; i < n_items; ++i) s[grp[i]] += correlation_pair(old[i], x[i]);
         }
+        for (int g = 0; g < ng; ++g) c[g] += per_group[g];
     }
     ++n_;
 }

@@ -37,7 +37,9 @@ void MultiLevelCorrelator::insert(int level, const Vec3* x) {
     const int ng = n_groups_;
     // Parallel over lags: each lag owns its accumulators and sums items in a fixed order, so the result
     // does not depend on the number of threads.
-#pragma omp parallel for schedule(static) if (n_items * (jmax - j0 + 1) > 50000)
+    std::vector<std::uint64_t> per_group(ng, 0);
+    for (int i = 0; i < n_items; ++i) ++per_group[grp[i]];
+#pragma omp parallel for schedule(static) if (static_cast<long>(n_items) * (jmax - j0 + 1) > 400000)
     for (int j = j0; j <= jmax; ++j) {
         const int slot = ((head_[level] - j) % B + B) % B;
         const Vec3* old = ring.data() + static_cast<std::size_t>(slot) * n_items;
@@ -48,9 +50,12 @@ void MultiLevelCorrelator::insert(int level, const Vec3* x) {
         } else {
             for (int i = 0; i < n_items; ++i) accumulate_dot_pair(old[i], x[i], a + grp[i] * kLagSlots);
         }
-        for (int i = 0; i < n_items; ++i) ++c[grp[i]];
+        for (int g = 0; g < ng; ++g) c[g] += per_group[g];
     }
-    std::copy(x, x + n_items, ring.begin() + static_cast<std::size_t>(head_[level]) * n_items);
+    // Rings grow to B snapshots only as they fill, so the few sparse top levels cost little memory.
+    const std::size_t at = static_cast<std::size_t>(head_[level]) * n_items;
+    if (ring.size() < at + n_items) ring.resize(at + n_items);
+    std::copy(x, x + n_items, ring.begin() + at);
     head_[level] = (head_[level] + 1) % B;
     if (filled_[level] < B) ++filled_[level];
 }
@@ -58,7 +63,7 @@ void MultiLevelCorrelator::insert(int level, const Vec3* x) {
 void MultiLevelCorrelator::add(const Vec3* x) {
     const int n_items = static_cast<int>(group_.size());
     const auto new_level = [&]() {
-        ring_.emplace_back(static_cast<std::size_t>(block_) * n_items);
+        ring_.emplace_back();
         head_.push_back(0);
         filled_.push_back(0);
         acc_.emplace_back(static_cast<std::size_t>(block_) * n_groups_ * kLagSlots, 0.0);

@@ -3,7 +3,8 @@
 // snapshot enters level k it is paired with the stored ones at lags j m^k, j in [1, B-1] for k = 0 and
 // j in [ceil(B/m), B-1] for k >= 1 (smaller j are already covered, more densely, by level k-1).
 // Each stored lag is therefore an exact average over all origins spaced m^k samples apart.
-// Memory: N B L 24 bytes (+ N 24 for the t = 0 snapshot), L = ceil(log_m(n_samples / B)) + 1;
+// Memory: N B L 24 bytes with L = ceil(log_m(n_samples / B)) + 1 full levels, plus the partly filled top
+// levels (rings grow as they fill: at most N 24 (B m/(m-1) + log_m n) more) and N 24 for t = 0;
 // cost per sample about N B m / (m - 1) pair operations.
 // Displacement mode accumulates squared displacements per direction and |dx|^4 (MSD and its variance);
 // dot mode accumulates u(t0).u(t0+tau) and P2 of it (reorientation C1, C2).
