@@ -58,6 +58,15 @@ struct MtpParamsView {
     const int* times_i1;
     const int* times_k;
     const double* times_m;
+    int n_runs;                    // maximal runs of consecutive rows with the same target k
+    const int* run_start;          // [n_runs+1] rows of run r: run_start[r] .. run_start[r+1]-1
+    const int* run_k;              // [n_runs] their common target moment
+    const double* g_seed;          // [n_alpha] xi_s at k_s, else 0 (dV/dM before back-propagation)
+    const int* back_order;         // [n_alpha] moments in backward processing order
+    const int* use_start;          // [n_alpha+1] CSR over back_order positions: the rows reading that moment
+    const int* use_k;              // [2 n_times] target k of the reading row
+    const int* use_other;          // [2 n_times] the row's other factor
+    const double* use_m;           // [2 n_times] the row's multiplicity
     const int* scalar_index;       // [n_scalar] moment index k_s
     const double* scalar_coeff;    // [n_scalar] xi_s
 };
@@ -188,9 +197,22 @@ MDRUN_HD_INLINE void mtp_basic_moments(const MtpParamsView& p, int nnb, int cap,
     for (int k = p.n_basic; k < p.n_alpha; ++k) w.M[k] = 0.0;
 }
 
-// Stage 3: contractions in file order (§3.4.2).
+// Stage 3: contractions in file order (§3.4.2). Rows are walked in runs with one target so the running
+// sum stays in registers (no store-to-load chain through M[k]); this is valid because no row reads the
+// moment its own run produces. (The two partial sums change round-off only, at the 1e-16 level.)
 MDRUN_HD_INLINE void mtp_contract_forward(const MtpParamsView& p, double* M) {
-    for (int t = 0; t < p.n_times; ++t) M[p.times_k[t]] += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
+    for (int r = 0; r < p.n_runs; ++r) {
+        const int k = p.run_k[r];
+        double acc0 = M[k], acc1 = 0.0;  // two partial sums: the loop is bound by the add latency
+        const int t1 = p.run_start[r + 1];
+        int t = p.run_start[r];
+        for (; t + 1 < t1; t += 2) {
+            acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
+            acc1 += p.times_m[t + 1] * M[p.times_i0[t + 1]] * M[p.times_i1[t + 1]];
+        }
+        if (t < t1) acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
+        M[k] = acc0 + acc1;
+    }
 }
 
 // Stage 4: site energy V = e_a + sum_s xi_s M[k_s] (§3.4.3).
@@ -200,15 +222,24 @@ MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const do
     return p.species_coeffs[a] + v;
 }
 
-// Stage 5: g = dV/dM by reverse-mode through the contraction rows (§3.5.1-2).
+// Stage 5: g = dV/dM by reverse mode through the contraction rows (§3.5.1-2), written as a GATHER:
+// g[j] = seed[j] + sum over the rows t that read M[j] of m_t g[k_t] M[other_t] (a row with i0 = i1 = j
+// appears twice). Moments are visited in back_order (descending position of the last row producing
+// them), so every g[k_t] is final when read. Same sum as MLIP's scatter, but the running sum stays in a
+// register instead of a chain of scattered read-modify-writes to g.
 MDRUN_HD_INLINE void mtp_contract_backward(const MtpParamsView& p, const double* M, double* g) {
-    for (int k = 0; k < p.n_alpha; ++k) g[k] = 0.0;
-    for (int s = 0; s < p.n_scalar; ++s) g[p.scalar_index[s]] = p.scalar_coeff[s];
-    for (int t = p.n_times - 1; t >= 0; --t) {
-        const double gk = p.times_m[t] * g[p.times_k[t]];
-        const int i0 = p.times_i0[t], i1 = p.times_i1[t];
-        g[i1] += gk * M[i0];
-        g[i0] += gk * M[i1];
+    for (int idx = 0; idx < p.n_alpha; ++idx) {
+        const int j = p.back_order[idx];
+        // Two partial sums halve the floating-point add latency chain (the loop is latency bound).
+        double acc0 = p.g_seed[j], acc1 = 0.0;
+        const int u1 = p.use_start[idx + 1];
+        int u = p.use_start[idx];
+        for (; u + 1 < u1; u += 2) {
+            acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
+            acc1 += p.use_m[u + 1] * g[p.use_k[u + 1]] * M[p.use_other[u + 1]];
+        }
+        if (u < u1) acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
+        g[j] = acc0 + acc1;
     }
 }
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <tuple>
+
+#include "engine/error.hpp"
 
 namespace mdrun {
 
@@ -93,6 +96,50 @@ MtpTables build_mtp_tables(const MtpModel& m) {
         t.times_m[r] = q[2];
         t.times_k[r] = q[3];
     }
+    // Runs of consecutive rows with the same target (see mtp_contract_forward).
+    for (int r = 0; r < c.n_times; ++r) {
+        if (r == 0 || t.times_k[r] != t.times_k[r - 1]) {
+            t.run_start.push_back(r);
+            t.run_k.push_back(t.times_k[r]);
+        }
+    }
+    t.run_start.push_back(c.n_times);
+    c.n_runs = static_cast<int>(t.run_k.size());
+    // Backward gather tables (see mtp_contract_backward). last[j] = last row producing j (-1: basic).
+    {
+        const int na = c.n_alpha;
+        std::vector<int> last(na, -1);
+        for (int r = 0; r < c.n_times; ++r) last[t.times_k[r]] = r;
+        t.back_order.resize(na);
+        for (int j = 0; j < na; ++j) t.back_order[j] = j;
+        std::stable_sort(t.back_order.begin(), t.back_order.end(),
+                         [&](int x, int y) { return last[x] > last[y] || (last[x] == last[y] && x > y); });
+        std::vector<int> pos(na);
+        for (int i = 0; i < na; ++i) pos[t.back_order[i]] = i;
+        // Rows reading j, in reverse file order (the order MLIP's reverse sweep adds them).
+        std::vector<std::vector<int>> uses(na);
+        for (int r = c.n_times - 1; r >= 0; --r) {
+            uses[t.times_i1[r]].push_back(2 * r);      // g[i1] += m g[k] M[i0]
+            uses[t.times_i0[r]].push_back(2 * r + 1);  // g[i0] += m g[k] M[i1]
+        }
+        t.use_start.assign(na + 1, 0);
+        for (int i = 0; i < na; ++i) {
+            const int j = t.back_order[i];
+            for (int code : uses[j]) {
+                const int r = code / 2;
+                t.use_k.push_back(t.times_k[r]);
+                t.use_other.push_back(code % 2 == 0 ? t.times_i0[r] : t.times_i1[r]);
+                t.use_m.push_back(t.times_m[r]);
+                // The order is valid only if a row is read after every row producing its inputs.
+                if (last[j] >= r) throw Error(m.source + ": alpha_index_times row " + std::to_string(r) +
+                                              " reads moment " + std::to_string(j) + " before its last product row " +
+                                              std::to_string(last[j]) + " (rows must be topologically ordered)");
+            }
+            t.use_start[i + 1] = static_cast<int>(t.use_k.size());
+        }
+        t.g_seed.assign(na, 0.0);
+        for (int s = 0; s < c.n_scalar; ++s) t.g_seed[m.alpha_moment_mapping[s]] = m.moment_coeffs[s];
+    }
     t.scalar_index = m.alpha_moment_mapping;
     t.scalar_coeff = m.moment_coeffs;
     return t;
@@ -115,6 +162,14 @@ MtpParamsView MtpTables::view() const {
     v.times_i1 = times_i1.data();
     v.times_k = times_k.data();
     v.times_m = times_m.data();
+    v.run_start = run_start.data();
+    v.run_k = run_k.data();
+    v.g_seed = g_seed.data();
+    v.back_order = back_order.data();
+    v.use_start = use_start.data();
+    v.use_k = use_k.data();
+    v.use_other = use_other.data();
+    v.use_m = use_m.data();
     v.scalar_index = scalar_index.data();
     v.scalar_coeff = scalar_coeff.data();
     return v;

@@ -26,6 +26,13 @@ struct MtpTables {
     std::vector<int> comp_basic_list;   // [n_basic]
     std::vector<int> times_i0, times_i1, times_k;  // [n_times]
     std::vector<double> times_m;        // [n_times]
+    std::vector<int> run_start;         // [n_runs+1]
+    std::vector<int> run_k;             // [n_runs]
+    std::vector<double> g_seed;         // [n_alpha]
+    std::vector<int> back_order;        // [n_alpha]
+    std::vector<int> use_start;         // [n_alpha+1]
+    std::vector<int> use_k, use_other;  // [2 n_times]
+    std::vector<double> use_m;          // [2 n_times]
     std::vector<int> scalar_index;      // [n_scalar]
     std::vector<double> scalar_coeff;   // [n_scalar]
 
