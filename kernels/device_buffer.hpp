@@ -60,6 +60,18 @@ public:
         return h;
     }
 
+    void download_range(std::size_t first, std::size_t n, T* host) const {
+        if (n > 0) MDRUN_CUDA_CHECK(cudaMemcpy(host, ptr_ + first, n * sizeof(T), cudaMemcpyDeviceToHost));
+    }
+    void upload_range(std::size_t first, std::size_t n, const T* host) {
+        if (n > 0) MDRUN_CUDA_CHECK(cudaMemcpy(ptr_ + first, host, n * sizeof(T), cudaMemcpyHostToDevice));
+    }
+    // Device -> device copy of a buffer of the same element type (resizes this one).
+    void copy_from(const DeviceBuffer& o) {
+        resize(o.n_);
+        if (n_ > 0) MDRUN_CUDA_CHECK(cudaMemcpy(ptr_, o.ptr_, n_ * sizeof(T), cudaMemcpyDeviceToDevice));
+    }
+
     T* data() { return ptr_; }
     const T* data() const { return ptr_; }
     std::size_t size() const { return n_; }

@@ -1,0 +1,645 @@
+// The whole MD step of ALL replicas as a fixed sequence of launches over the per-thread bodies
+// (kernels/*_bodies.hpp), written once and instantiated twice: with the CUDA executor and device
+// buffers in kernels/backend_cuda.cu, and with the host executor and std::vector buffers in the unit
+// tests, which therefore test the exact sequence the GPU runs.
+//
+// Launches per step do not depend on the number of replicas (one launch covers every atom of every
+// replica); the step touches no host memory, so the CUDA executor captures it once into a CUDA Graph.
+// The host reads device state only in advance()'s epilogue (one small copy: overflow + halt flags) and
+// when output is due (observables, download, save).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/binary_io.hpp"
+#include "engine/box.hpp"
+#include "engine/dynamics.hpp"
+#include "engine/error.hpp"
+#include "engine/integrator_math.hpp"
+#include "engine/neighbor_list.hpp"
+#include "engine/system.hpp"
+#include "kernels/body_functors.hpp"
+#include "potentials/mtp_tables.hpp"
+
+namespace mdrun {
+
+// What the engine needs to know about one replica.
+struct BatchReplicaSpec {
+    const System* sys = nullptr;   // initial positions, velocities, masses, types, frozen flags, box
+    std::vector<int> mtp_type;     // per atom: MTP species index
+    DynamicsParams params;         // ensemble, dt, thermostat, skin
+    double list_cutoff = 0.0;      // potential cutoff + skin (+ a hair, as engine/dynamics.cpp)
+    double max_displacement = 1.0; // Å per step
+    bool stop_on_close_pairs = true;
+};
+
+struct BatchOptions {
+    std::size_t scratch_bytes = std::size_t(1) << 30;  // MTP scratch budget; more atoms run in several chunks
+    int lanes = 0;  // reduction lanes (0 = 1 for replicas up to 4096 atoms, else 64)
+    int cap = 0;    // neighbour slots per atom (0 = from the step-0 lists, with head room)
+};
+
+// Host copy of one replica's thermodynamic state (filled by BatchEngine::observe).
+struct BatchObservables {
+    long step = 0;
+    double potential = 0.0, mv2 = 0.0, dof = 0.0, temperature = 0.0, kinetic = 0.0, thermostat = 0.0;
+    Mat3 virial = mat3_zero();
+    ReplicaStatus status{};
+    NhcState nhc{};
+};
+
+// Cell grid of one replica for a list cutoff (same cell sizes as engine/neighbor_list.cpp).
+inline ReplicaGrid make_replica_grid(const Box& box, double cutoff, int cell_base) {
+    ReplicaGrid g{};
+    for (int k = 0; k < 3; ++k) {
+        if (box.periodic[k]) {
+            const double width = 1.0 / std::sqrt(box.hinv.m[0][k] * box.hinv.m[0][k] + box.hinv.m[1][k] * box.hinv.m[1][k] +
+                                                 box.hinv.m[2][k] * box.hinv.m[2][k]);
+            int nc = static_cast<int>(std::floor(width / cutoff));
+            nc = std::max(1, std::min(nc, 1 << 10));
+            g.nc[k] = nc;
+            g.reach[k] = static_cast<int>(std::ceil(cutoff / (width / nc)));
+        } else {
+            g.nc[k] = 1;  // one slab, no images: every atom of the replica is a candidate
+            g.reach[k] = 0;
+        }
+    }
+    g.cell_base = cell_base;
+    g.ncells = g.nc[0] * g.nc[1] * g.nc[2];
+    return g;
+}
+
+template <class Exec, template <class> class Buf>
+class BatchEngine {
+public:
+    BatchEngine(Exec& ex, const MtpTables& tables, std::vector<BatchReplicaSpec> specs, BatchOptions opt = {})
+        : ex_(ex), specs_(std::move(specs)), opt_(opt) {
+        R_ = static_cast<int>(specs_.size());
+        if (R_ == 0) throw Error("batch engine: no replicas");
+        std::vector<int> start(R_ + 1, 0);
+        for (int r = 0; r < R_; ++r) start[r + 1] = start[r] + static_cast<int>(specs_[r].sys->size());
+        N_ = start[R_];
+        if (N_ == 0) throw Error("batch engine: no atoms");
+        std::vector<int> rep(N_), mtype(N_);
+        std::vector<double> mass(N_);
+        std::vector<unsigned char> frozen(N_);
+        std::vector<Box> box(R_);
+        std::vector<ReplicaGrid> grid(R_);
+        std::vector<double> dt(R_), cut2(R_), hs2(R_), maxd(R_), dof(R_);
+        std::vector<int> nvt(R_), stopc(R_), cell_rep;
+        int cells = 0, max_atoms = 0;
+        for (int r = 0; r < R_; ++r) {
+            const BatchReplicaSpec& s = specs_[r];
+            const System& sys = *s.sys;
+            if (s.mtp_type.size() != sys.size()) throw Error("batch engine: mtp_type size differs from the atom count");
+            max_atoms = std::max(max_atoms, static_cast<int>(sys.size()));
+            for (std::size_t a = 0; a < sys.size(); ++a) {
+                const int i = start[r] + static_cast<int>(a);
+                rep[i] = r;
+                mtype[i] = s.mtp_type[a];
+                mass[i] = sys.mass[a];
+                frozen[i] = (!sys.frozen.empty() && sys.frozen[a]) ? 1 : 0;
+            }
+            box[r] = sys.box;
+            grid[r] = make_replica_grid(sys.box, s.list_cutoff, cells);
+            cells += grid[r].ncells;
+            for (int c = 0; c < grid[r].ncells; ++c) cell_rep.push_back(r);
+            dt[r] = s.params.dt_ps;
+            cut2[r] = s.list_cutoff * s.list_cutoff;
+            hs2[r] = 0.25 * s.params.skin * s.params.skin;
+            maxd[r] = s.max_displacement;
+            dof[r] = degrees_of_freedom(sys);
+            nvt[r] = s.params.ensemble == "nvt" ? 1 : 0;
+            stopc[r] = s.stop_on_close_pairs ? 1 : 0;
+        }
+        total_cells_ = cells;
+        lanes_ = opt_.lanes > 0 ? opt_.lanes : (max_atoms <= 4096 ? 1 : 64);
+        atom_start_h_ = start;
+        dof_h_ = dof;
+        atom_start_.upload(start);
+        rep_.upload(rep);
+        mtp_type_.upload(mtype);
+        mass_.upload(mass);
+        frozen_.upload(frozen);
+        box_.upload(box);
+        grid_.upload(grid);
+        cell_rep_.upload(cell_rep);
+        dt_.upload(dt);
+        list_cut2_.upload(cut2);
+        half_skin2_.upload(hs2);
+        max_disp_.upload(maxd);
+        dof_.upload(dof);
+        nvt_.upload(nvt);
+        stop_close_.upload(stopc);
+        for (auto* b : {&cell_count_, &cell_start_, &cell_fill_}) b->resize(cells);
+        cell_atoms_.resize(N_);
+        atom_cell_.resize(N_);
+        atom_wrap_.resize(3 * static_cast<std::size_t>(N_));
+        for (auto* b : {&pos_, &vel_, &force_, &wrapped_, &pos_at_build_}) b->resize(N_);
+        disp2_.resize(N_);
+        nhc_.resize(R_);
+        scale_.resize(R_);
+        status_.resize(R_);
+        halt_.resize(3);
+        step_.resize(1);
+        nb_overflow_.resize(1);
+        cols_.resize(static_cast<std::size_t>(kColCount) * N_);
+        partials_.resize(static_cast<std::size_t>(R_) * kColCount * lanes_);
+        sums_.resize(static_cast<std::size_t>(R_) * kColCount);
+        upload_tables(tables);
+        // Capacity of the neighbour rows from the step-0 lists (CPU build, once), with head room for
+        // density fluctuations; advance() grows it and redoes the steps if a row ever overflows.
+        int cap = opt_.cap;
+        if (cap <= 0) {
+            int longest = 0;
+            for (int r = 0; r < R_; ++r) {
+                NeighborList nl;
+                build_neighbor_list(specs_[r].sys->box, specs_[r].sys->pos, specs_[r].list_cutoff, nl);
+                for (std::size_t i = 0; i < nl.size(); ++i) longest = std::max(longest, nl.offset[i + 1] - nl.offset[i]);
+            }
+            cap = longest + longest / 4 + 8;
+        }
+        set_capacity(cap);
+    }
+
+    int replicas() const { return R_; }
+    int atoms() const { return N_; }
+    int capacity() const { return cap_; }
+    int lanes() const { return lanes_; }
+    int mtp_chunks() const { return (N_ + chunk_ - 1) / chunk_; }
+    long step_count() const { return step_h_; }
+    int first_atom(int r) const { return atom_start_h_[r]; }
+    int atom_count(int r) const { return atom_start_h_[r + 1] - atom_start_h_[r]; }
+    double dof(int r) const { return dof_h_[r]; }
+    bool halted() const { return halt_h_[0] != 0; }
+    int halt_replica() const { return halt_h_[1]; }
+    int halt_reason() const { return halt_h_[2]; }
+    long grow_count() const { return grows_; }
+
+    // Bytes of memory the engine's buffers hold (device memory for the CUDA backend).
+    std::size_t device_bytes() const {
+        std::size_t s = table_bytes_;
+        s += atom_start_.bytes() + rep_.bytes() + mtp_type_.bytes() + cell_rep_.bytes() + nvt_.bytes() + stop_close_.bytes();
+        s += mass_.bytes() + dt_.bytes() + list_cut2_.bytes() + half_skin2_.bytes() + max_disp_.bytes() + dof_.bytes();
+        s += frozen_.bytes() + box_.bytes() + grid_.bytes();
+        s += pos_.bytes() + vel_.bytes() + force_.bytes() + wrapped_.bytes() + pos_at_build_.bytes() + nb_shift_.bytes();
+        s += disp2_.bytes() + scale_.bytes() + cols_.bytes() + partials_.bytes() + sums_.bytes() + dx_.bytes() + dy_.bytes() +
+             dz_.bytes() + scratch_.bytes();
+        s += nhc_.bytes() + status_.bytes() + halt_.bytes() + nb_overflow_.bytes() + cell_count_.bytes() + cell_start_.bytes() +
+             cell_fill_.bytes() + cell_atoms_.bytes() + atom_cell_.bytes() + atom_wrap_.bytes();
+        s += nb_count_.bytes() + nb_j_.bytes() + nb_img_.bytes() + nb_reverse_.bytes() + iscratch_.bytes() + step_.bytes();
+        s += snap_pos_.bytes() + snap_vel_.bytes() + snap_force_.bytes() + snap_build_.bytes() + snap_nhc_.bytes() +
+             snap_status_.bytes() + snap_step_.bytes() + snap_halt_.bytes() + snap_cols_.bytes();
+        return s;
+    }
+
+    // Fresh start from the specs' systems: lists, forces, thermostats (as Dynamics::setup).
+    void setup() {
+        std::vector<Vec3> pos(N_), vel(N_);
+        std::vector<NhcState> nhc(R_);
+        for (int r = 0; r < R_; ++r) {
+            const System& sys = *specs_[r].sys;
+            for (std::size_t a = 0; a < sys.size(); ++a) {
+                const int i = atom_start_h_[r] + static_cast<int>(a);
+                const bool fr = !sys.frozen.empty() && sys.frozen[a];
+                pos[i] = sys.pos[a];
+                vel[i] = (fr || sys.vel.size() != sys.size()) ? Vec3{0, 0, 0} : sys.vel[a];
+            }
+            // Initial temperature in the CPU's plain atom order, so the chain starts bit-identically.
+            double s = 0.0;
+            for (std::size_t a = 0; a < sys.size(); ++a) {
+                const int i = atom_start_h_[r] + static_cast<int>(a);
+                if (!(!sys.frozen.empty() && sys.frozen[a])) s += mv2(vel[i], sys.mass[a]);
+            }
+            const DynamicsParams& p = specs_[r].params;
+            if (p.ensemble == "nvt")
+                nhc_init(nhc[r], p.chain, p.tloop, p.temperature_K, p.tdamp_ps, dof_h_[r], temperature_from_mv2(s, dof_h_[r]));
+        }
+        pos_.upload(pos);
+        vel_.upload(vel);
+        pos_at_build_.upload(pos);
+        nhc_.upload(nhc);
+        std::vector<long long> zero_step(1, 0);
+        step_.upload(zero_step);
+        build_lists_and_forces(true);
+        step_h_ = 0;
+    }
+
+    // Advances every replica by n steps (fewer when a safety check halts the batch).
+    void advance(long n) {
+        if (n <= 0) return;
+        if (needs_forces_) build_lists_and_forces(false);
+        snapshot();
+        for (;;) {
+            ex_.run_steps(n, [this] { launch_step(); });
+            ex_.sync();
+            std::vector<int> of;
+            nb_overflow_.download(of);
+            if (of[0] == 0) break;
+            // A row outgrew its capacity somewhere in these steps: go back, grow, redo (identical result:
+            // the restored list is rebuilt from the same positions).
+            restore();
+            set_capacity(of[0] + of[0] / 4 + 8);
+            ++grows_;
+            build_lists_and_forces(false, /*keep_forces=*/true);
+        }
+        read_control();
+    }
+
+    // Current sums (energy, virial, fresh m v^2) and thermostat/status of every replica.
+    std::vector<BatchObservables> observe() {
+        if (needs_forces_) build_lists_and_forces(false);
+        ex_.launch(N_, Mv2Fn{view_});
+        launch_reduce();
+        ex_.sync();
+        std::vector<double> sums;
+        std::vector<NhcState> nhc;
+        std::vector<ReplicaStatus> st;
+        sums_.download(sums);
+        nhc_.download(nhc);
+        status_.download(st);
+        read_control();
+        std::vector<BatchObservables> out(R_);
+        for (int r = 0; r < R_; ++r) {
+            BatchObservables& o = out[r];
+            const double* s = sums.data() + static_cast<std::size_t>(r) * kColCount;
+            o.step = step_h_;
+            o.potential = s[kColEnergy];
+            for (int k = 0; k < 9; ++k) o.virial.m[k / 3][k % 3] = s[kColVirial + k];
+            o.mv2 = s[kColMv2];
+            o.dof = dof_h_[r];
+            o.temperature = temperature_from_mv2(o.mv2, o.dof);
+            o.kinetic = kinetic_from_temperature(o.temperature, o.dof);
+            o.nhc = nhc[r];
+            o.thermostat = specs_[r].params.ensemble == "nvt" ? nhc_energy(nhc[r]) : 0.0;
+            o.status = st[r];
+        }
+        return out;
+    }
+
+    // Resets the "since the last sync" close-pair counters on the device (after the host took them).
+    void clear_close_counters() {
+        std::vector<ReplicaStatus> st;
+        status_.download(st);
+        for (auto& s : st) {
+            s.close_pair_steps = 0;
+            s.close_pairs_total = 0;
+            s.min_close_r = 0.0;
+        }
+        status_.upload(st);
+    }
+
+    // Copies replica r's positions, velocities and forces into `sys`.
+    void download(int r, System& sys) {
+        ex_.sync();
+        const std::size_t first = static_cast<std::size_t>(atom_start_h_[r]), n = static_cast<std::size_t>(atom_count(r));
+        sys.pos.resize(n);
+        sys.vel.resize(n);
+        sys.force.resize(n);
+        pos_.download_range(first, n, sys.pos.data());
+        vel_.download_range(first, n, sys.vel.data());
+        force_.download_range(first, n, sys.force.data());
+    }
+
+    // Checkpoint of replica r in engine/dynamics.cpp's format (CPU and GPU checkpoints are interchangeable).
+    void save(int r, BinaryWriter& w) {
+        const std::vector<BatchObservables> obs = observe();
+        const std::size_t first = static_cast<std::size_t>(atom_start_h_[r]), n = static_cast<std::size_t>(atom_count(r));
+        std::vector<Vec3> pos(n), vel(n), at_build(n);
+        pos_.download_range(first, n, pos.data());
+        vel_.download_range(first, n, vel.data());
+        pos_at_build_.download_range(first, n, at_build.data());
+        const BatchObservables& o = obs[r];
+        const bool nvt = specs_[r].params.ensemble == "nvt";
+        const double max_disp = std::sqrt(hd_bits_to_double(o.status.disp2_bits));
+        const int max_atom = o.status.disp_atom == 0x7fffffff ? -1 : o.status.disp_atom - atom_start_h_[r];
+        w.section("dynamics");
+        w.pod<std::uint64_t>(n);
+        w.pod(step_h_);
+        w.pod(static_cast<long>(o.status.rebuilds));
+        w.pod(dof_h_[r]);
+        w.pod(o.temperature);
+        w.pod(nvt);
+        w.pod(o.nhc);
+        w.pod(max_disp);
+        w.pod(max_atom);
+        w.vec(pos);
+        w.vec(vel);
+        w.vec(at_build);
+    }
+
+    // Restores replica r from save()'s (or Dynamics::save's) section; lists and forces are rebuilt from
+    // the saved build positions before the next step (bit-identical continuation).
+    void load(int r, BinaryReader& rd) {
+        rd.section("dynamics");
+        const auto n = rd.pod<std::uint64_t>();
+        if (n != static_cast<std::uint64_t>(atom_count(r)))
+            throw input_error(rd.file(), 0, "checkpoint has " + std::to_string(n) + " atoms, the structure has " +
+                                                std::to_string(atom_count(r)));
+        long step = 0, rebuilds = 0;
+        double dof = 0, t_now = 0, max_disp = 0;
+        bool nvt = false;
+        NhcState nhc{};
+        int max_atom = -1;
+        rd.pod(step);
+        rd.pod(rebuilds);
+        rd.pod(dof);
+        rd.pod(t_now);
+        rd.pod(nvt);
+        if (nvt != (specs_[r].params.ensemble == "nvt"))
+            throw input_error(rd.file(), 0, "checkpoint ensemble differs from [md].ensemble");
+        rd.pod(nhc);
+        rd.pod(max_disp);
+        rd.pod(max_atom);
+        std::vector<Vec3> pos, vel, at_build;
+        rd.vec(pos);
+        rd.vec(vel);
+        rd.vec(at_build);
+        if (pos.size() != n || vel.size() != n || at_build.size() != n)
+            throw input_error(rd.file(), 0, "checkpoint dynamics arrays are inconsistent");
+        const std::size_t first = static_cast<std::size_t>(atom_start_h_[r]);
+        pos_.upload_range(first, n, pos.data());
+        vel_.upload_range(first, n, vel.data());
+        pos_at_build_.upload_range(first, n, at_build.data());
+        nhc_.upload_range(static_cast<std::size_t>(r), 1, &nhc);
+        std::vector<ReplicaStatus> st;
+        status_.download(st);
+        st[r].rebuilds = rebuilds;
+        status_.upload(st);
+        std::vector<long long> s(1, step);
+        step_.upload(s);
+        step_h_ = step;
+        needs_forces_ = true;
+    }
+
+    // The current neighbour rows (host copies; for tests): per atom count, then cap slots each.
+    void download_list(std::vector<int>& count, std::vector<int>& j, std::vector<Vec3>& shift, std::vector<int>& reverse) {
+        if (needs_forces_) build_lists_and_forces(false);
+        ex_.sync();
+        nb_count_.download(count);
+        nb_j_.download(j);
+        nb_shift_.download(shift);
+        nb_reverse_.download(reverse);
+    }
+
+private:
+    // Copies every table of the MTP to the engine's buffers and points a copy of the host view at them.
+    // The field list must name every pointer of MtpParamsView: the static_assert below fails to compile
+    // when potentials/mtp_math.hpp gains a pointer that is not copied here.
+#define MDRUN_MTP_TABLE_FIELDS(X)                                                                          \
+    X(radial_coeffs) X(species_coeffs) X(comp_parent) X(comp_axis) X(comp_degree) X(comp_lower) X(comp_pow) \
+    X(basic_mu) X(basic_comp) X(comp_basic_start) X(comp_basic_list) X(times_i0) X(times_i1) X(times_k)     \
+    X(times_m) X(run_start) X(run_k) X(g_seed) X(back_order) X(use_start) X(use_k) X(use_other) X(use_m)    \
+    X(scalar_index) X(scalar_coeff)
+    void upload_tables(const MtpTables& t) {
+#define MDRUN_COUNT_FIELD(name) +1
+        constexpr int kFields = 0 MDRUN_MTP_TABLE_FIELDS(MDRUN_COUNT_FIELD);
+#undef MDRUN_COUNT_FIELD
+        // + one 8-byte slot for the padded `int n_runs` between the pointers
+        static_assert(sizeof(MtpParamsView) == offsetof(MtpParamsView, radial_coeffs) + (kFields + 1) * sizeof(void*),
+                      "MtpParamsView changed: update MDRUN_MTP_TABLE_FIELDS in kernels/batch_engine.hpp");
+        MtpParamsView p = t.view();
+#define MDRUN_UPLOAD_FIELD(name) p.name = upload_table(t.name);
+        MDRUN_MTP_TABLE_FIELDS(MDRUN_UPLOAD_FIELD)
+#undef MDRUN_UPLOAD_FIELD
+        mtp_ = p;
+    }
+#undef MDRUN_MTP_TABLE_FIELDS
+    const double* upload_table(const std::vector<double>& v) {
+        tables_d_.emplace_back(new Buf<double>());
+        tables_d_.back()->upload(v);
+        table_bytes_ += tables_d_.back()->bytes();
+        return tables_d_.back()->data();
+    }
+    const int* upload_table(const std::vector<int>& v) {
+        tables_i_.emplace_back(new Buf<int>());
+        tables_i_.back()->upload(v);
+        table_bytes_ += tables_i_.back()->bytes();
+        return tables_i_.back()->data();
+    }
+
+    // (Re)allocates everything sized by the row capacity and refreshes the view.
+    void set_capacity(int cap) {
+        cap_ = std::max(cap, 4);
+        const std::size_t slots = static_cast<std::size_t>(N_) * cap_;
+        nb_j_.resize(slots);
+        nb_img_.resize(3 * slots);
+        nb_shift_.resize(slots);
+        nb_reverse_.resize(slots);
+        dx_.resize(slots);
+        dy_.resize(slots);
+        dz_.resize(slots);
+        nb_count_.resize(N_);
+        const long per_thread = mtp_thread_scratch(mtp_, cap_);
+        const double bytes_per_thread = 8.0 * per_thread + 4.0 * mtp_thread_iscratch(cap_);
+        long chunk = static_cast<long>(static_cast<double>(opt_.scratch_bytes) / bytes_per_thread);
+        chunk = std::max(1L, std::min(chunk, static_cast<long>(N_)));
+        chunk_ = static_cast<int>(chunk);
+        scratch_.resize(static_cast<std::size_t>(chunk_) * per_thread);
+        iscratch_.resize(static_cast<std::size_t>(chunk_) * mtp_thread_iscratch(cap_));
+        make_view();
+        ex_.invalidate_graph();
+    }
+
+    void make_view() {
+        BatchView& v = view_;
+        v.n_atoms = N_;
+        v.n_replicas = R_;
+        v.cap = cap_;
+        v.lanes = lanes_;
+        v.total_cells = total_cells_;
+        v.rep = rep_.data();
+        v.atom_start = atom_start_.data();
+        v.mass = mass_.data();
+        v.frozen = frozen_.data();
+        v.mtp_type = mtp_type_.data();
+        v.cell_rep = cell_rep_.data();
+        v.box = box_.data();
+        v.grid = grid_.data();
+        v.dt = dt_.data();
+        v.list_cut2 = list_cut2_.data();
+        v.half_skin2 = half_skin2_.data();
+        v.nvt = nvt_.data();
+        v.max_disp = max_disp_.data();
+        v.stop_close = stop_close_.data();
+        v.pos = pos_.data();
+        v.vel = vel_.data();
+        v.force = force_.data();
+        v.disp2 = disp2_.data();
+        v.nhc = nhc_.data();
+        v.scale = scale_.data();
+        v.dof = dof_.data();
+        v.status = status_.data();
+        v.halt = halt_.data();
+        v.step = step_.data();
+        v.cell_count = cell_count_.data();
+        v.cell_start = cell_start_.data();
+        v.cell_fill = cell_fill_.data();
+        v.cell_atoms = cell_atoms_.data();
+        v.atom_cell = atom_cell_.data();
+        v.atom_wrap = atom_wrap_.data();
+        v.wrapped = wrapped_.data();
+        v.pos_at_build = pos_at_build_.data();
+        v.nb_count = nb_count_.data();
+        v.nb_j = nb_j_.data();
+        v.nb_img = nb_img_.data();
+        v.nb_shift = nb_shift_.data();
+        v.nb_reverse = nb_reverse_.data();
+        v.nb_overflow = nb_overflow_.data();
+        v.dx = dx_.data();
+        v.dy = dy_.data();
+        v.dz = dz_.data();
+        v.cols = cols_.data();
+        v.partials = partials_.data();
+        v.sums = sums_.data();
+    }
+
+    void launch_rebuild(const BatchView& v) {
+        ex_.launch(total_cells_, NlClearFn{v});
+        ex_.launch(N_, NlBinFn{v});
+        ex_.launch(R_, NlScanFn{v});
+        ex_.launch(N_, NlFillFn{v});
+        ex_.launch(N_, NlRowsFn{v});
+        ex_.launch(N_, NlReverseFn{v});
+    }
+    void launch_forces(bool kick) {
+        ex_.launch(R_, ForceStatusResetFn{view_});
+        for (int first = 0; first < N_; first += chunk_) {
+            const int n = std::min(chunk_, N_ - first);
+            ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
+        }
+        ex_.launch(N_, ForceKickFn{view_, kick ? 1 : 0});
+    }
+    void launch_reduce() {
+        ex_.launch(static_cast<long>(R_) * kColCount * lanes_, ReducePartialFn{view_});
+        ex_.launch(static_cast<long>(R_) * kColCount, ReduceFinalFn{view_});
+    }
+    // One MD step of every replica (engine/dynamics.cpp's order).
+    void launch_step() {
+        ex_.launch(R_, NhcFirstFn{view_});
+        ex_.launch(N_, KickDriftFn{view_});
+        ex_.launch(N_, DispAtomFn{view_});
+        launch_rebuild(view_);
+        launch_forces(true);
+        launch_reduce();
+        ex_.launch(R_, NhcSecondCheckFn{view_});
+        ex_.launch(N_, ScaleVelocityFn{view_});
+        ex_.launch(1, StepEndFn{view_});
+    }
+
+    // Builds every replica's list from pos_at_build (equal to pos at setup) and computes the forces.
+    // keep_forces: after a capacity growth the restored forces are the ones to continue from.
+    void build_lists_and_forces(bool fresh, bool keep_forces = false) {
+        std::vector<ReplicaStatus> st;
+        if (fresh) {
+            st.assign(R_, ReplicaStatus{});
+            std::vector<int> h(3, 0);
+            halt_.upload(h);
+            halt_h_ = h;
+        } else {
+            status_.download(st);
+        }
+        std::vector<ReplicaStatus> forced = st;
+        for (auto& s : forced) s.rebuild = 1;
+        status_.upload(forced);
+        std::vector<int> zero(1, 0);
+        for (;;) {
+            nb_overflow_.upload(zero);
+            BatchView v = view_;
+            v.pos = pos_at_build_.data();  // the list of a restored state is rebuilt where it was built
+            std::vector<int> halt_save;
+            halt_.download(halt_save);
+            std::vector<int> h0(3, 0);
+            halt_.upload(h0);  // rebuild even in a halted batch (post-mortem state stays consistent)
+            launch_rebuild(v);
+            ex_.sync();
+            halt_.upload(halt_save);
+            std::vector<int> of;
+            nb_overflow_.download(of);
+            if (of[0] == 0) break;
+            set_capacity(of[0] + of[0] / 4 + 8);
+            ++grows_;
+        }
+        status_.upload(st);  // rebuild flags back to 0, counters untouched
+        if (!keep_forces) {
+            launch_forces(false);
+            launch_reduce();
+            ex_.sync();
+        }
+        needs_forces_ = false;
+    }
+
+    void snapshot() {
+        snap_pos_.copy_from(pos_);
+        snap_vel_.copy_from(vel_);
+        snap_force_.copy_from(force_);
+        snap_build_.copy_from(pos_at_build_);
+        snap_nhc_.copy_from(nhc_);
+        snap_status_.copy_from(status_);
+        snap_step_.copy_from(step_);
+        snap_halt_.copy_from(halt_);
+        snap_cols_.copy_from(cols_);
+    }
+    void restore() {
+        pos_.copy_from(snap_pos_);
+        vel_.copy_from(snap_vel_);
+        force_.copy_from(snap_force_);
+        pos_at_build_.copy_from(snap_build_);
+        nhc_.copy_from(snap_nhc_);
+        status_.copy_from(snap_status_);
+        step_.copy_from(snap_step_);
+        halt_.copy_from(snap_halt_);
+        cols_.copy_from(snap_cols_);
+    }
+    void read_control() {
+        halt_.download(halt_h_);
+        std::vector<long long> s;
+        step_.download(s);
+        step_h_ = static_cast<long>(s[0]);
+    }
+
+    Exec& ex_;
+    std::vector<BatchReplicaSpec> specs_;
+    BatchOptions opt_;
+    int R_ = 0, N_ = 0, cap_ = 0, lanes_ = 1, chunk_ = 1, total_cells_ = 0;
+    long step_h_ = 0;
+    long grows_ = 0;
+    bool needs_forces_ = false;
+    std::size_t table_bytes_ = 0;
+    std::vector<int> atom_start_h_;
+    std::vector<double> dof_h_;
+    std::vector<int> halt_h_ = std::vector<int>(3, 0);
+    MtpParamsView mtp_{};
+    BatchView view_{};
+
+    Buf<int> atom_start_, rep_, mtp_type_, cell_rep_, nvt_, stop_close_;
+    Buf<double> mass_, dt_, list_cut2_, half_skin2_, max_disp_, dof_;
+    Buf<unsigned char> frozen_;
+    Buf<Box> box_;
+    Buf<ReplicaGrid> grid_;
+    Buf<Vec3> pos_, vel_, force_, wrapped_, pos_at_build_, nb_shift_;
+    Buf<double> disp2_, scale_, cols_, partials_, sums_, dx_, dy_, dz_, scratch_;
+    Buf<NhcState> nhc_;
+    Buf<ReplicaStatus> status_;
+    Buf<int> halt_, nb_overflow_, cell_count_, cell_start_, cell_fill_, cell_atoms_, atom_cell_, atom_wrap_;
+    Buf<int> nb_count_, nb_j_, nb_img_, nb_reverse_, iscratch_;
+    Buf<long long> step_;
+    // MTP tables on the device
+    std::vector<std::unique_ptr<Buf<double>>> tables_d_;
+    std::vector<std::unique_ptr<Buf<int>>> tables_i_;
+    // state at the start of advance() (to redo steps after a capacity growth)
+    Buf<Vec3> snap_pos_, snap_vel_, snap_force_, snap_build_;
+    Buf<NhcState> snap_nhc_;
+    Buf<ReplicaStatus> snap_status_;
+    Buf<long long> snap_step_;
+    Buf<int> snap_halt_;
+    Buf<double> snap_cols_;
+};
+
+}  // namespace mdrun

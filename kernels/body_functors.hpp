@@ -1,0 +1,54 @@
+// Launchable functors around the per-thread bodies: an executor (kernels/host_exec.hpp on the CPU,
+// kernels/cuda_exec.cuh on the GPU) calls f(t) for t in [0, n). One functor per kernel keeps every
+// kernel a thin launch around the shared body.
+#pragma once
+#include "engine/hd.hpp"
+#include "kernels/batch_view.hpp"
+#include "kernels/md_bodies.hpp"
+#include "kernels/mtp_bodies.hpp"
+#include "kernels/neighbor_bodies.hpp"
+#include "kernels/reduce_bodies.hpp"
+
+namespace mdrun {
+
+#define MDRUN_BATCH_FUNCTOR(Name, body)                                    \
+    struct Name {                                                          \
+        BatchView b;                                                       \
+        MDRUN_HD_INLINE void operator()(int t) const { body(t, b); }      \
+    }
+
+MDRUN_BATCH_FUNCTOR(NlClearFn, nl_clear_body);
+MDRUN_BATCH_FUNCTOR(NlBinFn, nl_bin_body);
+MDRUN_BATCH_FUNCTOR(NlScanFn, nl_scan_body);
+MDRUN_BATCH_FUNCTOR(NlFillFn, nl_fill_body);
+MDRUN_BATCH_FUNCTOR(NlRowsFn, nl_rows_body);
+MDRUN_BATCH_FUNCTOR(NlReverseFn, nl_reverse_body);
+MDRUN_BATCH_FUNCTOR(NhcFirstFn, nhc_first_body);
+MDRUN_BATCH_FUNCTOR(ForceStatusResetFn, force_status_reset_body);
+MDRUN_BATCH_FUNCTOR(KickDriftFn, kick_drift_body);
+MDRUN_BATCH_FUNCTOR(DispAtomFn, disp_atom_body);
+MDRUN_BATCH_FUNCTOR(NhcSecondCheckFn, nhc_second_check_body);
+MDRUN_BATCH_FUNCTOR(ScaleVelocityFn, scale_velocity_body);
+MDRUN_BATCH_FUNCTOR(StepEndFn, step_end_body);
+MDRUN_BATCH_FUNCTOR(Mv2Fn, mv2_body);
+MDRUN_BATCH_FUNCTOR(ReducePartialFn, reduce_partial_body);
+MDRUN_BATCH_FUNCTOR(ReduceFinalFn, reduce_final_body);
+
+#undef MDRUN_BATCH_FUNCTOR
+
+struct ForceKickFn {
+    BatchView b;
+    int kick;
+    MDRUN_HD_INLINE void operator()(int t) const { force_kick_body(t, b, kick != 0); }
+};
+
+struct MtpSiteFn {
+    BatchView b;
+    MtpParamsView p;
+    int first;
+    double* scratch;
+    int* iscratch;
+    MDRUN_HD_INLINE void operator()(int t) const { mtp_site_body(t, b, p, first, scratch, iscratch); }
+};
+
+}  // namespace mdrun

@@ -1,0 +1,51 @@
+// The host executor and buffer: run the GPU step sequence of kernels/batch_engine.hpp on the CPU, one
+// "thread" after another, with std::vector storage. Used by tests/unit/test_kernel_bodies*.cpp to test
+// the exact bodies and launch sequence the CUDA backend runs, on a machine without a GPU.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace mdrun {
+
+template <class T>
+class HostBuffer {
+public:
+    void resize(std::size_t n) {
+        if (n != v_.size()) v_.assign(n, T{});
+    }
+    void zero() { std::fill(v_.begin(), v_.end(), T{}); }
+    void upload(const std::vector<T>& h) { v_ = h; }
+    void upload(const T* h, std::size_t n) { v_.assign(h, h + n); }
+    void download(std::vector<T>& h) const { h = v_; }
+    void download_range(std::size_t first, std::size_t n, T* h) const {
+        std::copy(v_.begin() + first, v_.begin() + first + n, h);
+    }
+    void upload_range(std::size_t first, std::size_t n, const T* h) { std::copy(h, h + n, v_.begin() + first); }
+    void copy_from(const HostBuffer& o) { v_ = o.v_; }
+    T* data() { return v_.data(); }
+    const T* data() const { return v_.data(); }
+    std::size_t size() const { return v_.size(); }
+    std::size_t bytes() const { return v_.size() * sizeof(T); }
+
+private:
+    std::vector<T> v_;
+};
+
+struct HostExec {
+    template <class F>
+    void launch(long n, const F& f) {
+        ++launches;
+        for (long t = 0; t < n; ++t) f(static_cast<int>(t));
+    }
+    void sync() {}
+    // Runs `n` steps; the CUDA executor replays a captured graph instead.
+    template <class StepFn>
+    void run_steps(long n, StepFn&& step) {
+        for (long k = 0; k < n; ++k) step();
+    }
+    void invalidate_graph() {}
+    long launches = 0;  // counted so tests can check that launches per step do not grow with replicas
+};
+
+}  // namespace mdrun
