@@ -123,6 +123,18 @@ void Dynamics::setup() {
     max_disp_atom_ = -1;
 }
 
+void Dynamics::thermostat_half_step() {
+    // One scaling pass per chain sub-step, as LAMMPS (nh_v_temp inside the tloop loop).
+    nhc_factors_.resize(static_cast<std::size_t>(nhc_.tloop));
+    nhc_half_step(nhc_, params_.dt_ps, nhc_factors_.data());
+    const int n = static_cast<int>(sys_.size());
+    Vec3* v = sys_.vel.data();
+    for (const double s : nhc_factors_) {
+#pragma omp parallel for schedule(static)
+        for (int i = 0; i < n; ++i) nhc_scale_velocity(v[i], s);
+    }
+}
+
 void Dynamics::step() {
     const int n = static_cast<int>(sys_.size());
     const double dt = params_.dt_ps;
@@ -132,11 +144,7 @@ void Dynamics::step() {
     const double* m = sys_.mass.data();
     const std::uint8_t* fr = sys_.frozen.empty() ? nullptr : sys_.frozen.data();
 
-    if (nvt_) {
-        const double s = nhc_half_step(nhc_, dt);
-#pragma omp parallel for schedule(static)
-        for (int i = 0; i < n; ++i) nhc_scale_velocity(v[i], s);
-    }
+    if (nvt_) thermostat_half_step();
 
     double dmax2 = 0.0;
     int imax = -1;
@@ -179,9 +187,7 @@ void Dynamics::step() {
 
     if (nvt_) {
         nhc_.t_current = current_temperature();
-        const double s = nhc_half_step(nhc_, dt);
-#pragma omp parallel for schedule(static)
-        for (int i = 0; i < n; ++i) nhc_scale_velocity(v[i], s);
+        thermostat_half_step();
     }
     t_now_ = current_temperature();
     ++step_;

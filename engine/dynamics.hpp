@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/binary_io.hpp"
 #include "engine/integrator_math.hpp"
@@ -68,6 +69,7 @@ public:
 private:
     void compute_forces();
     double current_temperature() const;  // fresh Σ m v² over mobile atoms
+    void thermostat_half_step();         // NHC half step and the velocity scaling
 
     DynamicsParams params_;
     System& sys_;
@@ -75,6 +77,7 @@ private:
     NeighborList nl_;
     ForceResult force_;
     NhcState nhc_{};
+    std::vector<double> nhc_factors_;  // per sub-step velocity factors of the last half step
     bool nvt_ = false;
     bool want_site_energy_ = false;
     double dof_ = 0.0;

@@ -91,8 +91,9 @@ MDRUN_HD_INLINE void nhc_init(NhcState& s, int chain, int tloop, double t_target
 // One thermostat half step (fix_nh.cpp nhc_temp_integrate). Uses and updates s.t_current (the caller sets
 // it to the freshly computed temperature before the second half step of each MD step, as final_integrate
 // does). Returns the factor by which all thermostatted velocities must be scaled; with tloop > 1 it is the
-// product of the sub-step factors (LAMMPS scales once per sub-step; the difference is round-off).
-MDRUN_HD_INLINE double nhc_half_step(NhcState& s, double dt) {
+// product of the sub-step factors. LAMMPS scales the velocities once per sub-step: a caller that wants that
+// exact operation order passes `factors` (room for s.tloop values) and applies them one after the other.
+MDRUN_HD_INLINE double nhc_half_step(NhcState& s, double dt, double* factors = nullptr) {
     const int M = s.chain;
     const double kt = kBoltz * s.t_target;
     const double ke_target = s.dof * kt;
@@ -121,6 +122,7 @@ MDRUN_HD_INLINE double nhc_half_step(NhcState& s, double dt) {
 
         const double factor_eta = exp(-ncfac * dthalf * s.eta_dot[0]);
         total_scale *= factor_eta;
+        if (factors) factors[loop] = factor_eta;
         s.t_current *= factor_eta * factor_eta;
 
         kecurrent = s.dof * kBoltz * s.t_current;
