@@ -106,6 +106,12 @@ System build_structure(const RunConfig& cfg) {
         remove_random(sys, sc.remove_element, sc.remove_count, sc.remove_seed);
     }
     if (sys.size() == 0) throw Error(sc.file + ": the structure has no atoms");
+    for (std::size_t i = 0; i < sys.size(); ++i) {
+        const Vec3 x = sys.pos[i];
+        const Vec3 v = i < sys.vel.size() ? sys.vel[i] : Vec3{0, 0, 0};
+        if (!std::isfinite(x.x + x.y + x.z) || !std::isfinite(v.x + v.y + v.z))
+            throw Error(sc.file + ": atom id " + std::to_string(sys.id[i]) + " has a non-finite position or velocity");
+    }
     check_cell(sys, sc.file);
     return sys;
 }
