@@ -180,6 +180,8 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                 d.tracer.reason = w.reason;
                 d.tracer.D_cm2_s = kNaN;
                 d.tracer.sigma_regression_cm2_s = d.tracer.sigma_gls_cm2_s = d.tracer.sigma_he_cm2_s = kNaN;
+                d.tracer.he_rsd = d.tracer.n_eff = kNaN;
+                d.tracer.fit_tau_min_ps = d.tracer.fit_tau_max_ps = d.tracer.intercept_A2 = kNaN;
                 for (double& v : d.tracer.D_xyz_cm2_s) v = kNaN;
             }
             // Collective D_sigma over the same window, lags with >= 10 origins only (one item per species).
@@ -226,6 +228,7 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         if (d.z == 0) {
             d.sigma_status = "no_oxidation_state";
             d.sigma_mS_cm = kNaN;
+            for (double& e : d.sigma_err_mS_cm) e = kNaN;
         } else if (d.tracer.status == "ok" || d.tracer.status == "frozen") {
             d.sigma_status = d.tracer.status;
             const double T = I.info.temperature_K, V = R.mean_volume_A3;
@@ -236,6 +239,7 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         } else {
             d.sigma_status = d.tracer.status;
             d.sigma_mS_cm = kNaN;
+            for (double& e : d.sigma_err_mS_cm) e = kNaN;
         }
         d.D_green_kubo_cm2_s = kNaN;
         for (const auto& v : R.vacf)
