@@ -17,9 +17,16 @@ namespace {
 
 std::vector<std::string> split_ws(const std::string& s) {
     std::vector<std::string> out;
-    std::istringstream is(s);
-    std::string t;
-    while (is >> t) out.push_back(t);
+    size_t i = 0;
+    const size_t n = s.size();
+    while (i < n) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) ++i;
+        if (i >= n) break;
+        size_t j = i;
+        while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '\r') ++j;
+        out.emplace_back(s, i, j - i);
+        i = j;
+    }
     return out;
 }
 
@@ -302,23 +309,21 @@ void write_cfg(std::ostream& os, const std::vector<CfgConfig>& configs) {
         if (c.has_forces) os << "           fx          fy          fz";
         if (c.has_site_energies) os << "       site_en";
         os << "\n";
-        for (size_t a = 0; a < n; ++a) {
-            os << "    " << c.id[a] << ' ' << c.type[a] << "  ";
-            write_num(os, c.pos[a].x); os << ' ';
-            write_num(os, c.pos[a].y); os << ' ';
-            write_num(os, c.pos[a].z);
-            if (c.has_forces) {
-                os << "  ";
-                write_num(os, c.force[a].x); os << ' ';
-                write_num(os, c.force[a].y); os << ' ';
-                write_num(os, c.force[a].z);
-            }
-            if (c.has_site_energies) {
-                os << "  ";
-                write_num(os, c.site_energy[a]);
-            }
-            os << "\n";
+        // Atom lines are formatted in parallel (printf of 16-digit numbers dominates writing big files),
+        // then written in order.
+        std::vector<std::string> lines(n);
+#pragma omp parallel for schedule(static) if (n > 2000)
+        for (long a = 0; a < static_cast<long>(n); ++a) {
+            char buf[256];
+            int len = std::snprintf(buf, sizeof buf, "    %ld %d  %.16e %.16e %.16e", c.id[a], c.type[a], c.pos[a].x,
+                                    c.pos[a].y, c.pos[a].z);
+            if (c.has_forces)
+                len += std::snprintf(buf + len, sizeof buf - len, "  %.16e %.16e %.16e", c.force[a].x, c.force[a].y,
+                                     c.force[a].z);
+            if (c.has_site_energies) len += std::snprintf(buf + len, sizeof buf - len, "  %.16e", c.site_energy[a]);
+            lines[a].assign(buf, len);
         }
+        for (const std::string& l : lines) os << l << '\n';
         if (c.has_energy) {
             os << " Energy\n    ";
             write_num(os, c.energy);

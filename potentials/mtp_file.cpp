@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -13,107 +14,118 @@ namespace mdrun {
 
 namespace {
 
+// A token is a view into the file text (no copy per token: a level-22 file has ~100k numbers).
 struct Token {
-    std::string text;
+    const char* text;
+    int len;
     long line;
+    bool is(const char* s) const { return std::strlen(s) == static_cast<size_t>(len) && std::memcmp(text, s, len) == 0; }
+    std::string str() const { return std::string(text, len); }
 };
 
-// Splits the file into words and the punctuation tokens '=', '{', '}', ',' with their line numbers.
-std::vector<Token> tokenize(std::istream& in) {
-    std::vector<Token> out;
-    std::string line;
-    long no = 0;
-    while (std::getline(in, line)) {
-        ++no;
-        std::string cur;
-        auto flush = [&]() {
-            if (!cur.empty()) out.push_back({cur, no});
-            cur.clear();
-        };
-        for (char ch : line) {
-            if (ch == ' ' || ch == '\t' || ch == '\r') {
-                flush();
-            } else if (ch == '=' || ch == '{' || ch == '}' || ch == ',') {
-                flush();
-                out.push_back({std::string(1, ch), no});
-            } else {
-                cur += ch;
-            }
-        }
-        flush();
+// Scans the token starting at or after p: a word, or one of the punctuation tokens '=', '{', '}', ','.
+// Returns a token of length 0 at the end of the text. Advances p and line.
+Token scan_token(const char*& p, const char* end, long& line) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+        if (*p == '\n') ++line;
+        ++p;
     }
-    return out;
+    if (p >= end) return {end, 0, line};
+    if (*p == '=' || *p == '{' || *p == '}' || *p == ',') return {p++, 1, line};
+    const char* q = p;
+    while (q < end && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n' && *q != '=' && *q != '{' && *q != '}' &&
+           *q != ',')
+        ++q;
+    const Token t{p, static_cast<int>(q - p), line};
+    p = q;
+    return t;
 }
 
 class Parser {
 public:
-    Parser(std::vector<Token> toks, std::string name) : t_(std::move(toks)), name_(std::move(name)) {}
+    // Streaming: one token of look-ahead, no token array (a level-22 file has ~200k tokens).
+    Parser(std::string text, std::string name) : buf_(std::move(text)), name_(std::move(name)) {
+        p_ = buf_.c_str();
+        end_ = p_ + buf_.size();
+        advance();
+    }
 
-    bool at_end() const { return pos_ >= t_.size(); }
-    long line() const { return at_end() ? (t_.empty() ? 0 : t_.back().line) : t_[pos_].line; }
+    bool at_end() const { return cur_.len == 0; }
+    long line() const { return cur_.line; }
     Error error(const std::string& what) const {
         return input_error(name_, line(), what + (at_end() ? " (file ends here)" : ""));
     }
-    bool peek_is(const std::string& s) const { return !at_end() && t_[pos_].text == s; }
-    const std::string& next(const std::string& what) {
+    bool peek_is(const char* s) const { return !at_end() && cur_.is(s); }
+    bool peek_char(char c) const { return cur_.len == 1 && cur_.text[0] == c; }
+    std::string next(const std::string& what) {
         if (at_end()) throw error("expected " + what);
-        return t_[pos_++].text;
+        const std::string s = cur_.str();
+        advance();
+        return s;
     }
-    void expect(const std::string& s) {
-        if (at_end()) throw error("expected '" + s + "'");
-        if (t_[pos_].text != s) throw error("expected '" + s + "', found '" + t_[pos_].text + "'");
-        ++pos_;
+    void expect(const char* s) {
+        if (at_end()) throw error(std::string("expected '") + s + "'");
+        if (!cur_.is(s)) throw error(std::string("expected '") + s + "', found '" + cur_.str() + "'");
+        advance();
+    }
+    void expect_char(char c) {
+        if (!peek_char(c)) {
+            const char s[2] = {c, 0};
+            expect(s);  // throws with the message
+        }
+        advance();
     }
     // "key = " (the key itself must come next).
-    void expect_key(const std::string& key) {
+    void expect_key(const char* key) {
         expect(key);
-        expect("=");
+        expect_char('=');
     }
     double number(const std::string& what) {
         if (at_end()) throw error("expected a number for " + what);
-        const std::string& s = t_[pos_].text;
+        // strtod stops at the delimiter that ended the token; it must consume exactly the token.
+        const Token tk = cur_;
         char* end = nullptr;
         errno = 0;
-        const double v = std::strtod(s.c_str(), &end);
-        if (end == s.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
-            throw error("expected a number for " + what + ", found '" + s + "'");
-        ++pos_;
+        const double v = std::strtod(tk.text, &end);
+        if (end != tk.text + tk.len || errno == ERANGE || !std::isfinite(v))
+            throw error("expected a number for " + what + ", found '" + tk.str() + "'");
+        advance();
         return v;
     }
     long integer(const std::string& what) {
         if (at_end()) throw error("expected an integer for " + what);
-        const std::string& s = t_[pos_].text;
+        const Token tk = cur_;
         char* end = nullptr;
         errno = 0;
-        const long v = std::strtol(s.c_str(), &end, 10);
-        if (end == s.c_str() || *end != '\0' || errno == ERANGE)
-            throw error("expected an integer for " + what + ", found '" + s + "'");
-        ++pos_;
+        const long v = std::strtol(tk.text, &end, 10);
+        if (end != tk.text + tk.len || errno == ERANGE)
+            throw error("expected an integer for " + what + ", found '" + tk.str() + "'");
+        advance();
         return v;
     }
-    long count(const std::string& key, long lo, long hi) {
+    long count(const char* key, long lo, long hi) {
         expect_key(key);
         const long line_no = line();
         const long v = integer(key);
         if (v < lo || v > hi)
             throw input_error(name_, line_no,
-                              key + " = " + std::to_string(v) + " is out of range (expected " + std::to_string(lo) +
+                              std::string(key) + " = " + std::to_string(v) + " is out of range (expected " + std::to_string(lo) +
                                   ".." + std::to_string(hi) + ")");
         return v;
     }
     // "{ v, v, ... }" with exactly n numbers.
     std::vector<double> number_list(const std::string& what, long n) {
         const long start = line();
-        expect("{");
+        expect_char('{');
         std::vector<double> v;
-        if (!peek_is("}")) {
+        if (!peek_char('}')) {
             while (true) {
                 v.push_back(number(what));
-                if (peek_is("}")) break;
-                expect(",");
+                if (peek_char('}')) break;
+                expect_char(',');
             }
         }
-        expect("}");
+        expect_char('}');
         if (static_cast<long>(v.size()) != n)
             throw input_error(name_, start,
                               what + ": expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));
@@ -121,16 +133,16 @@ public:
     }
     std::vector<int> int_list(const std::string& what, long n) {
         const long start = line();
-        expect("{");
+        expect_char('{');
         std::vector<int> v;
-        if (!peek_is("}")) {
+        if (!peek_char('}')) {
             while (true) {
                 v.push_back(static_cast<int>(integer(what)));
-                if (peek_is("}")) break;
-                expect(",");
+                if (peek_char('}')) break;
+                expect_char(',');
             }
         }
-        expect("}");
+        expect_char('}');
         if (static_cast<long>(v.size()) != n)
             throw input_error(name_, start,
                               what + ": expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));
@@ -139,53 +151,72 @@ public:
     // "{{a,b,c,d}, {...}, ...}" with exactly n groups of 4 integers.
     std::vector<int> quad_list(const std::string& what, long n) {
         const long start = line();
-        expect("{");
+        expect_char('{');
         std::vector<int> v;
         long groups = 0;
-        if (!peek_is("}")) {
+        if (!peek_char('}')) {
             while (true) {
-                const std::vector<int> q = int_list(what + " entry " + std::to_string(groups), 4);
-                v.insert(v.end(), q.begin(), q.end());
+                // Inline rather than int_list: no per-entry allocation (a level-22 file has 15k entries).
+                const long entry_line = line();
+                expect_char('{');
+                int got = 0;
+                while (!peek_char('}')) {
+                    if (got > 0) expect_char(',');
+                    v.push_back(static_cast<int>(integer(what)));
+                    ++got;
+                    if (got > 4) break;
+                }
+                expect_char('}');
+                if (got != 4)
+                    throw input_error(name_, entry_line,
+                                      what + " entry " + std::to_string(groups) + ": expected 4 integers {a, b, c, d}");
                 ++groups;
-                if (peek_is("}")) break;
-                expect(",");
+                if (peek_char('}')) break;
+                expect_char(',');
             }
         }
-        expect("}");
+        expect_char('}');
         if (groups != n)
             throw input_error(name_, start,
                               what + ": expected " + std::to_string(n) + " entries (the _count line), found " +
                                   std::to_string(groups));
         return v;
     }
-    // Skips the rest of the current token's line (after the token at pos_-1).
+    // Skips the rest of the line of the token just consumed (prev_line_).
     void skip_rest_of_line() {
-        if (pos_ == 0) return;
-        const long l = t_[pos_ - 1].line;
-        while (!at_end() && t_[pos_].line == l) ++pos_;
+        while (!at_end() && cur_.line == prev_line_) advance();
     }
     std::string rest_of_line() {
         std::string s;
-        if (pos_ == 0) return s;
-        const long l = t_[pos_ - 1].line;
-        while (!at_end() && t_[pos_].line == l) {
+        while (!at_end() && cur_.line == prev_line_) {
             if (!s.empty()) s += ' ';
-            s += t_[pos_++].text;
+            s += cur_.str();
+            advance();
         }
         return s;
     }
     const std::string& name() const { return name_; }
 
 private:
-    std::vector<Token> t_;
+    void advance() {
+        prev_line_ = cur_.line;
+        cur_ = scan_token(p_, end_, line_);
+    }
+    std::string buf_;  // the file text the tokens point into
     std::string name_;
-    size_t pos_ = 0;
+    const char* p_ = nullptr;
+    const char* end_ = nullptr;
+    long line_ = 1;
+    long prev_line_ = 0;
+    Token cur_{nullptr, 0, 0};
 };
 
 }  // namespace
 
 MtpModel parse_mtp(std::istream& in, const std::string& name) {
-    Parser p(tokenize(in), name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    Parser p(ss.str(), name);
     MtpModel m;
     m.source = name;
     p.expect("MTP");
