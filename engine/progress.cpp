@@ -59,6 +59,9 @@ void Progress::update(long step) {
 }
 
 void Progress::finish(long step) {
+    if (!tty_ && printed_ && last_decile_ == (total_ > 0 ? static_cast<int>(10 * step / total_) : 10) &&
+        step == total_)
+        return;  // the last plain line already says 100 %
     if (tty_) std::fprintf(stderr, "\r%-110s\n", line(step).c_str());
     else std::fprintf(stderr, "mdrun: %s\n", line(step).c_str());
     std::fflush(stderr);

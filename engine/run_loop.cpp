@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <csignal>
+
 #include <omp.h>
 
 #include "analysis/analysis_set.hpp"
@@ -199,6 +201,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// SIGINT/SIGTERM (Ctrl-C, a batch system's time limit): finish the current chunk of steps, write a
+// checkpoint at that step and exit, so a days-long run can always be continued with --restart.
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_stop_signal(int sig) { g_signal = sig; }
+
 struct Timings {
     double setup = 0, md = 0, thermo = 0, trajectory = 0, analysis = 0, checkpoint = 0, final_out = 0;
 };
@@ -387,6 +394,9 @@ int run_md(const RunOptions& opt) {
 
     if (!restart) outputs_at(0);
 
+    g_signal = 0;
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
     long atoms = 0;
     for (const auto& r : reps) atoms += static_cast<long>(r->sys.size());
     Progress progress(step, total, atoms, reps[0]->params.dt_ps, out.progress_every_s);
@@ -420,8 +430,22 @@ int run_md(const RunOptions& opt) {
             checkpointed_last = true;
         }
         if (!opt.quiet) progress.update(step);
+        if (g_signal != 0) break;
     }
     if (!checkpointed_last) checkpoint_now();  // a checkpoint is also written at the end of the run
+    if (g_signal != 0 && step < total) {
+        const int sig = g_signal;
+        if (!opt.quiet) progress.finish(step);
+        write_run_summary(log, cfg, *backend, reps, tm, seconds_since(t_start));
+        log.section("INTERRUPTED by signal " + std::to_string(sig) + " " + utc_now() + " at step " +
+                    std::to_string(step) + "; checkpoint written");
+        log.write();
+        std::fprintf(stderr,
+                     "mdrun: interrupted by signal %d at step %ld; checkpoint written: %s\n"
+                     "  continue with: mdrun %s --restart %s\n",
+                     sig, step, checkpoint_path(cfg).c_str(), opt.config_path.c_str(), checkpoint_path(cfg).c_str());
+        return 128 + sig;
+    }
     if (!opt.quiet) progress.finish(step);
 
     const auto t_final = Clock::now();

@@ -102,6 +102,35 @@ for fmt in ("extxyz", "h5md"):
     print(f"trajectory {fmt}:")
     scenario(fmt, with_analysis=(fmt == "h5md"))
 
+# SIGTERM (a batch system's time limit) mid-run: mdrun writes a checkpoint at the current step and exits
+# with 128 + 15; the restart then completes the run bit-identically, wherever the signal landed.
+import signal
+import subprocess
+import time
+full, cut = h.tempdir(), h.tempdir()
+try:
+    cfg = config("extxyz", False).replace("steps = 300", "steps = 800").replace("checkpoint_every = 100",
+                                                                                "checkpoint_every = 0")
+    h.run(full, cfg)
+    path = os.path.join(cut, "config.toml")
+    with open(path, "w") as f:
+        f.write(cfg)
+    proc = subprocess.Popen([h.MDRUN, path, "--quiet"], stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="1"))
+    time.sleep(0.7)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=300)[1]
+    if proc.returncode == 128 + signal.SIGTERM:
+        assert "checkpoint written" in err, err
+        print("  SIGTERM:", err.strip().splitlines()[0])
+    else:
+        assert proc.returncode == 0, err  # finished before the signal arrived: still a valid scenario
+    h.run(cut, cfg, "--restart", os.path.join(cut, "out", "checkpoint.mdrun"))
+    compare_dirs(full, cut, "extxyz")
+finally:
+    h.cleanup(full)
+    h.cleanup(cut)
+
 # A changed physics setting is refused with a clear message; changing only steps/[output] is allowed.
 d = h.tempdir()
 try:
