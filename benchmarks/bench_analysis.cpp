@@ -1,0 +1,125 @@
+// Cost of the streaming analyses against the MTP step they ride on (issue #4: analysis at sample_every = 10
+// must add < 10% to an MTP step). Builds NaAlCl4 from an MLIP .cfg (replicated), times one MTP force
+// evaluation (best of `repeats`) and AnalysisSet::sample with the realistic set MSD(all species, E1) +
+// MSCD + polyanion C1/C2 + Na VACF + AlCl4 omega-ACF + rho(theta, phi), on jittered frames.
+// usage: bench_analysis POT.mtp IN.cfg [na nb nc = 2 2 2] [samples = 2000] [threads = 1]
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis_set.hpp"
+#include "analysis/analysis_state.hpp"
+#include "engine/box.hpp"
+#include "engine/cfg_io.hpp"
+#include "engine/elements.hpp"
+#include "engine/error.hpp"
+#include "engine/neighbor_list.hpp"
+#include "engine/structure_io.hpp"
+#include "potentials/mtp_file.hpp"
+#include "potentials/mtp_potential.hpp"
+
+using namespace mdrun;
+
+namespace {
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s POT.mtp IN.cfg [na nb nc] [samples] [threads]\n", argv[0]);
+        return 2;
+    }
+    const int na = argc > 5 ? std::atoi(argv[3]) : 2, nb = argc > 5 ? std::atoi(argv[4]) : 2,
+              nc = argc > 5 ? std::atoi(argv[5]) : 2;
+    const int samples = argc > 6 ? std::atoi(argv[6]) : 2000;
+    const int threads = argc > 7 ? std::atoi(argv[7]) : 1;
+    omp_set_num_threads(threads);
+    try {
+        const std::vector<CfgConfig> cfgs = read_cfg(argv[2]);
+        System sys;
+        sys.box = make_box(cfgs[0].lattice);
+        sys.pos = cfgs[0].pos;
+        sys.type = cfgs[0].type;
+        sys.species = {"Na", "Al", "Cl"};
+        for (std::size_t i = 0; i < sys.pos.size(); ++i) sys.id.push_back(static_cast<long>(i + 1));
+        sys.vel.assign(sys.pos.size(), Vec3{0, 0, 0});
+        sys.force.assign(sys.pos.size(), Vec3{0, 0, 0});
+        sys.frozen.assign(sys.pos.size(), 0);
+        for (int t : sys.type) sys.mass.push_back(atomic_mass(sys.species[t]));
+        replicate(sys, na, nb, nc);
+        const int n = static_cast<int>(sys.size());
+        std::mt19937_64 rng(1);
+        std::normal_distribution<double> g(0.0, 1.0);
+        for (int i = 0; i < n; ++i) sys.vel[i] = std::sqrt(0.0517 / sys.mass[i]) * Vec3{g(rng), g(rng), g(rng)};
+
+        // MTP step cost (forces + neighbour list build, the latter amortised in MD but counted here).
+        const MtpModel model = read_mtp(argv[1]);
+        const MtpPotential pot(model, {0, 1, 2});
+        double t_eval = 1e30;
+        for (int rep = 0; rep < 3; ++rep) {
+            NeighborList nl;
+            build_neighbor_list(sys.box, sys.pos, pot.list_cutoff(), nl);
+            std::vector<Vec3> f;
+            ForceResult r;
+            const double t0 = now();
+            pot.compute(sys, nl, f, r);
+            t_eval = std::min(t_eval, now() - t0);
+        }
+
+        AnalysisConfig c;
+        c.enabled = true;
+        c.sample_every = 10;
+        c.msd = true;
+        c.msd_elements = {"Na"};
+        c.reorientation = true;
+        c.centers = {"Al"};
+        c.ligands = {"Cl"};
+        c.vacf = true;
+        c.vacf_max_lag_fs = 2000;
+        c.angular_vacf = true;
+        c.angular_vacf_max_lag_fs = 2000;
+        c.orientation_density = true;
+        AnalysisRunInfo info;
+        info.timestep_ps = 0.001;
+        info.temperature_K = 600;
+        AnalysisSet set(c, sys, info);
+        // Jittered frames (0.05 Å, as thermal motion between samples), cycled.
+        const int K = 16;
+        std::vector<std::vector<Vec3>> frames(K, sys.pos);
+        for (auto& fr : frames)
+            for (auto& p : fr) p += 0.05 * Vec3{g(rng), g(rng), g(rng)};
+        // Warm-up so the correlators are at their steady-state size (E2 ring full: 200 lags).
+        for (int s = 0; s < 400; ++s) {
+            sys.pos = frames[s % K];
+            set.sample(10L * s, sys);
+        }
+        double t_sample = 0;
+        for (int s = 400; s < 400 + samples; ++s) {
+            sys.pos = frames[s % K];
+            const double t0 = now();
+            set.sample(10L * s, sys);
+            t_sample += now() - t0;
+        }
+        t_sample /= samples;
+        const double overhead = t_sample / (c.sample_every * t_eval);
+        std::printf("# bench_analysis %s %s  replicate %d %d %d  threads %d\n", argv[1], argv[2], na, nb, nc, threads);
+        std::printf("atoms %d  groups %d  bonds %d  samples %d (after 400 warm-up)\n", n, set.impl().groups.size(),
+                    set.impl().groups.bonds(), samples);
+        std::printf("mtp_force_eval_s %.4e  per_atom_us %.3f\n", t_eval, t_eval / n * 1e6);
+        std::printf("analysis_sample_s %.4e  per_atom_us %.4f\n", t_sample, t_sample / n * 1e6);
+        std::printf("overhead_at_sample_every_10 %.3f %%\n", 100.0 * overhead);
+        std::printf("memory: E1 msd %.2f MB, reorientation %.2f MB, E2 vacf %.2f MB, omega %.2f MB\n",
+                    set.impl().msd.memory_bytes() / 1e6, set.impl().reor.memory_bytes() / 1e6,
+                    set.impl().vacf.memory_bytes() / 1e6, set.impl().wacf.memory_bytes() / 1e6);
+    } catch (const Error& e) {
+        std::fprintf(stderr, "bench_analysis: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
