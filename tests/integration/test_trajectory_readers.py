@@ -165,7 +165,54 @@ def main():
     if worst > 1e-8:
         raise SystemExit(f"FAIL replicated positions: an atom of NaAlCl4_sc121 is {worst:.2e} Å from the nearest")
     print(f"ok   replicate 1x2x1 equals NaAlCl4_sc121 (worst {worst:.1e} Å)")
+    ase_written_inputs(tmp)
     print("all trajectory/structure reader checks passed")
+
+
+def ase_written_inputs(tmp):
+    """Files written by ASE (an independent writer) read by mdrun: POSCAR (Cartesian, selective dynamics),
+    extxyz with momenta, LAMMPS data (charge style, triclinic, velocities) -> mdrun convert -> extxyz -> ASE."""
+    from ase.constraints import FixAtoms
+    atoms = ase.io.read(os.path.join(SHARED, "data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), format="vasp")
+    rng = np.random.default_rng(5)
+    atoms.positions += rng.normal(0, 0.02, atoms.positions.shape)
+    atoms.set_velocities(rng.normal(0, 0.05, atoms.positions.shape))  # ASE units
+    atoms.set_initial_charges(rng.normal(0, 1, len(atoms)))
+    v_ref = atoms.get_velocities() * ASE_TO_A_PER_PS
+
+    def back(path, *opts):
+        out = os.path.join(tmp, "back.extxyz")
+        run("convert", path, out, *opts)
+        return ase.io.read(out)
+
+    def same_atoms(got, what, check_v=True, tol_x=1e-12, tol_v=1e-10):
+        assert got.get_chemical_symbols() == atoms.get_chemical_symbols(), what
+        close(got.cell.cellpar(), atoms.cell.cellpar(), 1e-12, f"{what}: cell parameters")
+        fa = atoms.cell.scaled_positions(atoms.positions)
+        fg = got.cell.scaled_positions(got.positions)
+        d = fg - fa
+        d -= np.round(d)
+        close(d, 0 * d, tol_x, f"{what}: fractional positions")
+        if check_v:
+            # Compare speeds and projections on the cell vectors (the LAMMPS form is a rotated cell).
+            vg = got.get_velocities() * ASE_TO_A_PER_PS
+            close(vg @ got.cell[:].T, v_ref @ atoms.cell[:].T, tol_v, f"{what}: velocities (Å/ps, projected on the cell)")
+
+    a2 = atoms.copy()
+    a2.set_constraint(FixAtoms(indices=[0, 5]))
+    p = os.path.join(tmp, "ase.POSCAR")
+    ase.io.write(p, a2, format="vasp", direct=False, vasp5=True)  # Cartesian + Selective dynamics
+    same_atoms(back(p), "ASE POSCAR (Cartesian, selective dynamics)", check_v=False)
+
+    x = os.path.join(tmp, "ase_in.extxyz")
+    ase.io.write(x, atoms, format="extxyz")  # writes momenta (and charges)
+    same_atoms(back(x), "ASE extxyz with momenta", tol_x=1e-9, tol_v=5e-7)  # ASE writes 8 decimals
+
+    d = os.path.join(tmp, "ase_in.data")
+    ase.io.write(d, atoms, format="lammps-data", atom_style="charge", velocities=True, units="metal",
+                 specorder=["Na", "P", "S"])
+    got = back(d, "--elements", "Na,P,S")
+    same_atoms(got, "ASE LAMMPS data (charge, triclinic, velocities)")
 
 
 if __name__ == "__main__":
