@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "analysis/analysis_set.hpp"
 #include "engine/config.hpp"
 #include "engine/dynamics.hpp"
 #include "engine/system.hpp"
@@ -14,7 +15,7 @@
 
 namespace mdrun {
 
-class AnalysisSet;
+// (complete type needed: replicas own their AnalysisSet)
 
 // Safety counters the run loop accumulates and checkpoints (so a restarted run reports the same totals).
 struct ReplicaCounters {
