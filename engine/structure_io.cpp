@@ -2,6 +2,7 @@
 #include "engine/structure_io.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 
@@ -71,17 +72,20 @@ void apply_element_order(System& sys, const std::vector<std::string>& elements, 
     sys.species = species;
 }
 
+// Throws "<prefix>unknown element 'Xx' ..." (element_data's message, with its case hint) for a bad symbol.
+void require_element(const std::string& symbol, const std::string& prefix) {
+    if (is_element(symbol)) return;
+    try {
+        element_data(symbol);
+    } catch (const Error& e) {
+        throw Error(prefix + e.what());
+    }
+}
+
 // Everything a reader leaves unset: ids, table masses, zero forces, not frozen.
 void finalize(System& sys, const std::string& path) {
     const std::size_t n = sys.pos.size();
-    for (const auto& s : sys.species)
-        if (!is_element(s)) {
-            try {
-                element_data(s);
-            } catch (const Error& e) {
-                throw Error(path + ": " + e.what());
-            }
-        }
+    for (const auto& s : sys.species) require_element(s, path + ": ");
     if (sys.id.size() != n) {
         sys.id.resize(n);
         for (std::size_t i = 0; i < n; ++i) sys.id[i] = (long)i + 1;
@@ -180,14 +184,7 @@ System read_structure(const std::string& path, const std::string& format, const 
         std::ifstream probe(path);
         if (!probe) throw Error(path + ": cannot open structure file (does it exist and is it readable?)");
     }
-    for (const auto& e : elements)
-        if (!is_element(e)) {
-            try {
-                element_data(e);
-            } catch (const Error& err) {
-                throw Error(std::string("structure elements: ") + err.what());
-            }
-        }
+    for (const auto& e : elements) require_element(e, "structure elements: ");
     const std::string fmt = format == "auto" || format.empty() ? detect_structure_format(path) : format;
     System sys;
     if (fmt == "poscar") {
