@@ -1,0 +1,240 @@
+// Every CPU-versus-GPU comparison of the CUDA backend, in one binary (run by ctest; exits 77 = skipped
+// with "skipped: no GPU" when no device is visible). The GPU runs kernels/batch_engine.hpp with the CUDA
+// executor; the references are (a) MLIP-2 `mlp calc-efs` values from ../shared/data/mtp, (b) the same
+// engine driven on the host (identical bodies and sequence) and (c) the CPU backend (engine/dynamics.cpp
+// with potentials/mtp_potential.cpp). With MDRUN_CUDA_FMAD=OFF (default) the GPU performs the CPU's IEEE
+// operations, so differences are expected at the level of exp() in the thermostat only; the tolerances
+// below are loose enough for an FMA build too and every maximum difference is printed.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/cfg_io.hpp"
+#include "engine/dynamics.hpp"
+#include "engine/neighbor_list.hpp"
+#include "kernels/batch_engine.hpp"
+#include "kernels/cuda_device.hpp"
+#include "kernels/cuda_exec.cuh"
+#include "kernels/device_buffer.hpp"
+#include "kernels/host_exec.hpp"
+#include "potentials/mtp_file.hpp"
+#include "potentials/mtp_potential.hpp"
+
+using namespace mdrun;
+
+namespace {
+
+using DeviceEngine = BatchEngine<CudaExec, DeviceBuffer>;
+using HostEngine = BatchEngine<HostExec, HostBuffer>;
+
+int g_failures = 0;
+
+void check(bool ok, const std::string& what, double value, double limit) {
+    std::printf("  %-4s %-70s %.3e (limit %.1e)\n", ok ? "ok" : "FAIL", what.c_str(), value, limit);
+    if (!ok) ++g_failures;
+}
+
+std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
+
+System system_from_cfg(const CfgConfig& c, const std::vector<double>& masses) {
+    System s;
+    s.box = make_box(c.lattice);
+    for (std::size_t t = 0; t < masses.size(); ++t) s.species.push_back("X" + std::to_string(t));
+    s.type = c.type;
+    s.id = c.id;
+    s.pos = c.pos;
+    s.vel.assign(c.size(), Vec3{0, 0, 0});
+    s.force.assign(c.size(), Vec3{0, 0, 0});
+    for (int t : c.type) s.mass.push_back(masses[static_cast<std::size_t>(t)]);
+    s.frozen.assign(c.size(), 0);
+    return s;
+}
+
+BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const DynamicsParams& p) {
+    BatchReplicaSpec s;
+    s.sys = &sys;
+    for (int t : sys.type) s.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
+    s.params = p;
+    s.list_cutoff = pot.cutoff() + std::max(p.skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
+    s.max_displacement = 1.0;
+    s.stop_on_close_pairs = false;
+    return s;
+}
+
+DynamicsParams nvt_params(double T) {
+    DynamicsParams p;
+    p.ensemble = "nvt";
+    p.dt_ps = 0.002;
+    p.temperature_K = T;
+    p.tdamp_ps = 0.05;
+    p.skin = 0.5;
+    return p;
+}
+
+double max_abs_diff(const std::vector<Vec3>& a, const std::vector<Vec3>& b) {
+    double m = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, norm(a[i] - b[i]));
+    return m;
+}
+
+// (1) step-0 energies, forces, virials of every reference configuration, all configs batched as replicas.
+void compare_static(const char* dir, const std::vector<double>& masses, const std::vector<int>& map) {
+    std::printf("[static] %s\n", dir);
+    MtpPotential pot(read_mtp(shared(std::string("data/mtp/") + dir + "/pot.mtp")), map);
+    const auto ref = read_cfg(shared(std::string("data/mtp/") + dir + "/reference_mlp.cfg"));
+    std::vector<System> sys;
+    for (const auto& c : ref) sys.push_back(system_from_cfg(c, masses));
+    std::vector<BatchReplicaSpec> specs;
+    for (const auto& s : sys) specs.push_back(spec_for(s, pot, nvt_params(600)));
+    CudaExec cx;
+    DeviceEngine gpu(cx, pot.tables(), specs);
+    gpu.setup();
+    const auto go = gpu.observe();
+    HostExec hx;
+    HostEngine host(hx, pot.tables(), specs);
+    host.setup();
+    const auto ho = host.observe();
+    double de_ref = 0, df_ref = 0, dw_ref = 0, de_host = 0, df_host = 0;
+    for (std::size_t r = 0; r < sys.size(); ++r) {
+        System g = sys[r], h = sys[r];
+        gpu.download(static_cast<int>(r), g);
+        host.download(static_cast<int>(r), h);
+        de_ref = std::max(de_ref, std::fabs(go[r].potential - ref[r].energy) / std::max(1.0, std::fabs(ref[r].energy)));
+        df_ref = std::max(df_ref, max_abs_diff(g.force, ref[r].force));
+        const Mat3& W = go[r].virial;
+        const double w6[6] = {W.m[0][0], W.m[1][1], W.m[2][2], W.m[1][2], W.m[0][2], W.m[0][1]};
+        for (int k = 0; k < 6; ++k) dw_ref = std::max(dw_ref, std::fabs(w6[k] - ref[r].plus_stress[k]));
+        de_host = std::max(de_host, std::fabs(go[r].potential - ho[r].potential));
+        df_host = std::max(df_host, max_abs_diff(g.force, h.force));
+    }
+    check(de_ref < 1e-10, "energy vs mlp (relative)", de_ref, 1e-10);
+    check(df_ref < 1e-9, "forces vs mlp (eV/A)", df_ref, 1e-9);
+    check(dw_ref < 1e-8, "virial vs mlp (eV)", dw_ref, 1e-8);
+    check(de_host < 1e-9, "energy vs host-driven bodies (eV; 0 expected without FMA)", de_host, 1e-9);
+    check(df_host < 1e-10, "forces vs host-driven bodies (eV/A; 0 expected without FMA)", df_host, 1e-10);
+}
+
+// (2) 100-step NVT trajectories of several replicas vs the CPU backend and the host-driven engine;
+// (3) bit-for-bit reproducibility of the GPU run; (4) launches per step independent of replicas.
+void compare_dynamics() {
+    std::printf("[dynamics] NaO_lev16, 4 replicas (NVT 900 K, NVT 1500 K chain 5 tloop 2, frozen O, NVE 3-atom cell)\n");
+    MtpPotential pot(read_mtp(shared("data/mtp/NaO_lev16/pot.mtp")), {0, 1});
+    const auto ref = read_cfg(shared("data/mtp/NaO_lev16/reference_mlp.cfg"));
+    const std::vector<double> masses = {22.98977, 15.9994};
+    std::vector<System> sys;
+    std::vector<DynamicsParams> par;
+    System a = system_from_cfg(ref[2], masses);
+    maxwell_boltzmann(a, 900.0, 7);
+    sys.push_back(a);
+    par.push_back(nvt_params(900));
+    System b = system_from_cfg(ref[2], masses);
+    maxwell_boltzmann(b, 1500.0, 8);
+    sys.push_back(b);
+    DynamicsParams pb = nvt_params(1500);
+    pb.chain = 5;
+    pb.tloop = 2;
+    par.push_back(pb);
+    System c = system_from_cfg(ref[3], masses);
+    for (std::size_t i = 0; i < c.size(); ++i) c.frozen[i] = c.type[i] == 1 ? 1 : 0;
+    maxwell_boltzmann(c, 900.0, 9);
+    sys.push_back(c);
+    par.push_back(nvt_params(900));
+    System d = system_from_cfg(ref[1], masses);
+    maxwell_boltzmann(d, 600.0, 10);
+    sys.push_back(d);
+    DynamicsParams pd = nvt_params(600);
+    pd.ensemble = "nve";
+    pd.dt_ps = 0.001;
+    par.push_back(pd);
+
+    std::vector<BatchReplicaSpec> specs;
+    for (std::size_t r = 0; r < sys.size(); ++r) specs.push_back(spec_for(sys[r], pot, par[r]));
+    const long steps = 100;
+    CudaExec cx;
+    DeviceEngine gpu(cx, pot.tables(), specs);
+    gpu.setup();
+    gpu.advance(50);
+    gpu.advance(50);
+    const auto go = gpu.observe();
+    CudaExec cx2;
+    DeviceEngine gpu2(cx2, pot.tables(), specs);
+    gpu2.setup();
+    gpu2.advance(100);
+    HostExec hx;
+    HostEngine host(hx, pot.tables(), specs);
+    host.setup();
+    host.advance(steps);
+    const auto ho = host.observe();
+    std::vector<System> cpu = sys;
+    double dx_cpu = 0, dv_cpu = 0, dx_host = 0, dpe = 0, dT = 0, dcons = 0, dx_rep = 0;
+    for (std::size_t r = 0; r < sys.size(); ++r) {
+        Dynamics dyn(par[r], cpu[r], pot);
+        dyn.setup();
+        for (long s = 0; s < steps; ++s) dyn.step();
+        System g = sys[r], h = sys[r], g2 = sys[r];
+        gpu.download(static_cast<int>(r), g);
+        gpu2.download(static_cast<int>(r), g2);
+        host.download(static_cast<int>(r), h);
+        dx_cpu = std::max(dx_cpu, max_abs_diff(g.pos, cpu[r].pos));
+        dv_cpu = std::max(dv_cpu, max_abs_diff(g.vel, cpu[r].vel));
+        dx_host = std::max(dx_host, max_abs_diff(g.pos, h.pos));
+        dx_rep = std::max(dx_rep, max_abs_diff(g.pos, g2.pos) + max_abs_diff(g.vel, g2.vel));
+        dpe = std::max(dpe, std::fabs(go[r].potential - dyn.potential_energy()));
+        dT = std::max(dT, std::fabs(go[r].temperature - dyn.temperature()));
+        dcons = std::max(dcons, std::fabs(go[r].potential + go[r].kinetic + go[r].thermostat - dyn.conserved_energy()));
+    }
+    check(gpu.step_count() == steps && !gpu.halted(), "100 steps completed without a halt", 0.0, 0.0);
+    check(dx_cpu < 1e-8, "positions after 100 steps vs CPU backend (A)", dx_cpu, 1e-8);
+    check(dv_cpu < 1e-6, "velocities after 100 steps vs CPU backend (A/ps)", dv_cpu, 1e-6);
+    check(dx_host < 1e-8, "positions after 100 steps vs host-driven bodies (A)", dx_host, 1e-8);
+    check(dpe < 1e-7, "potential energy vs CPU backend (eV)", dpe, 1e-7);
+    check(dT < 1e-6, "temperature vs CPU backend (K)", dT, 1e-6);
+    check(dcons < 1e-7, "conserved energy vs CPU backend (eV)", dcons, 1e-7);
+    check(dx_rep == 0.0, "two GPU runs are bit-identical (|dx|+|dv|)", dx_rep, 0.0);
+    (void)ho;
+}
+
+void compare_launches() {
+    std::printf("[launches] per step, 1 vs 64 replicas of the 96-atom cell\n");
+    MtpPotential pot(read_mtp(shared("data/mtp/NaO_lev16/pot.mtp")), {0, 1});
+    const auto ref = read_cfg(shared("data/mtp/NaO_lev16/reference_mlp.cfg"));
+    long per[2] = {0, 0};
+    const int counts[2] = {1, 64};
+    for (int k = 0; k < 2; ++k) {
+        std::vector<System> sys(static_cast<std::size_t>(counts[k]), system_from_cfg(ref[2], {22.98977, 15.9994}));
+        for (int r = 0; r < counts[k]; ++r) maxwell_boltzmann(sys[static_cast<std::size_t>(r)], 600.0, 50 + r);
+        std::vector<BatchReplicaSpec> specs;
+        for (const auto& s : sys) specs.push_back(spec_for(s, pot, nvt_params(600)));
+        CudaExec cx(/*use_graphs=*/false);
+        DeviceEngine e(cx, pot.tables(), specs);
+        e.setup();
+        const long before = cx.launches;
+        e.advance(10);
+        per[k] = (cx.launches - before) / 10;
+    }
+    check(per[0] == per[1], "launches per step equal for 1 and 64 replicas", static_cast<double>(per[1]), static_cast<double>(per[0]));
+}
+
+}  // namespace
+
+int main() {
+    if (!cuda_device_available()) {
+        std::printf("skipped: no GPU (%s)\n", cuda_device_description().c_str());
+        return 77;
+    }
+    std::printf("device: %s\n", cuda_device_description().c_str());
+    try {
+        compare_static("NaO_lev16", {22.98977, 15.9994}, {0, 1});
+        compare_static("La2Zr2O7_lev22", {138.905, 91.224, 15.9994}, {0, 1, 2});
+        compare_static("ZrYbO_lev18", {91.224, 173.04, 15.9994}, {0, 1, 2});
+        compare_dynamics();
+        compare_launches();
+    } catch (const std::exception& e) {
+        std::printf("FAIL: %s\n", e.what());
+        return 1;
+    }
+    std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "PASSED", g_failures);
+    return g_failures ? 1 : 0;
+}
