@@ -159,7 +159,8 @@ std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std
     if (device == "cpu") return make_cpu_backend(replicas);
     if (device == "cuda" || device == "auto") {
         const BackendEntry* e = find_backend("cuda");
-        std::string why = "this mdrun was built without the CUDA backend (nvcc was not found at configure time)";
+        // The CUDA MD backend registers itself when it is compiled in (see register_backend).
+        std::string why = "this mdrun has no CUDA MD backend compiled in";
         if (e && e->available && e->available(why) && e->make) return e->make(replicas);
         if (device == "cuda") throw Error("--device cuda: " + why + "; use --device cpu or auto");
         return make_cpu_backend(replicas);
