@@ -1,9 +1,12 @@
 // Trajectory writers: H5MD layout and contents read back with the HDF5 C API; continuing a trajectory
 // after a checkpoint (frames after the checkpoint step dropped) gives the same file contents as an
-// uninterrupted run (extxyz: the same bytes).
+// uninterrupted run (extxyz: the same bytes); a writer killed between frames leaves a readable file.
 #include <doctest/doctest.h>
 #include <hdf5.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <filesystem>
@@ -223,4 +226,28 @@ TEST_CASE("unknown trajectory format and unwritable paths are clear errors") {
             CHECK(std::string(e.what()).find("/nonexistent_dir/traj") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("a run killed between frames leaves a readable H5MD file with every flushed frame") {
+    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    const std::string path = temp_path("killed.h5md");
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // The child writes three frames and is killed without closing the file (no destructor, no H5Fclose).
+        auto w = open_trajectory(path, "h5md", base, -1);
+        write_frames(*w, base, 0, 20, 10);
+        raise(SIGKILL);
+        _exit(1);  // not reached
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    std::vector<hsize_t> dims;
+    const auto pos = read_doubles(f, "/particles/all/position/value", &dims);
+    CHECK(dims == std::vector<hsize_t>{3, 24, 3});
+    CHECK(pos[(2 * 24 + 1) * 3] == frame_of(base, 20).pos[1].x);
+    H5Fclose(f);
 }
