@@ -1,0 +1,150 @@
+// GPU benchmark matrix: NVT MD with MTP level 16 (Na2O, ../shared/data/mtp/NaO_lev16) and level 22
+// (La2Zr2O7 pyrochlore, ../shared/data/mtp/La2Zr2O7_lev22), systems of ~200 to ~100k atoms, 1 to 256
+// replicas batched in one BatchEngine. Prints atom-steps/s, ns/day (per replica) and device memory.
+// Exits 0 with a message when no GPU is visible.
+//   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs]
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/cfg_io.hpp"
+#include "engine/dynamics.hpp"
+#include "engine/structure_io.hpp"
+#include "kernels/batch_engine.hpp"
+#include "kernels/cuda_device.hpp"
+#include "kernels/cuda_exec.cuh"
+#include "kernels/device_buffer.hpp"
+#include "potentials/mtp_file.hpp"
+#include "potentials/mtp_potential.hpp"
+
+using namespace mdrun;
+
+namespace {
+
+using DeviceEngine = BatchEngine<CudaExec, DeviceBuffer>;
+
+struct Model {
+    const char* label;
+    const char* dir;
+    int config;                  // configuration of reference_mlp.cfg used as the unit cell
+    std::vector<double> masses;  // per MTP species
+    std::vector<int> map;
+    std::vector<std::array<int, 3>> reps;  // replications giving ~200, ~1k, ~10k, ~100k atoms
+};
+
+System from_cfg(const CfgConfig& c, const std::vector<double>& masses) {
+    System s;
+    s.box = make_box(c.lattice);
+    for (std::size_t t = 0; t < masses.size(); ++t) s.species.push_back("X" + std::to_string(t));
+    s.type = c.type;
+    s.id = c.id;
+    s.pos = c.pos;
+    s.vel.assign(c.size(), Vec3{0, 0, 0});
+    s.force.assign(c.size(), Vec3{0, 0, 0});
+    for (int t : c.type) s.mass.push_back(masses[static_cast<std::size_t>(t)]);
+    s.frozen.assign(c.size(), 0);
+    return s;
+}
+
+double now_s() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool quick = false, graphs = true;
+    double seconds = 2.0;
+    double max_total = 4.0e6;
+    std::string shared = MDRUN_SHARED_DIR;
+    for (int a = 1; a < argc; ++a) {
+        if (!std::strcmp(argv[a], "--quick")) quick = true;
+        else if (!std::strcmp(argv[a], "--no-graphs")) graphs = false;
+        else if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc) seconds = std::atof(argv[++a]);
+        else if (!std::strcmp(argv[a], "--max-total-atoms") && a + 1 < argc) max_total = std::atof(argv[++a]);
+        else if (!std::strcmp(argv[a], "--shared") && a + 1 < argc) shared = argv[++a];
+        else {
+            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (!cuda_device_available()) {
+        std::printf("bench_gpu_matrix: no GPU visible (%s); nothing to measure.\n", cuda_device_description().c_str());
+        return 0;
+    }
+    std::printf("# device: %s\n", cuda_device_description().c_str());
+    std::printf("# NVT 600 K, dt 1 fs, skin 1 A, CUDA Graphs %s, FMA contraction %s (MDRUN_CUDA_FMAD)\n",
+                graphs ? "on" : "off", MDRUN_BENCH_FMAD ? "on" : "off");
+    const std::vector<Model> models = {
+        {"lev16 Na2O", "NaO_lev16", 0, {22.98977, 15.9994}, {0, 1}, {{4, 4, 4}, {7, 7, 7}, {15, 15, 15}, {32, 32, 32}}},
+        {"lev22 La2Zr2O7", "La2Zr2O7_lev22", 0, {138.905, 91.224, 15.9994}, {0, 1, 2},
+         {{2, 1, 1}, {2, 2, 3}, {5, 5, 5}, {10, 10, 11}}},
+    };
+    const std::vector<int> replica_counts = quick ? std::vector<int>{1, 16} : std::vector<int>{1, 4, 16, 64, 256};
+    std::printf("%-16s %8s %5s %10s %14s %12s %10s %6s %7s\n", "model", "atoms", "reps", "steps", "atom-steps/s",
+                "ns/day/rep", "MiB", "cap", "chunks");
+    for (const Model& m : models) {
+        MtpPotential pot(read_mtp(shared + "/data/mtp/" + m.dir + "/pot.mtp"), m.map);
+        const auto cfgs = read_cfg(shared + "/data/mtp/" + m.dir + "/reference_mlp.cfg");
+        for (std::size_t si = 0; si < m.reps.size(); ++si) {
+            if (quick && si >= 2) break;
+            System unit = from_cfg(cfgs[static_cast<std::size_t>(m.config)], m.masses);
+            replicate(unit, m.reps[si][0], m.reps[si][1], m.reps[si][2]);
+            const long natoms = static_cast<long>(unit.size());
+            for (int R : replica_counts) {
+                if (static_cast<double>(natoms) * R > max_total) continue;
+                std::vector<System> sys(static_cast<std::size_t>(R), unit);
+                DynamicsParams p;
+                p.ensemble = "nvt";
+                p.dt_ps = 0.001;
+                p.temperature_K = 600.0;
+                p.tdamp_ps = 0.1;
+                p.skin = 1.0;
+                std::vector<BatchReplicaSpec> specs;
+                for (int r = 0; r < R; ++r) {
+                    maxwell_boltzmann(sys[static_cast<std::size_t>(r)], 600.0, 1000 + r);
+                    BatchReplicaSpec s;
+                    s.sys = &sys[static_cast<std::size_t>(r)];
+                    for (int t : unit.type) s.mtp_type.push_back(m.map[static_cast<std::size_t>(t)]);
+                    s.params = p;
+                    s.list_cutoff = pot.cutoff() + p.skin + 1e-9 * pot.cutoff() + 1e-12;
+                    s.max_displacement = 1.0;
+                    s.stop_on_close_pairs = false;
+                    specs.push_back(std::move(s));
+                }
+                try {
+                    std::size_t free0 = 0, total = 0;
+                    cuda_memory_info(free0, total);
+                    CudaExec cx(graphs);
+                    DeviceEngine e(cx, pot.tables(), specs);
+                    e.setup();
+                    std::size_t free1 = 0;
+                    cuda_memory_info(free1, total);
+                    const double t0 = now_s();
+                    e.advance(5);  // warm-up, graph capture
+                    e.observe();
+                    const double warm = (now_s() - t0) / 5.0;
+                    long steps = static_cast<long>(seconds / std::max(warm, 1e-6));
+                    steps = std::max(10L, std::min(steps, 100000L));
+                    const double t1 = now_s();
+                    e.advance(steps);
+                    e.observe();  // forces the sync
+                    const double dt = now_s() - t1;
+                    const double as = static_cast<double>(natoms) * R * steps / dt;
+                    const double nsday = steps * p.dt_ps * 1e-3 / dt * 86400.0;
+                    std::printf("%-16s %8ld %5d %10ld %14.4e %12.3f %10.1f %6d %7d%s\n", m.label, natoms, R, steps, as, nsday,
+                                static_cast<double>(free0 - free1) / (1024.0 * 1024.0), e.capacity(), e.mtp_chunks(),
+                                e.halted() ? "  (halted!)" : "");
+                    std::fflush(stdout);
+                } catch (const std::exception& ex) {
+                    std::printf("%-16s %8ld %5d   skipped: %s\n", m.label, natoms, R, ex.what());
+                }
+            }
+        }
+    }
+    return 0;
+}
