@@ -75,6 +75,12 @@ const ElementData& element_data(const std::string& symbol) {
 double atomic_mass(const std::string& symbol) { return element_data(symbol).mass; }
 double covalent_radius(const std::string& symbol) { return element_data(symbol).covalent_radius; }
 
+std::string element_symbol(int z) {
+    for (const auto& e : kElements)
+        if (e.z == z) return e.symbol;
+    throw Error("no element with atomic number " + std::to_string(z) + " (expected 1..103)");
+}
+
 std::string element_from_mass(double mass, double tol) {
     const ElementData* best = nullptr;
     for (const auto& e : kElements)

@@ -17,6 +17,8 @@ bool is_element(const std::string& symbol);
 const ElementData& element_data(const std::string& symbol);
 double atomic_mass(const std::string& symbol);
 double covalent_radius(const std::string& symbol);
+// Symbol of atomic number z (1..103); throws mdrun::Error naming z otherwise.
+std::string element_symbol(int z);
 // Element whose standard atomic weight is closest to `mass` within `tol` amu, or "" if none.
 std::string element_from_mass(double mass, double tol = 0.1);
 

@@ -1,4 +1,5 @@
-// Extended XYZ reader (ASE/QUIP convention), first frame of the file.
+// Extended XYZ reader (ASE/QUIP convention), first frame of the file. Elements from the `species` column,
+// or from atomic numbers (`Z:I:1`) when there is none.
 // Line 1: atom count. Line 2: key=value pairs, values optionally in "..." or {...}:
 //   Lattice="ax ay az bx by bz cx cy cz"  (rows = lattice vectors; absent = non-periodic)
 //   Properties=name:type:ncols:...        (default species:S:1:pos:R:3; any order, extra columns skipped)
@@ -159,7 +160,8 @@ System read_extxyz(const std::string& path) {
     const Column* c_vel_fs = column({"vel"});
     const Column* c_mom = column({"momenta"});
     const Column* c_mass = column({"masses", "mass"});
-    if (!c_species) throw r.error(1, "Properties has no species:S:1 column: \"" + props + "\"");
+    const Column* c_z = column({"Z", "numbers"});  // atomic numbers, when there is no species column
+    if (!c_species && !c_z) throw r.error(1, "Properties has neither species:S:1 nor Z:I:1: \"" + props + "\"");
     if (!c_pos) throw r.error(1, "Properties has no pos:R:3 column: \"" + props + "\"");
     if (c_pos->ncols != 3 || c_pos->type != 'R') throw r.error(1, "Properties: pos must be R:3");
     for (const Column* c : {c_vel, c_vel_fs, c_mom})
@@ -181,7 +183,14 @@ System read_extxyz(const std::string& path) {
         if ((int)t.size() < width)
             throw r.error(li, "expected " + std::to_string(width) + " columns (" + props + "), got " +
                                   std::to_string(t.size()));
-        std::string sym = t[c_species->start];
+        std::string sym;
+        if (c_species) {
+            sym = t[c_species->start];
+        } else {
+            const long z = r.to_long(li, t[c_z->start], "an atomic number (integer)");
+            if (z < 1 || z > 103) throw r.error(li, "atomic number " + t[c_z->start] + " out of range 1..103");
+            sym = element_symbol((int)z);
+        }
         if (!sym.empty()) {  // ASE capitalises symbols on reading; do the same
             sym[0] = (char)std::toupper((unsigned char)sym[0]);
             for (std::size_t q = 1; q < sym.size(); ++q) sym[q] = (char)std::tolower((unsigned char)sym[q]);
@@ -190,7 +199,7 @@ System read_extxyz(const std::string& path) {
         for (std::size_t q = 0; q < sys.species.size(); ++q)
             if (sys.species[q] == sym) ty = (int)q;
         if (ty < 0) {
-            if (!is_element(sym)) throw r.error(li, "unknown element '" + t[c_species->start] + "'");
+            if (!is_element(sym)) throw r.error(li, "unknown element '" + (c_species ? t[c_species->start] : sym) + "'");
             ty = (int)sys.species.size();
             sys.species.push_back(sym);
         }

@@ -73,4 +73,7 @@ TEST_CASE("element from mass, as used for LAMMPS data files without element name
     CHECK(element_from_mass(22.989769) == "Na");
     CHECK(element_from_mass(35.453) == "Cl");
     CHECK(element_from_mass(1000.0) == "");
+    CHECK(element_symbol(11) == "Na");
+    CHECK(element_symbol(103) == "Lr");
+    CHECK_THROWS_AS(element_symbol(0), Error);
 }

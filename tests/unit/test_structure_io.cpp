@@ -277,6 +277,17 @@ TEST_CASE("extxyz: any column order, extra columns, velocity conventions, pbc") 
     CHECK_FALSE(cl.box.periodic[0]);
 }
 
+TEST_CASE("extxyz with atomic numbers instead of symbols") {
+    const std::string z = "2\nLattice=\"5 0 0 0 5 0 0 0 5\" Properties=Z:I:1:pos:R:3\n11 0 0 0\n17 2.5 2.5 2.5\n";
+    const System s = read_structure(write_temp("z.xyz", z), "auto", {});
+    CHECK(s.species == std::vector<std::string>{"Na", "Cl"});
+    CHECK(s.pos[1].y == 2.5);
+    CHECK(contains(error_of([&] {
+                       read_structure(write_temp("z2.xyz", "1\nProperties=Z:I:1:pos:R:3\n200 0 0 0\n"), "auto", {});
+                   }),
+                   "z2.xyz:3: atomic number 200 out of range"));
+}
+
 TEST_CASE("extxyz errors") {
     CHECK(contains(error_of([&] { read_structure(write_temp("e1.xyz", "2\nProperties=species:S:1:pos:R:3\nNa 0 0 0\n"), "auto", {}); }),
                    "e1.xyz:4: unexpected end of file"));
