@@ -50,31 +50,45 @@ double first_minimum_cutoff(const System& sys, int ct, int lt) {
             if (b < nb) h[b] += 1.0;
         }
     }
-    // g(r) up to a constant: counts / r^2, smoothed over 5 bins (0.1 Å) against thermal noise.
-    std::vector<double> g(nb, 0.0);
+    // g(r) up to a constant: counts / r^2, Gaussian-smoothed (sigma 0.05 Å) against thermal noise.
+    std::vector<double> raw(nb, 0.0), g(nb, 0.0);
     for (int b = 0; b < nb; ++b) {
-        double s = 0;
-        for (int k = std::max(0, b - 2); k <= std::min(nb - 1, b + 2); ++k) s += h[k];
         const double r = (b + 0.5) * dr;
-        g[b] = s / (r * r);
+        raw[b] = h[b] / (r * r);
     }
+    const int kw = 8;  // +-0.16 Å
+    for (int b = 0; b < nb; ++b) {
+        double s = 0, w = 0;
+        for (int k = std::max(0, b - kw); k <= std::min(nb - 1, b + kw); ++k) {
+            const double x = (k - b) * dr / 0.05;
+            const double wk = std::exp(-0.5 * x * x);
+            s += wk * raw[k];
+            w += wk;
+        }
+        g[b] = s / w;
+    }
+    // The bonded peak: the highest g(r) up to the covalent fallback distance.
+    const int pmax = std::min(nb - 1, static_cast<int>(fallback / dr));
     int p = 0;
-    while (p < nb && g[p] == 0.0) ++p;
-    if (p == nb) return fallback;
-    while (p + 1 < nb && g[p + 1] >= g[p]) ++p;  // climb the first peak
-    int q = p;
-    while (q + 1 < nb && g[q + 1] <= g[q]) {     // descend to the first minimum
-        if (g[q] == 0.0) break;
-        ++q;
+    for (int b = 1; b <= pmax; ++b)
+        if (g[b] > g[p]) p = b;
+    if (!(g[p] > 0)) return fallback;
+    // Walk out until g rises clearly (by a quarter of the peak) above the lowest value seen: that is the
+    // next shell; the first minimum is the lowest point before it (the middle of it if it is a flat zero gap).
+    int qmin = p;
+    int end = -1;
+    for (int q = p + 1; q < nb; ++q) {
+        if (g[q] < g[qmin]) qmin = q;
+        if (g[q] > g[qmin] + 0.25 * g[p]) { end = q; break; }
     }
-    if (q + 1 >= nb) return fallback;
-    if (g[q] == 0.0) {  // an empty gap (crystal): take its middle
-        int e = q;
-        while (e + 1 < nb && g[e + 1] == 0.0) ++e;
-        if (e + 1 >= nb) return std::min(fallback, (q + 0.5) * dr + 0.5);
-        return 0.5 * (q + e + 1) * dr;
+    if (end < 0) return fallback;  // no second shell within reach: trust the covalent estimate
+    if (g[qmin] < 1e-12 * g[p]) {
+        int a = qmin, e = qmin;
+        while (a - 1 > p && g[a - 1] < 1e-12 * g[p]) --a;
+        while (e + 1 < end && g[e + 1] < 1e-12 * g[p]) ++e;
+        return 0.5 * (a + e + 1) * dr;
     }
-    return (q + 0.5) * dr;
+    return (qmin + 0.5) * dr;
 }
 
 PolyanionGroups find_polyanion_groups(const System& sys, const std::vector<std::string>& centres,

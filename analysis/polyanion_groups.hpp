@@ -26,8 +26,8 @@ struct PolyanionGroups {
 // The anion species recognised as ligands by default (O, S, Se, Te, F, Cl, Br, I) that occur in sys.
 std::vector<std::string> default_ligand_species(const System& sys);
 
-// First minimum of the centre-ligand g(r) of one structure, or the covalent fallback when none is found
-// within 2 (r_cov,C + r_cov,A). `where` names the config context for errors.
+// First minimum of the centre-ligand g(r) of one structure, or the covalent fallback 1.25 (r_cov,C + r_cov,A)
+// when the next shell is not found within 2 (r_cov,C + r_cov,A).
 double first_minimum_cutoff(const System& sys, int centre_type, int ligand_type);
 
 // cutoff_A > 0 overrides the automatic cutoff for every pair.
