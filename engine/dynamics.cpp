@@ -12,6 +12,10 @@ namespace {
 
 bool is_frozen(const System& sys, std::size_t i) { return !sys.frozen.empty() && sys.frozen[i] != 0; }
 
+// Per-atom integrator loops are a few flops per atom and memory bound: threads only pay off for large
+// systems, and every parallel region costs a fork/join (expensive when the cores are oversubscribed).
+constexpr int kParallelMinAtoms = 20000;
+
 // The list is built a little beyond cutoff + skin: its own distance test uses wrapped coordinates, the
 // potential's uses unwrapped ones, and the two may differ by round-off at the boundary.
 double list_cutoff(const Potential& pot, double skin) { return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12; }
@@ -130,7 +134,7 @@ void Dynamics::thermostat_half_step() {
     const int n = static_cast<int>(sys_.size());
     Vec3* v = sys_.vel.data();
     for (const double s : nhc_factors_) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinAtoms)
         for (int i = 0; i < n; ++i) nhc_scale_velocity(v[i], s);
     }
 }
@@ -148,7 +152,7 @@ void Dynamics::step() {
 
     double dmax2 = 0.0;
     int imax = -1;
-#pragma omp parallel
+#pragma omp parallel if (n >= kParallelMinAtoms)
     {
         double loc2 = 0.0;
         int loci = -1;
@@ -179,7 +183,7 @@ void Dynamics::step() {
     }
     compute_forces();
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinAtoms)
     for (int i = 0; i < n; ++i) {
         if (fr && fr[i]) continue;
         vv_half_kick(v[i], f[i], m[i], dt);

@@ -69,10 +69,18 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     double* sev = want_site_energy ? slot_evdwl_.data() : nullptr;
     double* sec = want_site_energy ? slot_ecoul_.data() : nullptr;
 
+    force.resize(n);
+    if (want_site_energy) out.site_energy.resize(n);
+    double* site = want_site_energy ? out.site_energy.data() : nullptr;
+    Vec3* F = force.data();
+    const double rc2_gather = rc2 * (1.0 + 1e-9);
+    // One parallel region for both passes (one fork/join); the implicit barrier after pass 1 orders them.
+#pragma omp parallel
+    {
     // Pass 1: every unordered pair once, in the row holding its lower slot index. The pair's −(dE/dr)/r is
     // stored in the owner's own slot, so each thread writes only its own rows' slots (no false sharing) and
     // the writes are sequential.
-#pragma omp parallel for schedule(static, 32)
+#pragma omp for schedule(static, 32)
     for (int i = 0; i < n; ++i) {
         const Vec3 xi = pos[i];
         const int ti = type[i];
@@ -111,15 +119,10 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
         row_virial_[i] = w;
     }
 
-    force.resize(n);
-    if (want_site_energy) out.site_energy.resize(n);
-    double* site = want_site_energy ? out.site_energy.data() : nullptr;
-    Vec3* F = force.data();
     // Pass 2: gather the partners' halves in slot order. The pair vector is recomputed from positions (in
     // cache) and only pairs inside the cutoff read the owner slot rev[s] (a random access); the threshold is
     // a little generous because pass 1 stored 0 for pairs it found outside.
-    const double rc2_gather = rc2 * (1.0 + 1e-9);
-#pragma omp parallel for schedule(static, 64)
+#pragma omp for schedule(static, 64)
     for (int i = 0; i < n; ++i) {
         const Vec3 xi = pos[i];
         Vec3 fi = own_force_[i];
@@ -135,6 +138,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
         F[i] = fi;
         if (site) site[i] = ev + ec + (coul ? dsf_self_energy(dsf, q[i]) : 0.0);
     }
+    }  // omp parallel
 
     // Totals in a fixed order (independent of threads).
     double evdwl = 0.0, ecoul = 0.0;
