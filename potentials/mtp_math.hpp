@@ -235,50 +235,91 @@ MDRUN_HD_INLINE void mtp_basic_moments(const MtpParamsView& p, int nnb, int cap,
     for (int k = p.n_basic; k < p.n_alpha; ++k) w.M[k] = 0.0;
 }
 
+// Stages 3-5 work on B sites at once, stored lane-interleaved (moment k of lane l at [k*B + l]), so a
+// CPU processes B atoms with SIMD and loads each table index once for all of them; B = 1 is the plain
+// per-site layout (a GPU thread). Every lane does exactly the arithmetic of B = 1, in the same order,
+// so results do not depend on B.
+
 // Stage 3: contractions in file order (§3.4.2). Rows are walked in runs with one target so the running
 // sum stays in registers (no store-to-load chain through M[k]); this is valid because no row reads the
-// moment its own run produces. (The two partial sums change round-off only, at the 1e-16 level.)
-MDRUN_HD_INLINE void mtp_contract_forward(const MtpParamsView& p, double* M) {
+// moment its own run produces. Two partial sums shorten the add latency chain (round-off only).
+template <int B>
+MDRUN_HD_INLINE void mtp_contract_forward_lanes(const MtpParamsView& p, double* M) {
     for (int r = 0; r < p.n_runs; ++r) {
-        const int k = p.run_k[r];
-        double acc0 = M[k], acc1 = 0.0;  // two partial sums: the loop is bound by the add latency
+        double* Mk = M + static_cast<long>(p.run_k[r]) * B;
+        double acc0[B], acc1[B];
+        for (int l = 0; l < B; ++l) { acc0[l] = Mk[l]; acc1[l] = 0.0; }
         const int t1 = p.run_start[r + 1];
         int t = p.run_start[r];
         for (; t + 1 < t1; t += 2) {
-            acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
-            acc1 += p.times_m[t + 1] * M[p.times_i0[t + 1]] * M[p.times_i1[t + 1]];
+            const double m0 = p.times_m[t], m1 = p.times_m[t + 1];
+            const double* a0 = M + static_cast<long>(p.times_i0[t]) * B;
+            const double* b0 = M + static_cast<long>(p.times_i1[t]) * B;
+            const double* a1 = M + static_cast<long>(p.times_i0[t + 1]) * B;
+            const double* b1 = M + static_cast<long>(p.times_i1[t + 1]) * B;
+            for (int l = 0; l < B; ++l) {
+                acc0[l] += m0 * a0[l] * b0[l];
+                acc1[l] += m1 * a1[l] * b1[l];
+            }
         }
-        if (t < t1) acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
-        M[k] = acc0 + acc1;
+        if (t < t1) {
+            const double m0 = p.times_m[t];
+            const double* a0 = M + static_cast<long>(p.times_i0[t]) * B;
+            const double* b0 = M + static_cast<long>(p.times_i1[t]) * B;
+            for (int l = 0; l < B; ++l) acc0[l] += m0 * a0[l] * b0[l];
+        }
+        for (int l = 0; l < B; ++l) Mk[l] = acc0[l] + acc1[l];
     }
 }
+MDRUN_HD_INLINE void mtp_contract_forward(const MtpParamsView& p, double* M) { mtp_contract_forward_lanes<1>(p, M); }
 
-// Stage 4: site energy V = e_a + sum_s xi_s M[k_s] (§3.4.3).
-MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const double* M) {
+// Stage 4: site energy V = e_a + sum_s xi_s M[k_s] (§3.4.3), for lane `lane` of B.
+template <int B>
+MDRUN_HD_INLINE double mtp_scalar_energy_lane(const MtpParamsView& p, int a, const double* M, int lane) {
     double v = 0.0;
-    for (int s = 0; s < p.n_scalar; ++s) v += p.scalar_coeff[s] * M[p.scalar_index[s]];
+    for (int s = 0; s < p.n_scalar; ++s) v += p.scalar_coeff[s] * M[static_cast<long>(p.scalar_index[s]) * B + lane];
     return p.species_coeffs[a] + v;
+}
+MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const double* M) {
+    return mtp_scalar_energy_lane<1>(p, a, M, 0);
 }
 
 // Stage 5: g = dV/dM by reverse mode through the contraction rows (§3.5.1-2), written as a GATHER:
 // g[j] = seed[j] + sum over the rows t that read M[j] of m_t g[k_t] M[other_t] (a row with i0 = i1 = j
 // appears twice). Moments are visited in back_order (descending position of the last row producing
-// them), so every g[k_t] is final when read. Same sum as MLIP's scatter, but the running sum stays in a
-// register instead of a chain of scattered read-modify-writes to g.
-MDRUN_HD_INLINE void mtp_contract_backward(const MtpParamsView& p, const double* M, double* g) {
+// them), so every g[k_t] is final when read. Same sum as MLIP's scatter, but the running sum stays in
+// registers instead of a chain of scattered read-modify-writes to g.
+template <int B>
+MDRUN_HD_INLINE void mtp_contract_backward_lanes(const MtpParamsView& p, const double* M, double* g) {
     for (int idx = 0; idx < p.n_alpha; ++idx) {
         const int j = p.back_order[idx];
-        // Two partial sums halve the floating-point add latency chain (the loop is latency bound).
-        double acc0 = p.g_seed[j], acc1 = 0.0;
+        double acc0[B], acc1[B];
+        for (int l = 0; l < B; ++l) { acc0[l] = p.g_seed[j]; acc1[l] = 0.0; }
         const int u1 = p.use_start[idx + 1];
         int u = p.use_start[idx];
         for (; u + 1 < u1; u += 2) {
-            acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
-            acc1 += p.use_m[u + 1] * g[p.use_k[u + 1]] * M[p.use_other[u + 1]];
+            const double m0 = p.use_m[u], m1 = p.use_m[u + 1];
+            const double* g0 = g + static_cast<long>(p.use_k[u]) * B;
+            const double* o0 = M + static_cast<long>(p.use_other[u]) * B;
+            const double* g1 = g + static_cast<long>(p.use_k[u + 1]) * B;
+            const double* o1 = M + static_cast<long>(p.use_other[u + 1]) * B;
+            for (int l = 0; l < B; ++l) {
+                acc0[l] += m0 * g0[l] * o0[l];
+                acc1[l] += m1 * g1[l] * o1[l];
+            }
         }
-        if (u < u1) acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
-        g[j] = acc0 + acc1;
+        if (u < u1) {
+            const double m0 = p.use_m[u];
+            const double* g0 = g + static_cast<long>(p.use_k[u]) * B;
+            const double* o0 = M + static_cast<long>(p.use_other[u]) * B;
+            for (int l = 0; l < B; ++l) acc0[l] += m0 * g0[l] * o0[l];
+        }
+        double* gj = g + static_cast<long>(j) * B;
+        for (int l = 0; l < B; ++l) gj[l] = acc0[l] + acc1[l];
     }
+}
+MDRUN_HD_INLINE void mtp_contract_backward(const MtpParamsView& p, const double* M, double* g) {
+    mtp_contract_backward_lanes<1>(p, M, g);
 }
 
 // Stage 6: D_j = dV/dr_j = sum_beta g_beta d(f_mu P_c(u))/dr (§3.5.3), grouped by tensor component c:
@@ -330,6 +371,36 @@ MDRUN_HD_INLINE double mtp_site(const MtpParamsView& p, int a, int nnb, int cap,
     mtp_contract_backward(p, w.M, w.g);
     mtp_neighbor_derivatives(p, nnb, cap, w, dx, dy, dz);
     return v;
+}
+
+// B sites at once (CPU SIMD over atoms in the contractions). Lane l has its own neighbour arrays and
+// site scratch: rx[l], ..., scratch[l] (each mtp_scratch_size(p, cap) doubles); Ml and gl hold
+// n_alpha * B doubles each. Sites with lane >= n_sites are skipped (their lanes compute zeros).
+// Writes V into v[l] and D into dx[l], dy[l], dz[l]; bitwise the same as mtp_site for every lane.
+template <int B>
+MDRUN_HD_INLINE void mtp_sites_lanes(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
+                                     double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
+                                     double* const* scratch, double* Ml, double* gl, double* v, double* const* dx,
+                                     double* const* dy, double* const* dz) {
+    MtpSiteScratch w[B];
+    for (int l = 0; l < B; ++l) {
+        w[l] = mtp_scratch_layout(p, cap, scratch[l]);
+        if (l < n_sites) {
+            mtp_prepare_neighbors(p, a[l], nnb[l], cap, rx[l], ry[l], rz[l], ntype[l], w[l]);
+            mtp_basic_moments(p, nnb[l], cap, w[l]);
+        } else {
+            for (int k = 0; k < p.n_basic; ++k) w[l].M[k] = 0.0;
+        }
+        for (int k = 0; k < p.n_basic; ++k) Ml[static_cast<long>(k) * B + l] = w[l].M[k];
+    }
+    for (long k = static_cast<long>(p.n_basic) * B; k < static_cast<long>(p.n_alpha) * B; ++k) Ml[k] = 0.0;
+    mtp_contract_forward_lanes<B>(p, Ml);
+    mtp_contract_backward_lanes<B>(p, Ml, gl);
+    for (int l = 0; l < n_sites && l < B; ++l) {
+        v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
+        for (int k = 0; k < p.n_basic; ++k) w[l].g[k] = gl[static_cast<long>(k) * B + l];
+        mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
+    }
 }
 
 }  // namespace mdrun

@@ -22,18 +22,32 @@ MtpPotential::MtpPotential(MtpModel model, std::vector<int> species_map)
 
 namespace {
 
-// Per-thread buffers for one site, grown to the longest neighbour row seen.
-struct SiteBuffers {
-    std::vector<double> rx, ry, rz, dx, dy, dz, scratch;
-    std::vector<int> ntype, slot;
+// Atoms evaluated together: the contractions run on kLanes sites at once (SIMD over atoms, one load of
+// each table index for all of them; mtp_sites_lanes). Results do not depend on the grouping.
+#ifndef MDRUN_MTP_CPU_LANES
+#define MDRUN_MTP_CPU_LANES 4
+#endif
+constexpr int kLanes = MDRUN_MTP_CPU_LANES;
+
+// Per-thread buffers for one group of sites, grown to the longest neighbour row seen.
+struct GroupBuffers {
+    std::vector<double> rx[kLanes], ry[kLanes], rz[kLanes], dx[kLanes], dy[kLanes], dz[kLanes], scratch[kLanes];
+    std::vector<int> ntype[kLanes], slot[kLanes];
+    std::vector<double> Ml, gl;
     int cap = 0;
     void reserve(const MtpParamsView& p, int n) {
-        if (n <= cap) return;
-        cap = std::max(n, 2 * cap);
-        for (auto* v : {&rx, &ry, &rz, &dx, &dy, &dz}) v->assign(cap, 0.0);
-        ntype.assign(cap, 0);
-        slot.assign(cap, 0);
-        scratch.assign(mtp_scratch_size(p, cap), 0.0);
+        if (Ml.empty()) {
+            Ml.assign(static_cast<size_t>(p.n_alpha) * kLanes, 0.0);
+            gl.assign(static_cast<size_t>(p.n_alpha) * kLanes, 0.0);
+        }
+        if (n <= cap && cap > 0) return;
+        cap = std::max(std::max(n, 2 * cap), 1);
+        for (int l = 0; l < kLanes; ++l) {
+            for (auto* v : {&rx[l], &ry[l], &rz[l], &dx[l], &dy[l], &dz[l]}) v->assign(cap, 0.0);
+            ntype[l].assign(cap, 0);
+            slot[l].assign(cap, 0);
+            scratch[l].assign(mtp_scratch_size(p, cap), 0.0);
+        }
     }
 };
 
@@ -69,39 +83,63 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
 
 #pragma omp parallel
     {
-        SiteBuffers buf;
-#pragma omp for schedule(dynamic, 8)
-        for (int i = 0; i < n; ++i) {
-            const int s0 = nl.offset[i], s1 = nl.offset[i + 1];
-            buf.reserve(p, s1 - s0);
-            int nn = 0;
-            const Vec3 xi = sys.pos[i];
-            for (int s = s0; s < s1; ++s) {
-                const int j = nl.j[s];
-                const Vec3 r = sys.pos[j] + nl.shift[s] - xi;
-                const double d = std::sqrt(norm2(r));
-                D[s] = Vec3{0, 0, 0};
-                if (!(d < rc)) continue;  // strict r < max_dist, as MLIP
-                if (d < rmin) {
-                    if (close_count[i] == 0) close_example[i] = {j, d};
-                    close_count[i]++;
+        GroupBuffers buf;
+        const int ngroups = (n + kLanes - 1) / kLanes;
+#pragma omp for schedule(dynamic, 2)
+        for (int grp = 0; grp < ngroups; ++grp) {
+            const int first = grp * kLanes;
+            const int nsites = std::min(kLanes, n - first);
+            int longest = 0;
+            for (int l = 0; l < nsites; ++l)
+                longest = std::max(longest, nl.offset[first + l + 1] - nl.offset[first + l]);
+            buf.reserve(p, longest);
+            int a[kLanes] = {}, nn[kLanes] = {};
+            double* rx[kLanes], *ry[kLanes], *rz[kLanes], *dx[kLanes], *dy[kLanes], *dz[kLanes], *scr[kLanes];
+            int* nt[kLanes];
+            for (int l = 0; l < kLanes; ++l) {
+                rx[l] = buf.rx[l].data(); ry[l] = buf.ry[l].data(); rz[l] = buf.rz[l].data();
+                dx[l] = buf.dx[l].data(); dy[l] = buf.dy[l].data(); dz[l] = buf.dz[l].data();
+                scr[l] = buf.scratch[l].data();
+                nt[l] = buf.ntype[l].data();
+            }
+            for (int l = 0; l < nsites; ++l) {
+                const int i = first + l;
+                a[l] = mtp_type[i];
+                const Vec3 xi = sys.pos[i];
+                int k = 0;
+                for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+                    const int j = nl.j[s];
+                    const Vec3 r = sys.pos[j] + nl.shift[s] - xi;
+                    const double d = std::sqrt(norm2(r));
+                    D[s] = Vec3{0, 0, 0};
+                    if (!(d < rc)) continue;  // strict r < max_dist, as MLIP
+                    if (d < rmin) {
+                        if (close_count[i] == 0) close_example[i] = {j, d};
+                        close_count[i]++;
+                    }
+                    rx[l][k] = r.x;
+                    ry[l][k] = r.y;
+                    rz[l][k] = r.z;
+                    nt[l][k] = mtp_type[j];
+                    buf.slot[l][k] = s;
+                    ++k;
                 }
-                buf.rx[nn] = r.x;
-                buf.ry[nn] = r.y;
-                buf.rz[nn] = r.z;
-                buf.ntype[nn] = mtp_type[j];
-                buf.slot[nn] = s;
-                ++nn;
+                nn[l] = k;
             }
-            site[i] = mtp_site(p, mtp_type[i], nn, buf.cap, buf.rx.data(), buf.ry.data(), buf.rz.data(),
-                               buf.ntype.data(), buf.scratch.data(), buf.dx.data(), buf.dy.data(), buf.dz.data());
-            Mat3 w = mat3_zero();
-            for (int k = 0; k < nn; ++k) {
-                const Vec3 d{buf.dx[k], buf.dy[k], buf.dz[k]};
-                D[buf.slot[k]] = d;
-                add_outer(w, d, Vec3{buf.rx[k], buf.ry[k], buf.rz[k]}, -1.0);
+            double v[kLanes];
+            mtp_sites_lanes<kLanes>(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v,
+                                    dx, dy, dz);
+            for (int l = 0; l < nsites; ++l) {
+                const int i = first + l;
+                site[i] = v[l];
+                Mat3 w = mat3_zero();
+                for (int k = 0; k < nn[l]; ++k) {
+                    const Vec3 d{dx[l][k], dy[l][k], dz[l][k]};
+                    D[buf.slot[l][k]] = d;
+                    add_outer(w, d, Vec3{rx[l][k], ry[l][k], rz[l][k]}, -1.0);
+                }
+                site_virial[i] = w;
             }
-            site_virial[i] = w;
         }
         // Deterministic gather: F_i = sum_s D_{i,s} - sum_s D_{j(s), reverse(s)}.
 #pragma omp for schedule(static)

@@ -19,6 +19,7 @@
 #include "engine/cfg_io.hpp"
 #include "engine/neighbor_list.hpp"
 #include "potentials/mtp_file.hpp"
+#include "potentials/mtp_math.hpp"
 #include "potentials/mtp_potential.hpp"
 
 using namespace mdrun;
@@ -186,4 +187,53 @@ TEST_CASE("MTP results do not depend on the number of OpenMP threads") {
         CHECK(same);
     }
     omp_set_num_threads(saved);
+}
+
+TEST_CASE("the batched CPU evaluator is bitwise the single-site mtp_site (the GPU's per-thread path)") {
+    const std::string folder = kMtpDir + "/La2Zr2O7_lev22";
+    const MtpPotential pot = load(folder);
+    const CfgConfig c = read_cfg(folder + "/input.cfg")[1];
+    System sys;
+    sys.box = make_box(c.lattice);
+    sys.pos = c.pos;
+    sys.type = c.type;
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, pot.list_cutoff() + 0.7, nl);  // with a skin, as in MD
+    std::vector<Vec3> force;
+    ForceResult r;
+    pot.compute(sys, nl, force, r, true);
+    const MtpParamsView p = pot.tables().view();
+    std::vector<Vec3> f_ref(sys.size(), Vec3{0, 0, 0});
+    std::vector<Vec3> D(nl.pairs(), Vec3{0, 0, 0});
+    bool same_site = true;
+    for (size_t i = 0; i < sys.size(); ++i) {
+        std::vector<double> rx, ry, rz;
+        std::vector<int> nt, slot;
+        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+            const Vec3 d = sys.pos[nl.j[s]] + nl.shift[s] - sys.pos[i];
+            if (!(std::sqrt(norm2(d)) < p.max_dist)) continue;
+            rx.push_back(d.x);
+            ry.push_back(d.y);
+            rz.push_back(d.z);
+            nt.push_back(sys.type[nl.j[s]]);
+            slot.push_back(s);
+        }
+        const int nn = static_cast<int>(rx.size());
+        std::vector<double> scratch(mtp_scratch_size(p, nn)), dx(nn), dy(nn), dz(nn);
+        const double v = mtp_site(p, sys.type[i], nn, nn, rx.data(), ry.data(), rz.data(), nt.data(), scratch.data(),
+                                  dx.data(), dy.data(), dz.data());
+        same_site = same_site && v == r.site_energy[i];
+        for (int k = 0; k < nn; ++k) D[slot[k]] = Vec3{dx[k], dy[k], dz[k]};
+    }
+    bool same_force = true;
+    for (size_t i = 0; i < sys.size(); ++i) {
+        Vec3 f{0, 0, 0};
+        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+            f += D[s];
+            f -= D[nl.reverse[s]];
+        }
+        same_force = same_force && f.x == force[i].x && f.y == force[i].y && f.z == force[i].z;
+    }
+    CHECK(same_site);
+    CHECK(same_force);
 }
