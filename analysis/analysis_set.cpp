@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <sstream>
 
 #include "analysis/analysis_state.hpp"
 #include "analysis/angular_velocity_math.hpp"
@@ -226,11 +228,36 @@ void AnalysisSet::sample(long step, const System& sys) {
     ++I.n_samples;
 }
 
+namespace {
+// Everything in [analysis] that shapes the accumulators: a checkpoint whose signature differs cannot be
+// continued, and (analysis.md §11: "a change restarts accumulators") the analyses start afresh instead.
+std::string signature(const AnalysisConfig& c) {
+    std::ostringstream o;
+    o.precision(17);
+    const auto list = [&](const std::vector<std::string>& v) {
+        o << '[';
+        for (const auto& x : v) o << x << ',';
+        o << ']';
+    };
+    o << "sample_every=" << c.sample_every << ";drift=" << c.drift << ";msd=" << c.msd;
+    list(c.msd_elements);
+    o << c.msd_block << '/' << c.msd_ratio << ";reorientation=" << c.reorientation << ";centers=";
+    list(c.centers);
+    list(c.ligands);
+    o << c.bond_cutoff_A << ";vacf=" << c.vacf;
+    list(c.vacf_elements);
+    o << c.vacf_max_lag_fs << ";angular_vacf=" << c.angular_vacf << c.angular_vacf_max_lag_fs
+      << ";rho=" << c.orientation_density << c.rho_bins_theta << 'x' << c.rho_bins_phi;
+    return o.str();
+}
+}  // namespace
+
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
     w.section("analysis");
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
+    w.str(signature(I.cfg));
     w.pod(I.cfg.sample_every);
     w.pod(I.n_samples);
     w.pod(I.first_step);
@@ -264,6 +291,15 @@ void AnalysisSet::load(BinaryReader& r) {
     };
     if (enabled != I.cfg.enabled) throw mismatch("[analysis] present in one and not the other");
     if (!enabled) return;
+    const std::string saved = r.str();
+    if (saved != signature(I.cfg)) {
+        // Nothing has been modified yet: this set stays fresh and starts with the next due step.
+        std::fprintf(stderr,
+                     "mdrun: warning: [analysis] differs from the checkpoint's (%s -> %s); the streaming analyses "
+                     "restart at the next sample and cover only the rest of the run\n",
+                     saved.c_str(), signature(I.cfg).c_str());
+        return;
+    }
     if (r.pod<long>() != I.cfg.sample_every) throw mismatch("sample_every");
     r.pod(I.n_samples);
     r.pod(I.first_step);

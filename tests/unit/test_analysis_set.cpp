@@ -336,3 +336,26 @@ TEST_CASE("polyanion coordination check: a 3-coordinated centre is an error nami
     c.centers = {"Si"};
     CHECK_THROWS_WITH_AS(AnalysisSet(c, make_system(), run_info()), doctest::Contains("'Si'"), Error);
 }
+
+TEST_CASE("a changed [analysis] on restart restarts the accumulators instead of mixing them") {
+    const System s0 = make_system();
+    Synthetic a(s0);
+    AnalysisSet A(full_config(), s0, run_info());
+    for (int k = 0; k <= 50; ++k) {
+        a.publish(true);
+        A.sample(10L * k, a.sys);
+        a.step();
+    }
+    std::stringstream ck;
+    BinaryWriter w(ck);
+    A.save(w);
+    AnalysisConfig changed = full_config();
+    changed.sample_every = 20;
+    AnalysisSet B(changed, s0, run_info());
+    BinaryReader r(ck, "checkpoint");
+    B.load(r);
+    CHECK(B.samples_taken() == 0);
+    a.publish(true);
+    B.sample(520, a.sys);  // the first sample after the restart may be at any step
+    CHECK(B.samples_taken() == 1);
+}
