@@ -40,7 +40,9 @@ struct BatchReplicaSpec {
 };
 
 struct BatchOptions {
-    std::size_t scratch_bytes = std::size_t(1) << 30;  // MTP scratch budget; more atoms run in several chunks
+    // MTP scratch budget in bytes (0 = the executor's default: half the free device memory on the GPU).
+    // Atoms beyond what fits run in several chunks (one launch each).
+    std::size_t scratch_bytes = 0;
     int lanes = 0;  // reduction lanes (0 = 1 for replicas up to 4096 atoms, else 64)
     int cap = 0;    // neighbour slots per atom (0 = from the step-0 lists, with head room)
 };
@@ -438,7 +440,8 @@ private:
         nb_count_.resize(N_);
         const long per_thread = mtp_thread_scratch(mtp_, cap_);
         const double bytes_per_thread = 8.0 * per_thread + 4.0 * mtp_thread_iscratch(cap_);
-        long chunk = static_cast<long>(static_cast<double>(opt_.scratch_bytes) / bytes_per_thread);
+        const std::size_t budget = opt_.scratch_bytes > 0 ? opt_.scratch_bytes : ex_.scratch_budget();
+        long chunk = static_cast<long>(static_cast<double>(budget) / bytes_per_thread);
         chunk = std::max(1L, std::min(chunk, static_cast<long>(N_)));
         chunk_ = static_cast<int>(chunk);
         scratch_.resize(static_cast<std::size_t>(chunk_) * per_thread);

@@ -3,6 +3,8 @@
 // one stream; run_steps() captures one MD step into a CUDA Graph once and replays it, which removes the
 // launch overhead of the ~20 small launches per step. nvcc only.
 #pragma once
+#include <cstddef>
+
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.hpp"
@@ -63,6 +65,13 @@ public:
         if (graph_) cudaGraphDestroy(graph_);
         graph_exec_ = nullptr;
         graph_ = nullptr;
+    }
+    // Default MTP scratch budget: half of the free device memory, so that batches of many replicas run
+    // in one MTP launch per step (chunking only for very large systems).
+    std::size_t scratch_budget() const {
+        std::size_t free_b = 0, total_b = 0;
+        if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return std::size_t(1) << 30;
+        return free_b / 2;
     }
     cudaStream_t stream() const { return stream_; }
     bool graphs() const { return use_graphs_; }

@@ -45,6 +45,7 @@ struct HostExec {
         for (long k = 0; k < n; ++k) step();
     }
     void invalidate_graph() {}
+    std::size_t scratch_budget() const { return std::size_t(1) << 30; }
     long launches = 0;  // counted so tests can check that launches per step do not grow with replicas
 };
 
