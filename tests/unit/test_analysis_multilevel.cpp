@@ -186,3 +186,26 @@ TEST_CASE("E1 memory is bounded by N B L 24 bytes") {
     const std::size_t accumulators = static_cast<std::size_t>(e.levels()) * 16 * (5 * 8 + 8);
     CHECK(e.memory_bytes() <= positions + accumulators);
 }
+
+#include <omp.h>
+
+#include "analysis/linear_correlator.hpp"
+
+TEST_CASE("results do not depend on the number of OpenMP threads (parallel branches exercised)") {
+    // Large enough that both engines take their parallel-over-lags branch (> 4e5 pair operations).
+    const int W = 30000, T = 40;
+    const auto t = random_walk(W, T, 0.3, 8);
+    std::vector<std::vector<LagSums>> e1;
+    std::vector<std::vector<double>> e2;
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        e1.push_back(feed(t, 16, 2).results());
+        LinearCorrelator lc(std::vector<int>(W, 0), 1, 30);
+        for (const auto& f : t) lc.add(f.data());
+        e2.push_back(lc.correlation(0));
+    }
+    REQUIRE(e1[0].size() == e1[1].size());
+    for (std::size_t i = 0; i < e1[0].size(); ++i)
+        for (std::size_t k = 0; k < e1[0][i].sums.size(); ++k) CHECK(e1[0][i].sums[k] == e1[1][i].sums[k]);
+    for (std::size_t i = 0; i < e2[0].size(); ++i) CHECK(e2[0][i] == e2[1][i]);
+}
