@@ -254,7 +254,7 @@ std::string signature(const AnalysisConfig& c) {
 
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
-    w.section("analysis");
+    w.section("analysis_v2");  // v2: carries the [analysis] signature
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
     w.str(signature(I.cfg));
@@ -283,7 +283,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
 
 void AnalysisSet::load(BinaryReader& r) {
     Impl& I = *impl_;
-    r.section("analysis");
+    r.section("analysis_v2");
     const bool enabled = r.pod<std::uint8_t>() != 0;
     const auto mismatch = [&](const std::string& what) {
         return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +
