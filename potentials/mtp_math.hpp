@@ -221,16 +221,12 @@ MDRUN_HD_INLINE void mtp_basic_moments(const MtpParamsView& p, int nnb, int cap,
     for (int b = 0; b < p.n_basic; ++b) {
         const double* f = w.f + static_cast<long>(p.basic_mu[b]) * cap;
         const double* m = w.mono + static_cast<long>(p.basic_comp[b]) * cap;
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        double s[4] = {0.0, 0.0, 0.0, 0.0};
         int j = 0;
-        for (; j + 3 < nnb; j += 4) {
-            s0 += f[j] * m[j];
-            s1 += f[j + 1] * m[j + 1];
-            s2 += f[j + 2] * m[j + 2];
-            s3 += f[j + 3] * m[j + 3];
-        }
-        for (; j < nnb; ++j) s0 += f[j] * m[j];
-        w.M[b] = (s0 + s1) + (s2 + s3);
+        for (; j + 3 < nnb; j += 4)
+            for (int l = 0; l < 4; ++l) s[l] += f[j + l] * m[j + l];
+        for (; j < nnb; ++j) s[0] += f[j] * m[j];
+        w.M[b] = (s[0] + s[1]) + (s[2] + s[3]);
     }
     for (int k = p.n_basic; k < p.n_alpha; ++k) w.M[k] = 0.0;
 }
