@@ -136,29 +136,59 @@ void read_atom_data(LineReader& r, const std::string& header_line, CfgConfig& c,
     if (forces) c.force.assign(size, Vec3{0, 0, 0});
     if (c.has_site_energies) c.site_energy.assign(size, 0.0);
     std::string line;
+    // Atom lines are the bulk of a file: they are split in place (no string per token).
+    constexpr int kMaxTokens = kColumnCount + 1;
+    const char* tok[kMaxTokens];
+    int len[kMaxTokens];
     for (long a = 0; a < size; ++a) {
         if (!r.next(line))
             throw r.error_at(header_no, "AtomData: expected " + std::to_string(size) + " atom lines (Size), file ends after " +
                                             std::to_string(a));
-        const std::vector<std::string> t = split_ws(line);
-        if (t.size() != cols.size()) {
-            if (!t.empty() && !std::isdigit(static_cast<unsigned char>(t[0][0])) && t[0][0] != '-' && t[0][0] != '+')
+        int nt = 0;
+        {
+            const char* q = line.c_str();
+            while (*q) {
+                while (*q == ' ' || *q == '\t') ++q;
+                if (!*q) break;
+                const char* b = q;
+                while (*q && *q != ' ' && *q != '\t') ++q;
+                if (nt < kMaxTokens) {
+                    tok[nt] = b;
+                    len[nt] = static_cast<int>(q - b);
+                }
+                ++nt;
+            }
+        }
+        if (nt != static_cast<int>(cols.size())) {
+            const char c0 = nt > 0 ? tok[0][0] : '0';
+            if (nt > 0 && !std::isdigit(static_cast<unsigned char>(c0)) && c0 != '-' && c0 != '+')
                 throw r.error("expected " + std::to_string(size) + " atom lines after AtomData (Size), found " +
-                              std::to_string(a) + " before '" + t[0] + "'");
-            throw r.error("atom line has " + std::to_string(t.size()) + " values, expected " + std::to_string(cols.size()) +
+                              std::to_string(a) + " before '" + std::string(tok[0], len[0]) + "'");
+            throw r.error("atom line has " + std::to_string(nt) + " values, expected " + std::to_string(cols.size()) +
                           " (one per AtomData column)");
         }
         double v[kColumnCount] = {};
-        for (size_t i = 0; i < t.size(); ++i) {
+        for (int i = 0; i < nt; ++i) {
             const int k = which[i];
-            if (k == kId) {
-                c.id[a] = parse_long(r, t[i], "id");
-            } else if (k == kType) {
-                const long ty = parse_long(r, t[i], "type");
-                if (ty < 0 || ty > 1000000) throw r.error("atom type must be a non-negative species index, found " + t[i]);
-                c.type[a] = static_cast<int>(ty);
+            char* end = nullptr;
+            errno = 0;
+            if (k == kId || k == kType) {
+                const long x = std::strtol(tok[i], &end, 10);
+                if (end != tok[i] + len[i] || errno == ERANGE)
+                    throw r.error(std::string("expected an integer for ") + kColumnNames[k] + ", found '" +
+                                  std::string(tok[i], len[i]) + "'");
+                if (k == kId) {
+                    c.id[a] = x;
+                } else {
+                    if (x < 0 || x > 1000000)
+                        throw r.error("atom type must be a non-negative species index, found " + std::string(tok[i], len[i]));
+                    c.type[a] = static_cast<int>(x);
+                }
             } else {
-                v[k] = parse_double(r, t[i], kColumnNames[k]);
+                v[k] = std::strtod(tok[i], &end);
+                if (end != tok[i] + len[i] || errno == ERANGE || !std::isfinite(v[k]))
+                    throw r.error(std::string("expected a number for ") + kColumnNames[k] + ", found '" +
+                                  std::string(tok[i], len[i]) + "'");
             }
         }
         if (where[kId] < 0) c.id[a] = a + 1;
