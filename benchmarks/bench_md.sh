@@ -3,7 +3,7 @@
 # backend's step loop, i.e. forces + integration + neighbour lists + safety checks, excluding set-up):
 #   1. the LAMMPS CPU anchor: NaCl 4096 atoms, born/coul/dsf (alpha 0.2, rc 8 Å), NVE, 1 fs, skin 2 Å
 #      (../shared/data/lammps_reference/bench: LAMMPS 29 Sep 2021 gives 2.9–3.0e5 atom-steps/s on 1 core);
-#   2. the NaAlCl4 MTP example of inputs/NaAlCl4 (192 atoms, level 8, NVT 300 K, all analyses on).
+#   2. the NaAlCl4 MTP example of inputs/NaAlCl4 (384 atoms, level 8, NVT 300 K, all analyses on).
 # Usage: benchmarks/bench_md.sh [MDRUN_BIN] [STEPS_NACL] [STEPS_MTP]
 # Environment: MDRUN_SHARED_DIR (default: ../shared next to the repository), THREADS (default "1 2").
 set -euo pipefail
@@ -55,5 +55,5 @@ for t in $threads; do
   OMP_NUM_THREADS=$t "$mdrun" "$work/nacl.toml" --quiet
   echo "NaCl 4096 born-coul-dsf NVE, $steps_nacl steps, $t thread(s): $(grep '^throughput' "$work/nacl_out/run.log" | tail -1)"
   OMP_NUM_THREADS=$t "$mdrun" "$work/mtp.toml" --quiet --steps "$steps_mtp"
-  echo "NaAlCl4 192 MTP lev08 NVT + analysis, $steps_mtp steps, $t thread(s): $(grep '^throughput' "$work/mtp_out/run.log" | tail -1)"
+  echo "NaAlCl4 384-atom MTP lev08 NVT + analysis, $steps_mtp steps, $t thread(s): $(grep '^throughput' "$work/mtp_out/run.log" | tail -1)"
 done

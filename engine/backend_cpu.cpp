@@ -51,7 +51,7 @@ bool check_replica(Replica& rep, const Dynamics& dyn, long step, SafetyStop& sto
         return fail("the potential energy is " + fmt(pe) + " (not finite)" +
                     (ids.empty() ? std::string() : "; atoms with non-finite force or position: ids " + ids));
     }
-    if (dyn.max_displacement_last_step() > rep.md.max_displacement) {
+    if (!(dyn.max_displacement_last_step() <= rep.md.max_displacement)) {  // NaN counts as too far
         const int a = dyn.max_displacement_atom();
         return fail("atom id " + std::to_string(a >= 0 ? sys.id[static_cast<std::size_t>(a)] : -1) + " (" +
                     (a >= 0 ? sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(a)])] : "?") +

@@ -111,6 +111,16 @@ directory = "out"
     fails(d, h.nacl_config(NACL, MD + '\nfreeze = ["Br"]'), "freeze", "Br")
     fails(d, h.nacl_config(NACL, MD + '\nfrezee = ["Cl"]'), "frezee", "did you mean 'freeze'")
 
+    print("command line:")
+    import subprocess
+    hp = subprocess.run([h.MDRUN, "--help"], capture_output=True, text=True)
+    assert hp.returncode == 0 and "mdrun run CONFIG.toml" in hp.stdout and "analyze" in hp.stdout, hp.stdout
+    fails(d, h.nacl_config(NACL, MD), "unknown option '--bogus'", args=("--bogus",))
+    fails(d, h.nacl_config(NACL, MD), "--steps expects a non-negative integer", args=("--steps", "x"))
+    fails(d, h.nacl_config(NACL, MD), "--device must be cpu, cuda or auto", args=("--device", "tpu"))
+    p = h.run(d, h.nacl_config(NACL, MD), "--device", "cuda", expect_ok=False)
+    assert p.returncode == 0 or "--device cuda" in p.stderr, p.stderr  # error unless a GPU backend runs it
+
     print("during the run:")
     # 20 fs steps at 3000 K: a few steps go, then an atom jumps more than 1 Å in one step (step 4).
     hot = MD.replace("timestep_fs = 1.0", "timestep_fs = 20.0").replace("steps = 20", "steps = 2000")
