@@ -1,6 +1,8 @@
-"""`mdrun config.toml` end to end against the LAMMPS reference runs b (fix nvt) and c (fix nvt, Cl
-frozen): temperature, potential energy and conserved energy at every thermo step (every 100 steps, 1000
-steps) agree to <= 1e-8 relative; the thermo.csv header is exactly config.md's; frozen Cl never move."""
+"""`mdrun config.toml` end to end against the LAMMPS reference runs: a1 (NVE, born) and a2 (NVE,
+born/coul/dsf) thermo at every step and H5MD positions/velocities at every step vs traj.dump (<= 1e-9
+relative); b (fix nvt) and c (fix nvt, Cl frozen): temperature, potential energy and conserved energy
+(also KE, total, pressure) at every thermo step (every 100 steps, 1000 steps) agree to <= 1e-8 relative;
+the thermo.csv header is exactly config.md's; frozen Cl never move."""
 import os
 import sys
 
@@ -51,6 +53,54 @@ freeze = {freeze}"""
         raise
 
 
+def read_dump(path):
+    """traj.dump frames: {step: array (N, 12) sorted by id}."""
+    frames, lines, i = {}, open(path).read().split("\n"), 0
+    while i < len(lines) and lines[i].startswith("ITEM: TIMESTEP"):
+        step, n = int(lines[i + 1]), int(lines[i + 3])
+        frames[step] = np.array([[float(x) for x in l.split()] for l in lines[i + 9:i + 9 + n]])
+        i += 9 + n
+    return frames
+
+
+def check_nve(case, coulomb):
+    import h5py
+    d = h.tempdir()
+    try:
+        md = 'ensemble = "nve"\ntimestep_fs = 1.0\nsteps = 100\nvelocities = "file"\nneighbor_skin = 2.0'
+        cfg = h.nacl_config(os.path.join(h.LAMMPS, "data", "nacl216_seed20240501.data"), md,
+                            "thermo_every = 1\ntrajectory_every = 1\ncheckpoint_every = 0")
+        if not coulomb:
+            cfg = cfg.replace("alpha = 0.2\ncoulomb = true", "coulomb = false")
+        h.run(d, cfg)
+        header, got = h.read_thermo(os.path.join(d, "out", "thermo.csv"))
+        ref = np.loadtxt(os.path.join(h.LAMMPS, case, "thermo.dat"))  # Step Time Temp KinEng PotEng E_vdwl E_coul TotEng Press
+        assert got.shape[0] == 101 and np.array_equal(got[:, 0], ref[:, 0])
+        worst = 0.0
+        for col, rc in {"temperature_K": 2, "kinetic_eV": 3, "potential_eV": 4, "total_eV": 7, "pressure_bar": 8}.items():
+            rel = np.abs(got[:, header.index(col)] - ref[:, rc]) / np.abs(ref[:, rc])
+            worst = max(worst, rel.max())
+            assert rel.max() <= 1e-9, (case, col, rel.max())
+        dump = read_dump(os.path.join(h.LAMMPS, case, "traj.dump"))
+        with h5py.File(os.path.join(d, "out", "trajectory.h5"), "r") as f:
+            steps = f["particles/all/position/step"][()]
+            pos = f["particles/all/position/value"][()]
+            vel = f["particles/all/velocity/value"][()]
+        assert list(steps) == list(range(101))
+        for k, s in enumerate(steps):
+            r = dump[int(s)]
+            dp = np.abs(pos[k] - r[:, 2:5]).max() / np.abs(r[:, 2:5]).max()
+            dv = np.abs(vel[k] - r[:, 5:8]).max() / np.abs(r[:, 5:8]).max()
+            worst = max(worst, dp, dv)
+            assert dp <= 1e-9 and dv <= 1e-9, (case, s, dp, dv)
+        print(f"{case}: thermo and positions/velocities at all 101 steps, worst relative deviation {worst:.3g}")
+    finally:
+        h.cleanup(d)
+
+
+check_nve("case_a1_nve_born", coulomb=False)
+check_nve("case_a2_nve_born_dsf", coulomb=True)
+
 # case b columns: Step Time Temp KinEng PotEng TotEng Press Ecouple Econserve
 d = check_case("case_b_nvt_nhc", "nacl216_seed20240501.data", "[]",
                {"temperature_K": 2, "kinetic_eV": 3, "potential_eV": 4, "total_eV": 5, "pressure_bar": 6,
@@ -59,7 +109,8 @@ h.cleanup(d)
 
 # case c columns: Step Time Temp c_Tall KinEng PotEng TotEng Press Ecouple Econserve
 d = check_case("case_c_nvt_frozenCl", "nacl216_frozenCl_seed20240502.data", '["Cl"]',
-               {"temperature_K": 2, "kinetic_eV": 4, "potential_eV": 5, "total_eV": 6, "conserved_eV": 9})
+               {"temperature_K": 2, "kinetic_eV": 4, "potential_eV": 5, "total_eV": 6, "pressure_bar": 7,
+                "conserved_eV": 9})
 try:
     # Frozen Cl positions never change: the final structure has them bit-identical to the data file
     # (written wrapped, and the input positions are inside the box).

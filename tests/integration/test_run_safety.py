@@ -108,6 +108,13 @@ directory = "out"
         f.write("left-handed\n1.0\n5.64 0 0\n0 5.64 0\n0 0 -5.64\nNa Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n")
     fails(d, poscar_config(os.path.join(d, "left.POSCAR")), "not right-handed")
 
+    nan = nacl.copy()
+    v = np.zeros((len(nan), 3))
+    v[7, 1] = np.nan
+    nan.set_velocities(v)
+    ase.io.write(os.path.join(d, "nan.extxyz"), nan, format="extxyz")
+    fails(d, poscar_config(os.path.join(d, "nan.extxyz")), "nan.extxyz", "nan")  # the reader or the pre-run check
+
     fails(d, h.nacl_config(NACL, MD + '\nfreeze = ["Br"]'), "freeze", "Br")
     fails(d, h.nacl_config(NACL, MD + '\nfrezee = ["Cl"]'), "frezee", "did you mean 'freeze'")
 
