@@ -1,0 +1,227 @@
+// The Backend (engine/backend.hpp) over a BatchEngine: all replicas advanced together, observables and
+// safety stops in the CPU backend's words, checkpoints in engine/dynamics.cpp's format. A template over
+// executor and buffers like the engine: kernels/backend_cuda.cu instantiates it for the GPU, and the tests
+// instantiate it with the host executor to drive the real run loop (run_md) through the batched step.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/backend.hpp"
+#include "engine/error.hpp"
+#include "kernels/batch_engine.hpp"
+#include "potentials/mtp_potential.hpp"
+
+namespace mdrun {
+
+namespace batch_backend_detail {
+
+
+inline std::string batch_fmt(double v, const char* f = "%.6g") {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+// (Plain functions rather than lambdas: nvcc's host pass emits unused typedefs for local lambdas.)
+inline std::string element_of(const System& sys, int i) {
+    if (i < 0 || i >= static_cast<int>(sys.size())) return "?";
+    return sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(i)])];
+}
+inline long id_of(const System& sys, int i) {
+    return (i >= 0 && i < static_cast<int>(sys.size())) ? sys.id[static_cast<std::size_t>(i)] : -1L;
+}
+
+// Same list cutoff as engine/dynamics.cpp (a hair above cutoff + skin: the list tests wrapped coordinates).
+inline double list_cutoff(const Potential& pot, double skin) {
+    return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
+}
+
+inline std::vector<BatchReplicaSpec> make_specs(std::vector<std::unique_ptr<Replica>>& reps, const MtpPotential*& mtp,
+                                                const std::string& device) {
+    std::vector<BatchReplicaSpec> specs;
+    mtp = nullptr;
+    for (auto& rp : reps) {
+        Replica& rep = *rp;
+        const auto* m = dynamic_cast<const MtpPotential*>(rep.potential.get());
+        if (!m)
+            throw Error("--device " + device + ": " + rep.label() + " uses [potential] kind = \"" +
+                        (rep.potential ? rep.potential->name() : std::string("?")) +
+                        "\"; the CUDA backend implements kind = \"mtp\" only (use --device cpu)");
+        if (mtp && (m->model().source != mtp->model().source || m->species_map() != mtp->species_map()))
+            throw Error("--device " + device + ": all replicas must share one MTP and species mapping");
+        mtp = m;
+        BatchReplicaSpec s;
+        s.sys = &rep.sys;
+        for (int t : rep.sys.type) {
+            if (t < 0 || t >= static_cast<int>(m->species_map().size()))
+                throw Error("--device " + device + ": " + rep.label() + " has an atom of species index " + std::to_string(t) +
+                            " that the MTP's [potential].elements do not map");
+            s.mtp_type.push_back(m->species_map()[static_cast<std::size_t>(t)]);
+        }
+        s.params = rep.params;
+        s.list_cutoff = list_cutoff(*m, rep.params.skin);
+        s.max_displacement = rep.md.max_displacement;
+        s.stop_on_close_pairs = rep.md.stop_on_close_pairs;
+        specs.push_back(std::move(s));
+    }
+    return specs;
+}
+
+template <class Exec, template <class> class Buf>
+class BatchBackend : public Backend {
+    using Engine = BatchEngine<Exec, Buf>;
+
+public:
+    // `name` is what name() reports ("cuda"); `device` describes the hardware for run.log.
+    BatchBackend(std::vector<std::unique_ptr<Replica>>& replicas, std::string name, std::string device)
+        : reps_(replicas), name_(std::move(name)), device_(std::move(device)) {
+        const MtpPotential* mtp = nullptr;
+        std::vector<BatchReplicaSpec> specs = make_specs(reps_, mtp, name_);
+        engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs));
+        mtp_ = mtp;
+    }
+    std::string name() const override { return name_; }
+    std::string describe() const override {
+        return name_ + " (" + device_ + "; " + std::to_string(engine_->replicas()) + " replicas, " +
+               std::to_string(engine_->atoms()) + " atoms batched, " + std::to_string(engine_->capacity()) +
+               " neighbour slots/atom, " + std::to_string(engine_->mtp_chunks()) + " MTP chunk(s), " +
+               batch_fmt(static_cast<double>(engine_->device_bytes()) / (1024.0 * 1024.0), "%.1f") + " MiB)";
+    }
+
+    SafetyStop setup() override {
+        engine_->setup();
+        obs_ = engine_->observe();
+        SafetyStop stop;
+        for (std::size_t r = 0; r < reps_.size() && !stop.stopped; ++r) {
+            const ReplicaStatus& st = obs_[r].status;
+            Replica& rep = *reps_[r];
+            if (st.close_pairs > 0) {
+                rep.counters.close_pair_steps += 1;
+                rep.counters.close_pairs_total += st.close_pairs;
+                const double cr = hd_bits_to_double(st.close_r_bits);
+                if (rep.counters.min_close_r == 0.0 || cr < rep.counters.min_close_r) rep.counters.min_close_r = cr;
+            }
+            int code = kHaltNone;
+            if (!std::isfinite(obs_[r].potential)) code = kHaltNonFinite;
+            else if (st.close_pairs > 0 && rep.md.stop_on_close_pairs) code = kHaltClosePairs;
+            if (code != kHaltNone) stop = make_stop(static_cast<int>(r), code, 0);
+        }
+        return stop;
+    }
+    void load(int r, BinaryReader& in) override {
+        engine_->load(r, in);
+        obs_.clear();
+    }
+    void save(int r, BinaryWriter& out) override { engine_->save(r, out); }
+
+    SafetyStop advance(long n) override {
+        engine_->advance(n);
+        obs_ = engine_->observe();
+        for (std::size_t r = 0; r < reps_.size(); ++r) {
+            const ReplicaStatus& st = obs_[r].status;
+            ReplicaCounters& c = reps_[r]->counters;
+            c.close_pair_steps += st.close_pair_steps;
+            c.close_pairs_total += st.close_pairs_total;
+            if (st.min_close_r > 0.0 && (c.min_close_r == 0.0 || st.min_close_r < c.min_close_r)) c.min_close_r = st.min_close_r;
+        }
+        engine_->clear_close_counters();
+        SafetyStop stop;
+        if (engine_->halted()) stop = make_stop(engine_->halt_replica(), engine_->halt_reason(), engine_->step_count());
+        return stop;
+    }
+    long step() const override { return engine_->step_count(); }
+    ReplicaObservables observables(int r) const override {
+        if (obs_.empty()) const_cast<BatchBackend*>(this)->obs_ = engine_->observe();
+        const BatchObservables& b = obs_[static_cast<std::size_t>(r)];
+        ReplicaObservables o;
+        o.step = b.step;
+        o.temperature_K = b.temperature;
+        o.kinetic_eV = b.kinetic;
+        o.potential_eV = b.potential;
+        o.total_eV = b.kinetic + b.potential;
+        o.conserved_eV = o.total_eV + b.thermostat;
+        const double vol = volume(reps_[static_cast<std::size_t>(r)]->sys.box);
+        o.pressure_bar = vol > 0.0 ? pressure_bar(b.dof, b.temperature, b.virial.m[0][0] + b.virial.m[1][1] + b.virial.m[2][2], vol) : 0.0;
+        o.dof = b.dof;
+        o.close_pairs = b.status.close_pairs;
+        o.neighbor_rebuilds = static_cast<long>(b.status.rebuilds);
+        return o;
+    }
+    void sync_to_host(int r) override { engine_->download(r, reps_[static_cast<std::size_t>(r)]->sys); }
+
+private:
+    // The message of a device-side halt, in the CPU backend's words (engine/backend_cpu.cpp).
+    SafetyStop make_stop(int r, int code, long step) {
+        Replica& rep = *reps_[static_cast<std::size_t>(r)];
+        engine_->download(r, rep.sys);
+        if (obs_.empty()) obs_ = engine_->observe();
+        const BatchObservables& o = obs_[static_cast<std::size_t>(r)];
+        const System& sys = rep.sys;
+        const int first = engine_->first_atom(r);
+        SafetyStop stop;
+        stop.stopped = true;
+        stop.replica = r;
+        stop.step = step;
+        const std::string who = rep.name.empty() ? std::string() : " in replica '" + rep.name + "'";
+        std::string why;
+        if (code == kHaltNonFinite) {
+            std::string ids;
+            int shown = 0;
+            for (std::size_t i = 0; i < sys.size() && shown < 10; ++i) {
+                const Vec3 f = sys.force[i], x = sys.pos[i];
+                if (!std::isfinite(f.x + f.y + f.z) || !std::isfinite(x.x + x.y + x.z)) {
+                    ids += (ids.empty() ? "" : ", ") + std::to_string(sys.id[i]);
+                    ++shown;
+                }
+            }
+            why = "the potential energy is " + batch_fmt(o.potential) + " (not finite)" +
+                  (ids.empty() ? std::string() : "; atoms with non-finite force or position: ids " + ids);
+        } else if (code == kHaltDisplacement) {
+            const int a = o.status.disp_atom == 0x7fffffff ? -1 : o.status.disp_atom - first;
+            why = "atom id " + std::to_string(id_of(sys, a)) + " (" + element_of(sys, a) + ") moved " +
+                  batch_fmt(std::sqrt(hd_bits_to_double(o.status.disp2_bits))) + " Å in one step (limit [md].max_displacement = " +
+                  batch_fmt(rep.md.max_displacement) + " Å); the time step is too large or the potential is unstable";
+        } else if (code == kHaltClosePairs) {
+            const int a = o.status.close_atom == 0x7fffffff ? -1 : o.status.close_atom - first;
+            // the partner: the nearest image of any atom (host search, only on this error path)
+            int b = -1;
+            double best = 1e300;
+            if (a >= 0) {
+                for (std::size_t j = 0; j < sys.size(); ++j) {
+                    const Vec3 d = minimum_image(sys.box, sys.pos[j] - sys.pos[static_cast<std::size_t>(a)]);
+                    const double dd = norm(d);
+                    if ((static_cast<int>(j) != a || dd > 0.0) && dd < best) {
+                        best = dd;
+                        b = static_cast<int>(j);
+                    }
+                }
+            }
+            why = std::to_string(o.status.close_pairs) + " pair(s) closer than the potential's min_dist " +
+                  batch_fmt(mtp_->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(id_of(sys, a)) + " (" + element_of(sys, a) +
+                  ") and " + std::to_string(id_of(sys, b)) + " (" + element_of(sys, b) + ") at " + batch_fmt(hd_bits_to_double(o.status.close_r_bits)) +
+                  " Å: the potential extrapolates there and may be unphysical "
+                  "(set [md].stop_on_close_pairs = false to only count them)";
+        } else {
+            why = "device halt code " + std::to_string(code);
+        }
+        stop.reason = "step " + std::to_string(step) + who + ": " + why;
+        return stop;
+    }
+
+    std::vector<std::unique_ptr<Replica>>& reps_;
+    std::string name_, device_;
+    Exec exec_;
+    std::unique_ptr<Engine> engine_;
+    const MtpPotential* mtp_ = nullptr;
+    std::vector<BatchObservables> obs_;
+};
+
+}  // namespace batch_backend_detail
+
+using batch_backend_detail::BatchBackend;
+
+}  // namespace mdrun
