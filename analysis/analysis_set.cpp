@@ -46,6 +46,11 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
     I.type = sys.type;
     I.mass = sys.mass;
     I.frozen = sys.frozen.empty() ? std::vector<std::uint8_t>(n, 0) : sys.frozen;
+    I.id = sys.id;
+    if (I.id.size() != static_cast<std::size_t>(n)) {
+        I.id.resize(n);
+        for (int i = 0; i < n; ++i) I.id[i] = i + 1;
+    }
     I.half_width_A = std::numeric_limits<double>::infinity();
     for (int k = 0; k < 3; ++k)
         if (sys.box.periodic[k]) I.half_width_A = std::min(I.half_width_A, 0.5 * perpendicular_width(sys.box, k));
@@ -117,9 +122,21 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
         const long M = lag_samples_for(I.cfg.vacf_max_lag_fs, I.sample_dt_ps(), "vacf.max_lag_fs");
         I.vacf = LinearCorrelator(grp, static_cast<int>(els.size()), static_cast<int>(M));
     }
+    if (I.cfg.hops) {
+        if (I.cfg.hop_elements.empty()) I.cfg.hop_elements = mobile_el;
+        for (const auto& e : I.cfg.hop_elements) {
+            const int s = I.species_index(e);
+            if (s < 0) throw Error("[analysis].hops.elements: species '" + e + "' is not in the structure");
+            for (int i = 0; i < n; ++i)
+                if (I.type[i] == s && !I.frozen[i]) I.hop_atoms.push_back(i);
+        }
+        I.hops = HopDetector(static_cast<int>(I.hop_atoms.size()), I.sample_dt_ps(), I.cfg.hop_a_A,
+                             I.cfg.hop_window_ps, I.cfg.hop_ta_ps, I.cfg.hop_tau_v_ps);
+    }
 }
 
 AnalysisSet::~AnalysisSet() = default;
+
 AnalysisSet::AnalysisSet(AnalysisSet&&) noexcept = default;
 AnalysisSet& AnalysisSet::operator=(AnalysisSet&&) noexcept = default;
 
@@ -220,6 +237,11 @@ void AnalysisSet::sample(long step, const System& sys) {
         }
         I.wacf.add(I.scratch_items.data());
     }
+    if (I.cfg.hops) {
+        I.scratch_items.resize(I.hop_atoms.size());
+        for (std::size_t a = 0; a < I.hop_atoms.size(); ++a) I.scratch_items[a] = I.scratch_x[I.hop_atoms[a]];
+        I.hops.add(I.scratch_items.data());
+    }
     if (I.cfg.vacf) {
         I.scratch_items.resize(I.vacf_atoms.size());
         for (std::size_t a = 0; a < I.vacf_atoms.size(); ++a) I.scratch_items[a] = sys.vel[I.vacf_atoms[a]];
@@ -247,7 +269,9 @@ std::string signature(const AnalysisConfig& c) {
     o << c.bond_cutoff_A << ";vacf=" << c.vacf;
     list(c.vacf_elements);
     o << c.vacf_max_lag_fs << ";angular_vacf=" << c.angular_vacf << c.angular_vacf_max_lag_fs
-      << ";rho=" << c.orientation_density << c.rho_bins_theta << 'x' << c.rho_bins_phi;
+      << ";rho=" << c.orientation_density << c.rho_bins_theta << 'x' << c.rho_bins_phi << ";hops=" << c.hops;
+    list(c.hop_elements);
+    o << c.hop_a_A << ',' << c.hop_window_ps << ',' << c.hop_ta_ps << ',' << c.hop_tau_v_ps;
     return o.str();
 }
 }  // namespace
@@ -279,6 +303,8 @@ void AnalysisSet::save(BinaryWriter& w) const {
     if (I.cfg.angular_vacf) I.wacf.save(w);
     w.vec(I.rho_counts);
     w.vec(I.rho_total);
+    w.pod(static_cast<std::uint8_t>(I.cfg.hops));
+    if (I.cfg.hops) I.hops.save(w);
 }
 
 void AnalysisSet::load(BinaryReader& r) {
@@ -328,6 +354,8 @@ void AnalysisSet::load(BinaryReader& r) {
     if (rc.size() != I.rho_counts.size() || rt.size() != I.rho_total.size()) throw mismatch("orientation_density bins");
     I.rho_counts = rc;
     I.rho_total = rt;
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.hops) throw mismatch("hops");
+    if (I.cfg.hops) I.hops.load(r);
 }
 
 }  // namespace mdrun

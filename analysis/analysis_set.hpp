@@ -45,6 +45,11 @@ struct AnalysisConfig {
     int rho_bins_theta = 90;            // bins in cos(theta)
     int rho_bins_phi = 180;             // bins in phi
 
+    // Long-lived hops by the h functional (analysis.md §6); defaults are ours, not the papers'.
+    bool hops = false;
+    std::vector<std::string> hop_elements;  // default: msd.elements
+    double hop_a_A = 1.5, hop_window_ps = 0.4, hop_ta_ps = 2.0, hop_tau_v_ps = 0.1;
+
     // Results (diffusion fit, conductivity, classification).
     double fit_min_tmsd_A2 = 4.5;       // He/Mo rule: window starts at the first lag with TMSD >= this ...
     double fit_min_time_ps = 1.0;       // ... and >= this time; ends at 0.5 t_run
@@ -79,7 +84,7 @@ public:
     void sample(long step, const System& sys);
     void save(BinaryWriter& w) const;   // bit-identical restart
     void load(BinaryReader& r);
-    // Writes analysis.h5, msd.csv, reorientation.csv, vacf.csv, spectra.csv, orientation_density.csv and
+    // Writes analysis.h5, msd.csv, reorientation.csv, vacf.csv, spectra.csv, orientation_density.csv, hops.csv and
     // summary.json (only the files of enabled analyses) into replica_dir, each atomically.
     void write_results(const std::string& replica_dir) const;
 

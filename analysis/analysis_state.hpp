@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
+#include "analysis/hop_events.hpp"
 #include "analysis/linear_correlator.hpp"
 #include "analysis/multilevel_correlator.hpp"
 #include "analysis/polyanion_groups.hpp"
@@ -50,6 +51,9 @@ struct AnalysisSet::Impl {
     LinearCorrelator wacf;           // items = groups, group = centre kind
     std::vector<std::uint64_t> rho_counts;  // [kind][cos-theta bin][phi bin]
     std::vector<std::uint64_t> rho_total;   // per kind: bond vectors histogrammed
+    std::vector<int> hop_atoms;      // atoms tracked by the hop detector (mobile atoms of hops.elements)
+    HopDetector hops;
+    std::vector<long> id;            // per atom: 1-based id from the input (for hops.csv)
 
     // Scratch (not state).
     std::vector<Vec3> scratch_x, scratch_items;

@@ -24,7 +24,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     c.enabled = true;
     const std::string W = "[analysis]";
     check_known_keys(t,
-                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density",
+                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
                       "oxidation_states"},
                      W, file);
@@ -101,6 +101,22 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
             if (c.rho_bins_theta < 1 || c.rho_bins_phi < 1 || c.rho_bins_theta > 10000 || c.rho_bins_phi > 10000)
                 throw Error(file + ": " + w + ".bins must be in [1, 10000]");
         }
+    }
+    if (has_key(t, "hops")) {
+        const auto& m = sub(t, "hops", file);
+        const std::string w = W + ".hops";
+        check_known_keys(m, {"elements", "a_A", "window_ps", "ta_ps", "tau_v_ps"}, w, file);
+        c.hops = true;
+        if (has_key(m, "elements")) c.hop_elements = get_string_list(m, "elements", w, file);
+        if (has_key(m, "a_A")) c.hop_a_A = positive(get_double(m, "a_A", w, file), w + ".a_A", file);
+        if (has_key(m, "window_ps")) c.hop_window_ps = positive(get_double(m, "window_ps", w, file), w + ".window_ps", file);
+        if (has_key(m, "ta_ps")) c.hop_ta_ps = positive(get_double(m, "ta_ps", w, file), w + ".ta_ps", file);
+        if (has_key(m, "tau_v_ps")) {
+            c.hop_tau_v_ps = get_double(m, "tau_v_ps", w, file);
+            if (!(c.hop_tau_v_ps >= 0)) throw Error(file + ": " + w + ".tau_v_ps must be >= 0");
+        }
+        if (!(c.hop_ta_ps > c.hop_window_ps))
+            throw Error(file + ": " + w + ".ta_ps must be larger than window_ps");
     }
     if ((c.angular_vacf || c.orientation_density) && c.centers.empty())
         throw Error(file + ": [analysis] angular_vacf / orientation_density need centers = [...]");

@@ -158,6 +158,33 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         }
     }
 
+    if (I.cfg.enabled && I.cfg.hops) {
+        R.hops_enabled = true;
+        // Time over which h was evaluated: the run minus t_a (and the averaging window) at the ends.
+        const double t_eval = std::max(0.0, R.t_run_ps - I.cfg.hop_ta_ps - I.cfg.hop_tau_v_ps);
+        for (const auto& e : I.cfg.hop_elements) {
+            HopSummary h;
+            h.species = e;
+            for (int a : I.hop_atoms) h.atoms += I.species[I.type[a]] == e;
+            R.hop_summary.push_back(h);
+        }
+        for (const HopEvent& ev : I.hops.events()) {
+            const int atom = I.hop_atoms[ev.item];
+            HopRecord rec;
+            rec.species = I.species[I.type[atom]];
+            rec.atom_id = I.id[atom];
+            rec.t_start_ps = ev.t_start_ps;
+            rec.t_mid_ps = ev.t_mid_ps;
+            rec.t_end_ps = ev.t_end_ps;
+            rec.vector = ev.vector;
+            R.hops.push_back(rec);
+            for (auto& h : R.hop_summary)
+                if (h.species == rec.species) ++h.events;
+        }
+        for (auto& h : R.hop_summary)
+            h.rate_per_atom_per_ps = (h.atoms > 0 && t_eval > 0) ? h.events / (h.atoms * t_eval) : kNaN;
+    }
+
     // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.
     for (const SpeciesMsd& m : R.msd) {
         if (!m.diffusing) continue;

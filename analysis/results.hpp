@@ -8,6 +8,7 @@
 #include "analysis/analysis_set.hpp"
 #include "analysis/diffusion_fit.hpp"
 #include "analysis/spectrum.hpp"
+#include "engine/vec3.hpp"
 
 namespace mdrun {
 
@@ -60,6 +61,20 @@ struct OrientationDensity {
     unsigned long long vectors = 0;
 };
 
+struct HopRecord {
+    std::string species;
+    long atom_id = 0;
+    double t_start_ps = 0, t_mid_ps = 0, t_end_ps = 0;
+    Vec3 vector{0, 0, 0};
+};
+
+struct HopSummary {
+    std::string species;
+    int atoms = 0;
+    long events = 0;
+    double rate_per_atom_per_ps = 0;   // events / (atoms x evaluated time)
+};
+
 struct Classification {
     double tau_cls_ps = 0;
     bool framework_melting = false;
@@ -79,6 +94,9 @@ struct AnalysisResults {
     std::vector<ReorientationCurve> reorientation;
     std::vector<CorrelationCurve> vacf, angular_vacf;
     std::vector<OrientationDensity> orientation;
+    bool hops_enabled = false;
+    std::vector<HopRecord> hops;
+    std::vector<HopSummary> hop_summary;
     Classification classification;
 };
 

@@ -108,6 +108,17 @@ void write_rho_csv(std::ostream& os, const AnalysisResults& r) {
                    << ',' << num(o.rho_per_sr[static_cast<std::size_t>(it) * o.n_phi + ip]) << '\n';
 }
 
+void write_hops_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun long-lived hops by the h functional (analysis.md §6) on time-averaged, drift-corrected positions.\n"
+          "# One row per event (maximal run of h = 1); runs still open at the end of the run are closed there.\n"
+          "# units: t_*_ps [ps]; dx_A, dy_A, dz_A, length_A [Å] = rbar(t_end + t_a/2) - rbar(t_start - t_a/2)\n";
+    os << "species,atom_id,t_start_ps,t_mid_ps,t_end_ps,dx_A,dy_A,dz_A,length_A\n";
+    for (const auto& h : r.hops)
+        os << h.species << ',' << h.atom_id << ',' << num(h.t_start_ps) << ',' << num(h.t_mid_ps) << ','
+           << num(h.t_end_ps) << ',' << num(h.vector.x) << ',' << num(h.vector.y) << ',' << num(h.vector.z) << ','
+           << num(norm(h.vector)) << '\n';
+}
+
 // ---- HDF5 helpers ----------------------------------------------------------------------------------
 struct H5Handle {
     hid_t id;
@@ -237,6 +248,23 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
                 dataset(s.id, "phi_edges", pe, "rad", "bin edges in phi = atan2(u_y, u_x)", path);
             }
         }
+        if (r.hops_enabled) {
+            H5Handle g{group(f.id, "hops", path), H5Gclose};
+            std::vector<double> id, t0, tm, t1, vec;
+            for (const auto& h : r.hops) {
+                id.push_back(static_cast<double>(h.atom_id));
+                t0.push_back(h.t_start_ps);
+                tm.push_back(h.t_mid_ps);
+                t1.push_back(h.t_end_ps);
+                vec.insert(vec.end(), {h.vector.x, h.vector.y, h.vector.z});
+            }
+            dataset(g.id, "atom_id", id, "1", "1-based atom id of each event", path);
+            dataset(g.id, "t_start", t0, "ps", "first time with h = 1", path);
+            dataset(g.id, "t_mid", tm, "ps", "middle of the h = 1 run", path);
+            dataset(g.id, "t_end", t1, "ps", "last time with h = 1", path);
+            dataset(g.id, "vector", vec, "angstrom", "hop vector rbar(t_end + t_a/2) - rbar(t_start - t_a/2)", path,
+                     static_cast<hsize_t>(r.hops.size()), 3);
+        }
         if (!r.diffusion.empty()) {
             H5Handle g{group(f.id, "diffusion", path), H5Gclose};
             for (const auto& d : r.diffusion) {
@@ -297,6 +325,13 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating) << "}";
     }
     o << "],\n";
+    o << "  \"hops\": [";
+    for (std::size_t k = 0; k < r.hop_summary.size(); ++k) {
+        const auto& h = r.hop_summary[k];
+        o << (k ? ", " : "") << "{\"species\": " << jstr(h.species) << ", \"atoms\": " << h.atoms
+          << ", \"events\": " << h.events << ", \"rate_per_atom_per_ps\": " << jnum(h.rate_per_atom_per_ps) << "}";
+    }
+    o << "],\n";
     const auto& c = r.classification;
     o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
       << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
@@ -321,6 +356,7 @@ void write_analysis_files(const std::string& dir, const AnalysisResults& r, cons
         write_file_atomically(d + "/vacf.csv", [&](std::ostream& os) { write_vacf_csv(os, r); });
         write_file_atomically(d + "/spectra.csv", [&](std::ostream& os) { write_spectra_csv(os, r); });
     }
+    if (r.hops_enabled) write_file_atomically(d + "/hops.csv", [&](std::ostream& os) { write_hops_csv(os, r); });
     if (!r.orientation.empty())
         write_file_atomically(d + "/orientation_density.csv", [&](std::ostream& os) { write_rho_csv(os, r); });
     write_summary_json(d + "/summary.json", r, meta);

@@ -81,6 +81,7 @@ reorientation = {{ centers = ["Al"], ligands = ["Cl"] }}
 vacf = {{ elements = ["Na"], max_lag_fs = 100 }}
 angular_vacf = {{ centers = ["Al"], max_lag_fs = 100 }}
 orientation_density = {{ centers = ["Al"], bins = [30, 60] }}
+hops = {{ elements = ["Na"], a_A = 1.5, window_ps = 0.1, ta_ps = 0.3, tau_v_ps = 0.02 }}
 """
 
 
@@ -273,6 +274,8 @@ def check_run(outdir, frozen_species=()):
     dphi = np.array(rho["phi_hi_rad"], float) - np.array(rho["phi_lo_rad"], float)
     integral = np.sum(np.array(rho["rho_per_sr"], float) * dcos * dphi)
     assert abs(integral - 1.0) < 1e-12, integral
+    hops = read_csv(os.path.join(outdir, "hops.csv"))  # Na vibrates in place at 320 K: normally no hop
+    assert summary["hops"][0]["species"] == "Na" and summary["hops"][0]["events"] == len(hops["species"])
     with h5py.File(os.path.join(outdir, "analysis.h5"), "r") as f:
         assert f["msd/Na/tmsd"].attrs["units"] in (b"angstrom^2", "angstrom^2")
         assert f["msd/Na/tmsd"].shape[0] == sum(1 for s in msd["species"] if s == "Na")
