@@ -1,5 +1,6 @@
 #include "potentials/born_coul_dsf.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/error.hpp"
@@ -88,7 +89,10 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
         Vec3 fi{0, 0, 0};
         double evdwl = 0.0, ecoul = 0.0;
         Mat3 w = mat3_zero();
-        for (int s = off[i]; s < off[i + 1]; ++s) {
+        // Rows are sorted by j, and a pair with j > i is owned by row i (its mirror lies in the later row j):
+        // owner slots start at the first j >= i (self-images j == i still need the slot test).
+        const int first = static_cast<int>(std::lower_bound(jj + off[i], jj + off[i + 1], i) - jj);
+        for (int s = first; s < off[i + 1]; ++s) {
             const int r = rev[s];
             if (r < s) continue;  // the mirrored slot owns this pair
             const int j = jj[s];
@@ -127,7 +131,8 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
         const Vec3 xi = pos[i];
         Vec3 fi = own_force_[i];
         double ev = 0.5 * own_evdwl_[i], ec = 0.5 * own_ecoul_[i];
-        for (int s = off[i]; s < off[i + 1]; ++s) {
+        const int last = static_cast<int>(std::upper_bound(jj + off[i], jj + off[i + 1], i) - jj);
+        for (int s = off[i]; s < last; ++s) {  // partners j <= i (the others are owned by row i)
             const int r = rev[s];
             if (r > s) continue;  // owner slot: already in own_force_
             const Vec3 d = pos[jj[s]] + shift[s] - xi;
