@@ -71,6 +71,20 @@ seed = 77          # same velocities as T600 (without it: [md].seed + 2)
     for n in ("thermo.csv", "final.extxyz", "final.POSCAR", "trajectory.extxyz"):
         assert filecmp.cmp(os.path.join(out, "T900_frozenCl", n), os.path.join(d, "single", n), shallow=False), n
     print("replica output equals a single-replica run byte for byte")
+
+    # [structure] replicate and remove (vacancies) through the config: 216 -> 432 atoms, 3 Na removed.
+    small = BASE.replace("steps = 200", "steps = 10")
+    cfg = h.nacl_config(NACL, small, OUT).replace('elements = ["Na", "Cl"]',
+                                                  'elements = ["Na", "Cl"]\nreplicate = [1, 1, 2]\n'
+                                                  'remove = { element = "Na", count = 3, seed = 7 }')
+    h.run(d, cfg.replace('directory = "out"', 'directory = "vac"'), name="vac.toml")
+    final = ase.io.read(os.path.join(d, "vac", "final.extxyz"))
+    z = final.get_atomic_numbers()
+    assert len(final) == 429 and (z == 11).sum() == 213 and (z == 17).sum() == 216, (len(final), (z == 11).sum())
+    assert abs(final.cell[2, 2] - 2 * 16.92) < 1e-9
+    log = open(os.path.join(d, "vac", "run.log")).read()
+    assert "replicate = [1, 1, 2]" in log and 'remove = { element = "Na", count = 3, seed = 7 }' in log
+    print("replicate + remove: 429 atoms (213 Na), cell doubled along c")
 finally:
     h.cleanup(d)
 print("OK")
