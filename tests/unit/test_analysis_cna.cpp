@@ -1,0 +1,109 @@
+// analysis.md §13 check 12 (Pearson part) for the centre–Na / centre–anion angular correlation (§8):
+// Na on the C–A axis co-rotating with A gives r = 1; independent random rotations (n = 500) give
+// |r| < 3/sqrt(n). Events are driven through CnaTracker (shell residence, fixed ligand, angle to the
+// initial direction), plus Fisher CI and a bit-identical save/load.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+#include <vector>
+
+#include "analysis/cna_correlation.hpp"
+
+using namespace mdrun;
+
+namespace {
+Vec3 rotate(Vec3 u, Vec3 phi) {
+    const double th = norm(phi);
+    if (th == 0) return u;
+    const Vec3 k = (1.0 / th) * phi;
+    return std::cos(th) * u + std::sin(th) * cross(k, u) + (1.0 - std::cos(th)) * dot(k, u) * k;
+}
+Vec3 random_unit(std::mt19937_64& rng) {
+    std::normal_distribution<double> g(0.0, 1.0);
+    Vec3 v{g(rng), g(rng), g(rng)};
+    return (1.0 / norm(v)) * v;
+}
+
+// Atoms: 0 = centre, 1..4 = ligands, 5 = Na. Each event: `len` samples inside the shell while the group
+// (rotation phiA(t)) and the Na (rotation phiN(t)) turn about the centre, then one sample far away.
+CnaTracker run_events(int n_events, bool corotate, unsigned seed, std::vector<double>* truth = nullptr) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> ang(0.05, 1.5);
+    Mat3 h = mat3_zero();
+    h.m[0][0] = h.m[1][1] = h.m[2][2] = 30.0;
+    const Box box = make_box(h);
+    const Vec3 c{15, 15, 15};
+    const double d = 2.1 / std::sqrt(3.0);
+    const Vec3 tet[4] = {{d, d, d}, {d, -d, -d}, {-d, d, -d}, {-d, -d, d}};
+    CnaTracker t({5}, {0}, {0, 4}, {1, 2, 3, 4}, 3.6, 1.0, 0.01);
+    const int len = 120;
+    std::vector<Vec3> pos(6);
+    for (int e = 0; e < n_events; ++e) {
+        const Vec3 axisA = random_unit(rng), axisN = random_unit(rng);
+        const double thA = ang(rng), thN = corotate ? thA : ang(rng);
+        const Vec3 start = 3.2 / 2.1 * tet[0];  // Na beyond ligand 1 on the C–A axis
+        for (int s = 0; s < len; ++s) {
+            const double f = static_cast<double>(s) / (len - 1);
+            pos[0] = c;
+            for (int k = 0; k < 4; ++k) pos[1 + k] = c + rotate(tet[k], f * thA * axisA);
+            pos[5] = c + rotate(start, f * thN * (corotate ? axisA : axisN));
+            t.add(box, pos.data());
+        }
+        // The angle to the initial direction (not the rotation angle: it depends on the axis).
+        if (truth) {
+            const Vec3 u0 = (1.0 / norm(tet[0])) * tet[0];
+            truth->push_back(std::acos(dot(u0, rotate(u0, thA * axisA))));
+        }
+        pos[5] = c + Vec3{10, 0, 0};  // leave the shell: closes the event
+        t.add(box, pos.data());
+    }
+    return t;
+}
+}  // namespace
+
+TEST_CASE("check 12: Na on the C–A axis co-rotating with A -> r = 1, angles to the initial direction exact") {
+    std::vector<double> truth;
+    const CnaTracker t = run_events(40, true, 1, &truth);
+    REQUIRE(t.events().size() == 40);
+    for (std::size_t e = 0; e < truth.size(); ++e) {
+        CHECK(t.events()[e].ligand == 1);
+        CHECK(t.events()[e].dtheta_ca == doctest::Approx(truth[e]).epsilon(1e-9));
+        CHECK(t.events()[e].dtheta_cna == doctest::Approx(truth[e]).epsilon(1e-9));
+    }
+    const PearsonResult p = t.correlation();
+    CHECK(p.n == 40);
+    CHECK(p.r == doctest::Approx(1.0).epsilon(1e-12));
+}
+
+TEST_CASE("check 12: independent random rotations, n = 500 -> |r| < 3/sqrt(n)") {
+    const CnaTracker t = run_events(500, false, 2);
+    const PearsonResult p = t.correlation();
+    CHECK(p.n == 500);
+    CHECK(std::fabs(p.r) < 3.0 / std::sqrt(500.0));
+    CHECK(p.ci_lo < p.r);
+    CHECK(p.ci_hi > p.r);
+    CHECK(p.ci_hi - p.ci_lo == doctest::Approx(2 * 1.96 / std::sqrt(497.0)).epsilon(0.05));
+}
+
+TEST_CASE("short residences are not events; Pearson undefined below 3 events; save/load exact") {
+    PearsonResult none = pearson_fisher({0.1, 0.2}, {0.3, 0.4});
+    CHECK(std::isnan(none.r));
+    const CnaTracker a = run_events(7, false, 3);
+    std::stringstream b;
+    BinaryWriter w(b);
+    a.save(w);
+    CnaTracker c({5}, {0}, {0, 4}, {1, 2, 3, 4}, 3.6, 1.0, 0.01);
+    BinaryReader r(b, "mem");
+    c.load(r);
+    CHECK(c.correlation().r == a.correlation().r);
+    // tau_min = 2 ps > the 1.19 ps residences: no events.
+    Mat3 h = mat3_zero();
+    h.m[0][0] = h.m[1][1] = h.m[2][2] = 30.0;
+    CnaTracker longmin({5}, {0}, {0, 4}, {1, 2, 3, 4}, 3.6, 2.0, 0.01);
+    std::vector<Vec3> pos = {{15, 15, 15}, {16.2, 16.2, 16.2}, {16.2, 13.8, 13.8}, {13.8, 16.2, 13.8},
+                             {13.8, 13.8, 16.2}, {17, 17, 17}};
+    for (int s = 0; s < 150; ++s) longmin.add(make_box(h), pos.data());
+    CHECK(longmin.events().empty());
+}
