@@ -75,6 +75,9 @@ const BackendEntry* find_backend(const std::string& name);
 
 // Picks and creates the backend for --device cpu|cuda|auto; throws mdrun::Error when the requested one is
 // not compiled in or has no device.
-std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas);
+// With "auto", a GPU backend that is registered but cannot take this run (no device, a potential without
+// a GPU kernel) falls back to the CPU; `note` (optional) then says why, for run.log.
+std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas,
+                                      std::string* note = nullptr);
 
 }  // namespace mdrun

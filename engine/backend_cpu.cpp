@@ -155,14 +155,23 @@ const BackendEntry* find_backend(const std::string& name) {
     return nullptr;
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas) {
+std::unique_ptr<Backend> make_backend(const std::string& device, std::vector<std::unique_ptr<Replica>>& replicas,
+                                      std::string* note) {
     if (device == "cpu") return make_cpu_backend(replicas);
     if (device == "cuda" || device == "auto") {
         const BackendEntry* e = find_backend("cuda");
         // The CUDA MD backend registers itself when it is compiled in (see register_backend).
         std::string why = "this mdrun has no CUDA MD backend compiled in";
-        if (e && e->available && e->available(why) && e->make) return e->make(replicas);
+        if (e && e->available && e->available(why) && e->make) {
+            if (device == "cuda") return e->make(replicas);
+            try {
+                return e->make(replicas);
+            } catch (const Error& err) {  // e.g. a potential without a GPU kernel: auto means "best available"
+                why = err.what();
+            }
+        }
         if (device == "cuda") throw Error("--device cuda: " + why + "; use --device cpu or auto");
+        if (note) *note = "--device auto: using the CPU (" + why + ")";
         return make_cpu_backend(replicas);
     }
     throw Error("--device must be cpu, cuda or auto, got '" + device + "'");

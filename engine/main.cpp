@@ -8,6 +8,9 @@
 #include "engine/error.hpp"
 #include "engine/subcommands.hpp"
 #include "engine/version.hpp"
+#ifdef MDRUN_HAVE_CUDA
+#include "kernels/backend_cuda.hpp"
+#endif
 
 namespace {
 
@@ -40,6 +43,9 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef MDRUN_HAVE_CUDA
+    mdrun::register_cuda_backend();  // makes `--device cuda|auto` find the GPU backend
+#endif
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         print_help();

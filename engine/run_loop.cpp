@@ -291,8 +291,10 @@ int run_md(const RunOptions& opt) {
     if (restart) log.line("restarted from checkpoint " + opt.restart_file + " at step " + std::to_string(ckpt.step));
     log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()));
 
-    std::unique_ptr<Backend> backend = make_backend(opt.device, reps);
+    std::string device_note;
+    std::unique_ptr<Backend> backend = make_backend(opt.device, reps, &device_note);
     log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
+    if (!device_note.empty()) log.line(device_note);
     log.section("resolved configuration");
     log.line(resolved_config_toml(cfg));
     log.section("set-up");
