@@ -11,7 +11,17 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/backend.hpp"
 #include "engine/cfg_io.hpp"
+#include "engine/run_loop.hpp"
+#include "kernels/backend_cuda.hpp"
 #include "engine/dynamics.hpp"
 #include "engine/neighbor_list.hpp"
 #include "kernels/batch_engine.hpp"
@@ -217,6 +227,73 @@ void compare_launches() {
     check(per[0] == per[1], "launches per step equal for 1 and 64 replicas", static_cast<double>(per[1]), static_cast<double>(per[0]));
 }
 
+// (5) The whole run loop on the GPU backend vs the CPU backend: thermo columns and the analysis
+// accumulators' results (MSD of Na from the streaming multi-level correlator) after 60 steps of 3 replicas.
+std::vector<std::vector<double>> read_csv_numbers(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    std::vector<std::vector<double>> rows;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::vector<double> row;
+        std::stringstream ss(line);
+        std::string cell;
+        while (std::getline(ss, cell, ',')) row.push_back(std::strtod(cell.c_str(), nullptr));
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+void compare_run_loop() {
+    std::printf("[run loop] mdrun config with 3 replicas + [analysis] msd, --device cuda vs cpu\n");
+    namespace fs = std::filesystem;
+    register_cuda_backend();
+    const fs::path dir = fs::temp_directory_path() / ("mdrun_gpu_run_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string sh = MDRUN_SHARED_DIR;
+    for (const char* dev : {"cpu", "cuda"}) {
+        const fs::path cfg = dir / (std::string(dev) + ".toml");
+        std::ofstream(cfg) << "[structure]\nfile = \"" << sh << "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+                           << "[potential]\nkind = \"mtp\"\nfile = \"" << sh << "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+                           << "elements = [\"Na\", \"P\", \"S\"]\n"
+                           << "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = 60\ntemperature_K = 800.0\n"
+                           << "velocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
+                           << "[[replica]]\nname = \"T800\"\n"
+                           << "[[replica]]\nname = \"T1100_frozenPS\"\ntemperature_K = 1100.0\nfreeze = [\"P\", \"S\"]\n"
+                           << "[[replica]]\nname = \"nve\"\nensemble = \"nve\"\ntimestep_fs = 1.0\n"
+                           << "[output]\ndirectory = \"" << (dir / dev).string() << "\"\nthermo_every = 10\n"
+                           << "trajectory_every = 0\ncheckpoint_every = 0\n"
+                           << "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
+        RunOptions opt;
+        opt.config_path = cfg.string();
+        opt.device = dev;
+        opt.quiet = true;
+        run_md(opt);
+    }
+    double dthermo = 0.0, dmsd = 0.0;
+    std::size_t rows = 0;
+    for (const char* rep : {"T800", "T1100_frozenPS", "nve"}) {
+        for (const char* file : {"thermo.csv", "msd.csv"}) {
+            const auto a = read_csv_numbers(dir / "cpu" / rep / file), b = read_csv_numbers(dir / "cuda" / rep / file);
+            if (a.size() != b.size() || a.empty()) {
+                check(false, std::string(rep) + "/" + file + " has the CPU's number of rows", 0.0, 0.0);
+                continue;
+            }
+            rows += a.size();
+            for (std::size_t r = 0; r < a.size(); ++r)
+                for (std::size_t c = 0; c < a[r].size() && c < b[r].size(); ++c) {
+                    const double d = std::fabs(a[r][c] - b[r][c]) / std::max(1.0, std::fabs(a[r][c]));
+                    if (std::string(file) == "thermo.csv") dthermo = std::max(dthermo, d);
+                    else dmsd = std::max(dmsd, d);
+                }
+        }
+    }
+    check(rows > 0, "thermo.csv and msd.csv rows compared", static_cast<double>(rows), 0.0);
+    check(dthermo < 1e-9, "thermo.csv vs CPU backend (relative)", dthermo, 1e-9);
+    check(dmsd < 1e-9, "msd.csv (analysis accumulators) vs CPU backend (relative)", dmsd, 1e-9);
+    if (!std::getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -231,6 +308,7 @@ int main() {
         compare_static("ZrYbO_lev18", {91.224, 173.04, 15.9994}, {0, 1, 2});
         compare_dynamics();
         compare_launches();
+        compare_run_loop();
     } catch (const std::exception& e) {
         std::printf("FAIL: %s\n", e.what());
         return 1;
