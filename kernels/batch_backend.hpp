@@ -128,7 +128,9 @@ public:
             c.close_pairs_total += st.close_pairs_total;
             if (st.min_close_r > 0.0 && (c.min_close_r == 0.0 || st.min_close_r < c.min_close_r)) c.min_close_r = st.min_close_r;
         }
-        engine_->clear_close_counters();
+        bool any_close = false;
+        for (const auto& o : obs_) any_close = any_close || o.status.close_pair_steps != 0;
+        if (any_close) engine_->clear_close_counters();  // (a copy each way only when there is something to clear)
         SafetyStop stop;
         if (engine_->halted()) stop = make_stop(engine_->halt_replica(), engine_->halt_reason(), engine_->step_count());
         return stop;
