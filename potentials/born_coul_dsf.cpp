@@ -47,7 +47,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     for (int i = 0; i < n; ++i)
         if (sys.type[i] < 0 || sys.type[i] >= nspecies_) throw Error("born-coul-dsf: atom type out of range");
 
-    slot_fpair_.resize(nslots);
+    slot_force_.resize(nslots);
     if (want_site_energy) slot_evdwl_.resize(nslots), slot_ecoul_.resize(nslots);
     own_force_.resize(n);
     own_evdwl_.resize(n);
@@ -66,7 +66,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     const int ns = nspecies_;
     const bool coul = coulomb_;
     const DsfCoeffs dsf = dsf_;
-    double* sf = slot_fpair_.data();
+    Vec3* sf = slot_force_.data();
     double* sev = want_site_energy ? slot_evdwl_.data() : nullptr;
     double* sec = want_site_energy ? slot_ecoul_.data() : nullptr;
 
@@ -74,11 +74,10 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     if (want_site_energy) out.site_energy.resize(n);
     double* site = want_site_energy ? out.site_energy.data() : nullptr;
     Vec3* F = force.data();
-    const double rc2_gather = rc2 * (1.0 + 1e-9);
     // One parallel region for both passes (one fork/join); the implicit barrier after pass 1 orders them.
 #pragma omp parallel
     {
-    // Pass 1: every unordered pair once, in the row holding its lower slot index. The pair's −(dE/dr)/r is
+    // Pass 1: every unordered pair once, in the row holding its lower slot index. The partner's force is
     // stored in the owner's own slot, so each thread writes only its own rows' slots (no false sharing) and
     // the writes are sequential.
 #pragma omp for schedule(static, 32)
@@ -99,7 +98,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
             const Vec3 d = pos[j] + shift[s] - xi;
             const double rsq = dot(d, d);
             if (rsq >= rc2) {
-                sf[s] = 0.0;
+                sf[s] = Vec3{0, 0, 0};
                 if (sev) sev[s] = 0.0, sec[s] = 0.0;
                 continue;
             }
@@ -111,7 +110,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
             const double fpair = (fc + fb) / rsq;
             const Vec3 fj = fpair * d;  // force on j; the force on i is −fj
             fi -= fj;
-            sf[s] = fpair;
+            sf[s] = fj;
             evdwl += eb;
             ecoul += ec;
             if (sev) sev[s] = 0.5 * eb, sec[s] = 0.5 * ec;
@@ -123,21 +122,17 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
         row_virial_[i] = w;
     }
 
-    // Pass 2: gather the partners' halves in slot order. The pair vector is recomputed from positions (in
-    // cache) and only pairs inside the cutoff read the owner slot rev[s] (a random access); the threshold is
-    // a little generous because pass 1 stored 0 for pairs it found outside.
+    // Pass 2: gather the partners' halves in slot order from the owner slots rev[s] (the partner's force
+    // is the exact negative of what the owner row added to itself, so Newton's third law holds bit for bit).
 #pragma omp for schedule(static, 64)
     for (int i = 0; i < n; ++i) {
-        const Vec3 xi = pos[i];
         Vec3 fi = own_force_[i];
         double ev = 0.5 * own_evdwl_[i], ec = 0.5 * own_ecoul_[i];
         const int last = static_cast<int>(std::upper_bound(jj + off[i], jj + off[i + 1], i) - jj);
         for (int s = off[i]; s < last; ++s) {  // partners j <= i (the others are owned by row i)
             const int r = rev[s];
             if (r > s) continue;  // owner slot: already in own_force_
-            const Vec3 d = pos[jj[s]] + shift[s] - xi;
-            if (dot(d, d) >= rc2_gather) continue;
-            fi -= sf[r] * d;  // the force on i is fpair·(x_i − x_j)
+            fi += sf[r];
             if (site) ev += sev[r], ec += sec[r];
         }
         F[i] = fi;

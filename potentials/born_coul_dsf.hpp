@@ -3,8 +3,8 @@
 //
 // Evaluation: each unordered pair of the full neighbour list is evaluated once (in the row of the slot
 // with the smaller index of the pair slot/reverse slot). The owner row keeps its half in registers and
-// stores the pair's scalar −(dE/dr)/r in its own slot; a second pass gathers, per atom in slot order, the
-// partners' halves through `reverse` (recomputing the pair vector from the positions). So there
+// stores the partner's force in its own slot; a second pass gathers, per atom in slot order, the partners'
+// halves through `reverse`. So there
 // are no atomics, half the pair work of a full list, and the result does not depend on the thread count.
 #pragma once
 #include <string>
@@ -51,7 +51,7 @@ private:
     std::vector<BornPairCoeffs> coeffs_;  // nspecies²
     DsfCoeffs dsf_{};
     // Per-call scratch (the potential is used by one replica at a time).
-    mutable std::vector<double> slot_fpair_;  // owner slot s: −(dE/dr)/r of the pair (0 beyond the cutoff)
+    mutable std::vector<Vec3> slot_force_;    // owner slot s: force on the partner j (0 beyond the cutoff)
     mutable std::vector<double> slot_evdwl_, slot_ecoul_;  // owner slot s: the partner's half pair energies
     mutable std::vector<Vec3> own_force_;
     mutable std::vector<double> own_evdwl_, own_ecoul_;
