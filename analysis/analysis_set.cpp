@@ -83,7 +83,7 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
         for (int s = 0; s < ns; ++s) sg[s] = s;
         I.mscd = MultiLevelCorrelator(PairMode::displacement, sg, ns, I.cfg.msd_block, I.cfg.msd_ratio);
     }
-    const bool need_groups = I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density;
+    const bool need_groups = I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density || I.cfg.cna;
     if (need_groups) {
         I.groups = find_polyanion_groups(sys, I.cfg.centers, I.cfg.ligands, I.cfg.bond_cutoff_A, "config");
         const int nk = static_cast<int>(I.groups.centre_species.size());
@@ -121,6 +121,24 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
         }
         const long M = lag_samples_for(I.cfg.vacf_max_lag_fs, I.sample_dt_ps(), "vacf.max_lag_fs");
         I.vacf = LinearCorrelator(grp, static_cast<int>(els.size()), static_cast<int>(M));
+    }
+    if (I.cfg.cna) {
+        if (I.cfg.cna_elements.empty()) I.cfg.cna_elements = mobile_el;
+        std::vector<int> ions;
+        double rs = I.cfg.cna_r_shell_A;
+        for (const auto& e : I.cfg.cna_elements) {
+            const int s = I.species_index(e);
+            if (s < 0) throw Error("[analysis].cna_correlation.elements: species '" + e + "' is not in the structure");
+            for (int i = 0; i < n; ++i)
+                if (I.type[i] == s && !I.frozen[i]) ions.push_back(i);
+            // Shell: first minimum of the centre-ion g(r) (largest over the centre species), unless configured.
+            if (I.cfg.cna_r_shell_A <= 0)
+                for (const auto& cs : I.groups.centre_species)
+                    rs = std::max(rs, first_minimum_cutoff(sys, I.species_index(cs), s));
+        }
+        I.cna_r_shell_A = rs;
+        I.cna = CnaTracker(ions, I.groups.centre, I.groups.offset, I.groups.ligand, rs, I.cfg.cna_tau_min_ps,
+                           I.sample_dt_ps());
     }
     if (I.cfg.hops) {
         if (I.cfg.hop_elements.empty()) I.cfg.hop_elements = mobile_el;
@@ -237,6 +255,7 @@ void AnalysisSet::sample(long step, const System& sys) {
         }
         I.wacf.add(I.scratch_items.data());
     }
+    if (I.cfg.cna) I.cna.add(sys.box, sys.pos.data());
     if (I.cfg.hops) {
         I.scratch_items.resize(I.hop_atoms.size());
         for (std::size_t a = 0; a < I.hop_atoms.size(); ++a) I.scratch_items[a] = I.scratch_x[I.hop_atoms[a]];
@@ -271,7 +290,9 @@ std::string signature(const AnalysisConfig& c) {
     o << c.vacf_max_lag_fs << ";angular_vacf=" << c.angular_vacf << c.angular_vacf_max_lag_fs
       << ";rho=" << c.orientation_density << c.rho_bins_theta << 'x' << c.rho_bins_phi << ";hops=" << c.hops;
     list(c.hop_elements);
-    o << c.hop_a_A << ',' << c.hop_window_ps << ',' << c.hop_ta_ps << ',' << c.hop_tau_v_ps;
+    o << c.hop_a_A << ',' << c.hop_window_ps << ',' << c.hop_ta_ps << ',' << c.hop_tau_v_ps << ";cna=" << c.cna;
+    list(c.cna_elements);
+    o << c.cna_r_shell_A << ',' << c.cna_tau_min_ps;
     return o.str();
 }
 }  // namespace
@@ -305,6 +326,8 @@ void AnalysisSet::save(BinaryWriter& w) const {
     w.vec(I.rho_total);
     w.pod(static_cast<std::uint8_t>(I.cfg.hops));
     if (I.cfg.hops) I.hops.save(w);
+    w.pod(static_cast<std::uint8_t>(I.cfg.cna));
+    if (I.cfg.cna) I.cna.save(w);
 }
 
 void AnalysisSet::load(BinaryReader& r) {
@@ -356,6 +379,8 @@ void AnalysisSet::load(BinaryReader& r) {
     I.rho_total = rt;
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.hops) throw mismatch("hops");
     if (I.cfg.hops) I.hops.load(r);
+    if ((r.pod<std::uint8_t>() != 0) != I.cfg.cna) throw mismatch("cna_correlation");
+    if (I.cfg.cna) I.cna.load(r);
 }
 
 }  // namespace mdrun

@@ -50,6 +50,12 @@ struct AnalysisConfig {
     std::vector<std::string> hop_elements;  // default: msd.elements
     double hop_a_A = 1.5, hop_window_ps = 0.4, hop_ta_ps = 2.0, hop_tau_v_ps = 0.1;
 
+    // Centre-ion / centre-anion angular-displacement correlation (analysis.md §8); uses the polyanion groups.
+    bool cna = false;
+    std::vector<std::string> cna_elements;  // default: msd.elements
+    double cna_r_shell_A = 0.0;             // 0 = first minimum of the centre-ion g(r) at step 0
+    double cna_tau_min_ps = 1.0;
+
     // Results (diffusion fit, conductivity, classification).
     double fit_min_tmsd_A2 = 4.5;       // He/Mo rule: window starts at the first lag with TMSD >= this ...
     double fit_min_time_ps = 1.0;       // ... and >= this time; ends at 0.5 t_run

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
+#include "analysis/cna_correlation.hpp"
 #include "analysis/hop_events.hpp"
 #include "analysis/linear_correlator.hpp"
 #include "analysis/multilevel_correlator.hpp"
@@ -53,6 +54,8 @@ struct AnalysisSet::Impl {
     std::vector<std::uint64_t> rho_total;   // per kind: bond vectors histogrammed
     std::vector<int> hop_atoms;      // atoms tracked by the hop detector (mobile atoms of hops.elements)
     HopDetector hops;
+    CnaTracker cna;
+    double cna_r_shell_A = 0;        // the shell radius used (configured or from the step-0 g(r))
     std::vector<long> id;            // per atom: 1-based id from the input (for hops.csv)
 
     // Scratch (not state).

@@ -24,7 +24,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     c.enabled = true;
     const std::string W = "[analysis]";
     check_known_keys(t,
-                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops",
+                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
                       "oxidation_states"},
                      W, file);
@@ -118,8 +118,21 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         if (!(c.hop_ta_ps > c.hop_window_ps))
             throw Error(file + ": " + w + ".ta_ps must be larger than window_ps");
     }
-    if ((c.angular_vacf || c.orientation_density) && c.centers.empty())
-        throw Error(file + ": [analysis] angular_vacf / orientation_density need centers = [...]");
+    if (has_key(t, "cna_correlation")) {
+        const auto& m = sub(t, "cna_correlation", file);
+        const std::string w = W + ".cna_correlation";
+        check_known_keys(m, {"elements", "centers", "r_shell_A", "tau_min_ps"}, w, file);
+        c.cna = true;
+        if (has_key(m, "elements")) c.cna_elements = get_string_list(m, "elements", w, file);
+        if (has_key(m, "centers")) merge_centres(get_string_list(m, "centers", w, file), w);
+        if (has_key(m, "r_shell_A")) c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+        if (has_key(m, "tau_min_ps")) {
+            c.cna_tau_min_ps = get_double(m, "tau_min_ps", w, file);
+            if (!(c.cna_tau_min_ps >= 0)) throw Error(file + ": " + w + ".tau_min_ps must be >= 0");
+        }
+    }
+    if ((c.angular_vacf || c.orientation_density || c.cna) && c.centers.empty())
+        throw Error(file + ": [analysis] angular_vacf / orientation_density / cna_correlation need centers = [...]");
     if (has_key(t, "fit_min_tmsd_A2"))
         c.fit_min_tmsd_A2 = positive(get_double(t, "fit_min_tmsd_A2", W, file), W + ".fit_min_tmsd_A2", file);
     if (has_key(t, "fit_min_time_ps")) {

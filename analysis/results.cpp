@@ -185,6 +185,29 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             h.rate_per_atom_per_ps = (h.atoms > 0 && t_eval > 0) ? h.events / (h.atoms * t_eval) : kNaN;
     }
 
+    if (I.cfg.enabled && I.cfg.cna) {
+        R.cna_enabled = true;
+        R.cna_r_shell_A = I.cna_r_shell_A;
+        R.cna_tau_min_ps = I.cfg.cna_tau_min_ps;
+        for (const CnaEvent& e : I.cna.events()) {
+            CnaRecord c;
+            c.ion_species = I.species[I.type[e.ion]];
+            c.ion_id = I.id[e.ion];
+            c.centre_id = I.id[e.centre];
+            c.ligand_id = I.id[e.ligand];
+            c.t_start_ps = e.t_start_ps;
+            c.t_end_ps = e.t_end_ps;
+            c.dtheta_cna_rad = e.dtheta_cna;
+            c.dtheta_ca_rad = e.dtheta_ca;
+            R.cna_events.push_back(c);
+        }
+        const PearsonResult p = I.cna.correlation();
+        R.cna_n = p.n;
+        R.cna_r = p.r;
+        R.cna_ci_lo = p.ci_lo;
+        R.cna_ci_hi = p.ci_hi;
+    }
+
     // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.
     for (const SpeciesMsd& m : R.msd) {
         if (!m.diffusing) continue;

@@ -75,6 +75,12 @@ struct HopSummary {
     double rate_per_atom_per_ps = 0;   // events / (atoms x evaluated time)
 };
 
+struct CnaRecord {
+    std::string ion_species;
+    long ion_id = 0, centre_id = 0, ligand_id = 0;
+    double t_start_ps = 0, t_end_ps = 0, dtheta_cna_rad = 0, dtheta_ca_rad = 0;
+};
+
 struct Classification {
     double tau_cls_ps = 0;
     bool framework_melting = false;
@@ -97,6 +103,11 @@ struct AnalysisResults {
     bool hops_enabled = false;
     std::vector<HopRecord> hops;
     std::vector<HopSummary> hop_summary;
+    bool cna_enabled = false;
+    double cna_r_shell_A = 0, cna_tau_min_ps = 0;
+    std::vector<CnaRecord> cna_events;     // closed events
+    long cna_n = 0;                        // events in the correlation (closed + long-enough open spans)
+    double cna_r = 0, cna_ci_lo = 0, cna_ci_hi = 0;
     Classification classification;
 };
 

@@ -119,6 +119,17 @@ void write_hops_csv(std::ostream& os, const AnalysisResults& r) {
            << num(norm(h.vector)) << '\n';
 }
 
+void write_cna_csv(std::ostream& os, const AnalysisResults& r) {
+    os << "# mdrun centre-ion / centre-anion angular displacement events (analysis.md §8): the ion stays within\n"
+          "# r_shell = " << num(r.cna_r_shell_A) << " A of the same centre for >= tau_min = " << num(r.cna_tau_min_ps)
+       << " ps; the ligand is the one closest to the ion at the start.\n"
+          "# units: t_*_ps [ps]; dtheta_* [rad] = arccos(u(t_start).u(t_end)), the angle to the initial direction\n";
+    os << "ion_species,ion_id,centre_id,ligand_id,t_start_ps,t_end_ps,dtheta_CNa_rad,dtheta_CA_rad\n";
+    for (const auto& e : r.cna_events)
+        os << e.ion_species << ',' << e.ion_id << ',' << e.centre_id << ',' << e.ligand_id << ',' << num(e.t_start_ps)
+           << ',' << num(e.t_end_ps) << ',' << num(e.dtheta_cna_rad) << ',' << num(e.dtheta_ca_rad) << '\n';
+}
+
 // ---- HDF5 helpers ----------------------------------------------------------------------------------
 struct H5Handle {
     hid_t id;
@@ -265,6 +276,24 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
             dataset(g.id, "vector", vec, "angstrom", "hop vector rbar(t_end + t_a/2) - rbar(t_start - t_a/2)", path,
                      static_cast<hsize_t>(r.hops.size()), 3);
         }
+        if (r.cna_enabled) {
+            H5Handle g{group(f.id, "cna_correlation", path), H5Gclose};
+            attr_double(g.id, "r_shell_A", r.cna_r_shell_A, path);
+            attr_double(g.id, "tau_min_ps", r.cna_tau_min_ps, path);
+            attr_double(g.id, "pearson_r", r.cna_r, path);
+            attr_long(g.id, "n", r.cna_n, path);
+            std::vector<double> a, b, t0, t1;
+            for (const auto& e : r.cna_events) {
+                a.push_back(e.dtheta_cna_rad);
+                b.push_back(e.dtheta_ca_rad);
+                t0.push_back(e.t_start_ps);
+                t1.push_back(e.t_end_ps);
+            }
+            dataset(g.id, "dtheta_CNa", a, "rad", "angle of centre->ion to its initial direction over each event", path);
+            dataset(g.id, "dtheta_CA", b, "rad", "angle of centre->ligand to its initial direction over each event", path);
+            dataset(g.id, "t_start", t0, "ps", "event start", path);
+            dataset(g.id, "t_end", t1, "ps", "event end", path);
+        }
         if (!r.diffusion.empty()) {
             H5Handle g{group(f.id, "diffusion", path), H5Gclose};
             for (const auto& d : r.diffusion) {
@@ -332,6 +361,10 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"events\": " << h.events << ", \"rate_per_atom_per_ps\": " << jnum(h.rate_per_atom_per_ps) << "}";
     }
     o << "],\n";
+    if (r.cna_enabled)
+        o << "  \"cna_correlation\": {\"r_shell_A\": " << jnum(r.cna_r_shell_A) << ", \"tau_min_ps\": "
+          << jnum(r.cna_tau_min_ps) << ", \"n\": " << r.cna_n << ", \"pearson_r\": " << jnum(r.cna_r)
+          << ", \"ci95\": [" << jnum(r.cna_ci_lo) << ", " << jnum(r.cna_ci_hi) << "]},\n";
     const auto& c = r.classification;
     o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
       << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
@@ -356,6 +389,7 @@ void write_analysis_files(const std::string& dir, const AnalysisResults& r, cons
         write_file_atomically(d + "/vacf.csv", [&](std::ostream& os) { write_vacf_csv(os, r); });
         write_file_atomically(d + "/spectra.csv", [&](std::ostream& os) { write_spectra_csv(os, r); });
     }
+    if (r.cna_enabled) write_file_atomically(d + "/cna_events.csv", [&](std::ostream& os) { write_cna_csv(os, r); });
     if (r.hops_enabled) write_file_atomically(d + "/hops.csv", [&](std::ostream& os) { write_hops_csv(os, r); });
     if (!r.orientation.empty())
         write_file_atomically(d + "/orientation_density.csv", [&](std::ostream& os) { write_rho_csv(os, r); });
