@@ -71,7 +71,7 @@ CheckpointData read_checkpoint(const std::string& path) {
     try {
         magic = r.str();
     } catch (const Error&) {
-        throw Error(path + ": not an mdrun checkpoint (too short)");
+        throw Error(path + ": not an mdrun checkpoint (unreadable header)");
     }
     if (magic != kMagic) throw Error(path + ": not an mdrun checkpoint (bad magic)");
     d.version = r.pod<std::uint32_t>();

@@ -224,7 +224,7 @@ std::string trajectory_file(const Replica& r, const OutputConfig& o) {
     return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5" : "trajectory.extxyz")).string();
 }
 
-void write_run_summary(RunLog& log, const RunConfig& cfg, Backend& backend,
+void write_run_summary(RunLog& log, Backend& backend,
                        const std::vector<std::unique_ptr<Replica>>& reps, const Timings& t, double wall) {
     log.section("replicas at step " + std::to_string(backend.step()));
     for (std::size_t r = 0; r < reps.size(); ++r) {
@@ -244,8 +244,6 @@ void write_run_summary(RunLog& log, const RunConfig& cfg, Backend& backend,
             log.line("  close pairs (r < min_dist): none");
     }
     log.section("timings (this process)");
-    const double md_steps = static_cast<double>(backend.step());
-    (void)md_steps;
     auto row = [&](const char* what, double s) {
         log.line(std::string(what) + ": " + fmt(s, "%.3f") + " s (" + fmt(wall > 0 ? 100 * s / wall : 0, "%.1f") + " %)");
     };
@@ -257,7 +255,6 @@ void write_run_summary(RunLog& log, const RunConfig& cfg, Backend& backend,
     row("checkpoints", t.checkpoint);
     row("final output", t.final_out);
     row("total wall", wall);
-    (void)cfg;
 }
 
 }  // namespace
@@ -438,7 +435,7 @@ int run_md(const RunOptions& opt) {
     if (g_signal != 0 && step < total) {
         const int sig = g_signal;
         if (!opt.quiet) progress.finish(step);
-        write_run_summary(log, cfg, *backend, reps, tm, seconds_since(t_start));
+        write_run_summary(log, *backend, reps, tm, seconds_since(t_start));
         log.section("INTERRUPTED by signal " + std::to_string(sig) + " " + utc_now() + " at step " +
                     std::to_string(step) + "; checkpoint written");
         log.write();
@@ -462,7 +459,7 @@ int run_md(const RunOptions& opt) {
     tm.final_out = seconds_since(t_final);
 
     const double wall = seconds_since(t_start);
-    write_run_summary(log, cfg, *backend, reps, tm, wall);
+    write_run_summary(log, *backend, reps, tm, wall);
     const double steps_done = static_cast<double>(step - start_step);
     if (tm.md > 0 && steps_done > 0)
         log.line("throughput: " + fmt(steps_done * static_cast<double>(atoms) / tm.md, "%.4g") +
