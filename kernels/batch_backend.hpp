@@ -13,6 +13,7 @@
 #include "engine/backend.hpp"
 #include "engine/error.hpp"
 #include "kernels/batch_engine.hpp"
+#include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -40,33 +41,67 @@ inline double list_cutoff(const Potential& pot, double skin) {
     return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
 }
 
+// One spec per replica. All replicas must share one potential (an MTP, or the Born/DSF pair potential):
+// the engine evaluates one model for the whole batch.
 inline std::vector<BatchReplicaSpec> make_specs(std::vector<std::unique_ptr<Replica>>& reps, const MtpPotential*& mtp,
-                                                const std::string& device) {
+                                                const BornCoulDsfPotential*& born, const std::string& device) {
     std::vector<BatchReplicaSpec> specs;
     mtp = nullptr;
+    born = nullptr;
     for (auto& rp : reps) {
         Replica& rep = *rp;
         const auto* m = dynamic_cast<const MtpPotential*>(rep.potential.get());
-        if (!m)
+        const auto* b = dynamic_cast<const BornCoulDsfPotential*>(rep.potential.get());
+        if (!m && !b)
             throw Error("--device " + device + ": " + rep.label() + " uses [potential] kind = \"" +
                         (rep.potential ? rep.potential->name() : std::string("?")) +
-                        "\"; the CUDA backend implements kind = \"mtp\" only (use --device cpu)");
-        if (mtp && (m->model().source != mtp->model().source || m->species_map() != mtp->species_map()))
+                        "\", which has no GPU kernel (use --device cpu)");
+        if (m && mtp && (m->model().source != mtp->model().source || m->species_map() != mtp->species_map()))
             throw Error("--device " + device + ": all replicas must share one MTP and species mapping");
-        mtp = m;
+        if ((m && born) || (b && mtp)) throw Error("--device " + device + ": all replicas must use the same potential");
+        if (m) mtp = m;
+        if (b) born = b;
         BatchReplicaSpec s;
         s.sys = &rep.sys;
-        for (int t : rep.sys.type) {
-            if (t < 0 || t >= static_cast<int>(m->species_map().size()))
-                throw Error("--device " + device + ": " + rep.label() + " has an atom of species index " + std::to_string(t) +
-                            " that the MTP's [potential].elements do not map");
-            s.mtp_type.push_back(m->species_map()[static_cast<std::size_t>(t)]);
+        if (m) {
+            for (int t : rep.sys.type) {
+                if (t < 0 || t >= static_cast<int>(m->species_map().size()))
+                    throw Error("--device " + device + ": " + rep.label() + " has an atom of species index " +
+                                std::to_string(t) + " that the MTP's [potential].elements do not map");
+                s.mtp_type.push_back(m->species_map()[static_cast<std::size_t>(t)]);
+            }
+        } else {
+            const BornCoulDsfParams& bp = b->params();
+            for (int t : rep.sys.type)
+                if (t < 0 || t >= bp.nspecies) throw Error("--device " + device + ": atom type out of range for born-coul-dsf");
+            if (bp.coulomb) {
+                if (!bp.species_charge.empty()) {
+                    for (int t : rep.sys.type) s.charge.push_back(bp.species_charge[static_cast<std::size_t>(t)]);
+                } else if (rep.sys.charge.size() == rep.sys.size()) {
+                    s.charge = rep.sys.charge;
+                } else {
+                    throw Error("--device " + device + ": " + rep.label() +
+                                " has no charges (give [potential].charges or a LAMMPS data file with charges)");
+                }
+            }
         }
         s.params = rep.params;
-        s.list_cutoff = list_cutoff(*m, rep.params.skin);
+        s.list_cutoff = list_cutoff(*rep.potential, rep.params.skin);
         s.max_displacement = rep.md.max_displacement;
         s.stop_on_close_pairs = rep.md.stop_on_close_pairs;
         specs.push_back(std::move(s));
+    }
+    if (born) {
+        for (auto& rp : reps) {
+            const auto* b = dynamic_cast<const BornCoulDsfPotential*>(rp->potential.get());
+            const BornCoulDsfParams &x = b->params(), &y = born->params();
+            bool same = x.cutoff == y.cutoff && x.alpha == y.alpha && x.coulomb == y.coulomb && x.nspecies == y.nspecies &&
+                        x.pair.size() == y.pair.size();
+            for (std::size_t k = 0; same && k < x.pair.size(); ++k)
+                same = x.pair[k].A == y.pair[k].A && x.pair[k].rho == y.pair[k].rho && x.pair[k].sigma == y.pair[k].sigma &&
+                       x.pair[k].C == y.pair[k].C && x.pair[k].D == y.pair[k].D;
+            if (!same) throw Error("--device " + device + ": all replicas must share one born-coul-dsf parameter set");
+        }
     }
     return specs;
 }
@@ -80,9 +115,11 @@ public:
     BatchBackend(std::vector<std::unique_ptr<Replica>>& replicas, std::string name, std::string device)
         : reps_(replicas), name_(std::move(name)), device_(std::move(device)) {
         const MtpPotential* mtp = nullptr;
-        std::vector<BatchReplicaSpec> specs = make_specs(reps_, mtp, name_);
-        engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs));
-        mtp_ = mtp;
+        const BornCoulDsfPotential* born = nullptr;
+        std::vector<BatchReplicaSpec> specs = make_specs(reps_, mtp, born, name_);
+        if (mtp) engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs));
+        else engine_ = std::make_unique<Engine>(exec_, born->params(), std::move(specs));
+        pot_ = mtp ? static_cast<const Potential*>(mtp) : born;
     }
     std::string name() const override { return name_; }
     std::string describe() const override {
@@ -203,7 +240,7 @@ private:
                 }
             }
             why = std::to_string(o.status.close_pairs) + " pair(s) closer than the potential's min_dist " +
-                  batch_fmt(mtp_->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(id_of(sys, a)) + " (" + element_of(sys, a) +
+                  batch_fmt(pot_->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(id_of(sys, a)) + " (" + element_of(sys, a) +
                   ") and " + std::to_string(id_of(sys, b)) + " (" + element_of(sys, b) + ") at " + batch_fmt(hd_bits_to_double(o.status.close_r_bits)) +
                   " Å: the potential extrapolates there and may be unphysical "
                   "(set [md].stop_on_close_pairs = false to only count them)";
@@ -218,7 +255,7 @@ private:
     std::string name_, device_;
     Exec exec_;
     std::unique_ptr<Engine> engine_;
-    const MtpPotential* mtp_ = nullptr;
+    const Potential* pot_ = nullptr;
     std::vector<BatchObservables> obs_;
 };
 

@@ -25,6 +25,7 @@
 #include "engine/neighbor_list.hpp"
 #include "engine/system.hpp"
 #include "kernels/body_functors.hpp"
+#include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_tables.hpp"
 
 namespace mdrun {
@@ -32,7 +33,8 @@ namespace mdrun {
 // What the engine needs to know about one replica.
 struct BatchReplicaSpec {
     const System* sys = nullptr;   // initial positions, velocities, masses, types, frozen flags, box
-    std::vector<int> mtp_type;     // per atom: MTP species index
+    std::vector<int> mtp_type;     // per atom: MTP species index (MTP engines)
+    std::vector<double> charge;    // per atom charge (e) (Born/DSF engines with Coulomb)
     DynamicsParams params;         // ensemble, dt, thermostat, skin
     double list_cutoff = 0.0;      // potential cutoff + skin (+ a hair, as engine/dynamics.cpp)
     double max_displacement = 1.0; // Å per step
@@ -80,8 +82,24 @@ inline ReplicaGrid make_replica_grid(const Box& box, double cutoff, int cell_bas
 template <class Exec, template <class> class Buf>
 class BatchEngine {
 public:
+    // An engine for a Moment Tensor Potential.
     BatchEngine(Exec& ex, const MtpTables& tables, std::vector<BatchReplicaSpec> specs, BatchOptions opt = {})
         : ex_(ex), specs_(std::move(specs)), opt_(opt) {
+        init_layout();
+        upload_tables(tables);
+        init_capacity();
+    }
+    // An engine for the Born–Mayer–Huggins (+ DSF Coulomb) pair potential.
+    BatchEngine(Exec& ex, const BornCoulDsfParams& born, std::vector<BatchReplicaSpec> specs, BatchOptions opt = {})
+        : ex_(ex), specs_(std::move(specs)), opt_(opt) {
+        born_ = true;
+        init_layout();
+        upload_born(born);
+        init_capacity();
+    }
+
+private:
+    void init_layout() {
         R_ = static_cast<int>(specs_.size());
         if (R_ == 0) throw Error("batch engine: no replicas");
         std::vector<int> start(R_ + 1, 0);
@@ -99,12 +117,14 @@ public:
         for (int r = 0; r < R_; ++r) {
             const BatchReplicaSpec& s = specs_[r];
             const System& sys = *s.sys;
-            if (s.mtp_type.size() != sys.size()) throw Error("batch engine: mtp_type size differs from the atom count");
+            if (!born_ && s.mtp_type.size() != sys.size()) throw Error("batch engine: mtp_type size differs from the atom count");
+            if (born_ && !s.charge.empty() && s.charge.size() != sys.size())
+                throw Error("batch engine: charge size differs from the atom count");
             max_atoms = std::max(max_atoms, static_cast<int>(sys.size()));
             for (std::size_t a = 0; a < sys.size(); ++a) {
                 const int i = start[r] + static_cast<int>(a);
                 rep[i] = r;
-                mtype[i] = s.mtp_type[a];
+                mtype[i] = born_ ? sys.type[a] : s.mtp_type[a];
                 mass[i] = sys.mass[a];
                 frozen[i] = (!sys.frozen.empty() && sys.frozen[a]) ? 1 : 0;
             }
@@ -154,7 +174,9 @@ public:
         cols_.resize(static_cast<std::size_t>(kColCount) * N_);
         partials_.resize(static_cast<std::size_t>(R_) * kColCount * lanes_);
         sums_.resize(static_cast<std::size_t>(R_) * kColCount);
-        upload_tables(tables);
+    }
+
+    void init_capacity() {
         // Capacity of the neighbour rows from the step-0 lists (CPU build, once), with head room for
         // density fluctuations; advance() grows it and redoes the steps if a row ever overflows.
         int cap = opt_.cap;
@@ -170,11 +192,13 @@ public:
         set_capacity(cap);
     }
 
+public:
     int replicas() const { return R_; }
     int atoms() const { return N_; }
     int capacity() const { return cap_; }
     int lanes() const { return lanes_; }
-    int mtp_chunks() const { return (N_ + chunk_ - 1) / chunk_; }
+    int mtp_chunks() const { return born_ ? 0 : (N_ + chunk_ - 1) / chunk_; }
+    bool is_born() const { return born_; }
     long step_count() const { return step_h_; }
     int first_atom(int r) const { return atom_start_h_[r]; }
     int atom_count(int r) const { return atom_start_h_[r + 1] - atom_start_h_[r]; }
@@ -196,6 +220,8 @@ public:
         s += nhc_.bytes() + status_.bytes() + halt_.bytes() + nb_overflow_.bytes() + cell_count_.bytes() + cell_start_.bytes() +
              cell_fill_.bytes() + cell_atoms_.bytes() + atom_cell_.bytes() + atom_wrap_.bytes();
         s += nb_count_.bytes() + nb_j_.bytes() + nb_img_.bytes() + nb_reverse_.bytes() + iscratch_.bytes() + step_.bytes();
+        s += born_coeffs_.bytes() + charge_.bytes() + born_rc2_.bytes() + own_evdwl_.bytes() + own_ecoul_.bytes() +
+             slot_force_.bytes() + own_force_.bytes();
         s += snap_pos_.bytes() + snap_vel_.bytes() + snap_force_.bytes() + snap_build_.bytes() + snap_nhc_.bytes() +
              snap_status_.bytes() + snap_step_.bytes() + snap_halt_.bytes() + snap_cols_.bytes();
         return s;
@@ -413,6 +439,28 @@ private:
         mtp_ = p;
     }
 #undef MDRUN_MTP_TABLE_FIELDS
+    void upload_born(const BornCoulDsfParams& bp) {
+        // The same coefficients as BornCoulDsfPotential's constructor (same functions, same inputs).
+        std::vector<BornPairCoeffs> coeffs(bp.pair.size());
+        for (std::size_t k = 0; k < bp.pair.size(); ++k) {
+            const BornPairParams& q = bp.pair[k];
+            coeffs[k] = born_pair_coeffs(q.A, q.rho, q.sigma, q.C, q.D, bp.cutoff);
+        }
+        born_coeffs_.upload(coeffs);
+        std::vector<double> charge(N_, 0.0), rc2(R_, bp.cutoff * bp.cutoff);
+        for (int r = 0; r < R_; ++r)
+            for (std::size_t a = 0; a < specs_[r].charge.size(); ++a) charge[atom_start_h_[r] + static_cast<int>(a)] = specs_[r].charge[a];
+        charge_.upload(charge);
+        born_rc2_.upload(rc2);
+        born_view_.n_species = bp.nspecies;
+        born_view_.coulomb = bp.coulomb ? 1 : 0;
+        born_view_.dsf = dsf_coeffs(bp.coulomb ? bp.alpha : 0.0, bp.cutoff, kQqr2e);
+        own_force_.resize(N_);
+        own_evdwl_.resize(N_);
+        own_ecoul_.resize(N_);
+        table_bytes_ += born_coeffs_.bytes();
+    }
+
     const double* upload_table(const std::vector<double>& v) {
         tables_d_.emplace_back(new Buf<double>());
         tables_d_.back()->upload(v);
@@ -438,6 +486,13 @@ private:
         dy_.resize(slots);
         dz_.resize(slots);
         nb_count_.resize(N_);
+        if (born_) {
+            slot_force_.resize(slots);
+            chunk_ = N_;
+            make_view();
+            ex_.invalidate_graph();
+            return;
+        }
         const long per_thread = mtp_thread_scratch(mtp_, cap_);
         const double bytes_per_thread = 8.0 * per_thread + 4.0 * mtp_thread_iscratch(cap_);
         const std::size_t budget = opt_.scratch_bytes > 0 ? opt_.scratch_bytes : ex_.scratch_budget();
@@ -501,6 +556,15 @@ private:
         v.cols = cols_.data();
         v.partials = partials_.data();
         v.sums = sums_.data();
+        BornView& p = born_view_;
+        p.rc2 = born_rc2_.data();
+        p.coeffs = born_coeffs_.data();
+        p.charge = charge_.data();
+        p.type = mtp_type_.data();  // for Born engines this array holds the System species index
+        p.slot_force = slot_force_.data();
+        p.own_force = own_force_.data();
+        p.own_evdwl = own_evdwl_.data();
+        p.own_ecoul = own_ecoul_.data();
     }
 
     void launch_rebuild(const BatchView& v) {
@@ -513,6 +577,11 @@ private:
     }
     void launch_forces(bool kick) {
         ex_.launch(R_, ForceStatusResetFn{view_});
+        if (born_) {
+            ex_.launch(N_, BornOwnerFn{view_, born_view_});
+            ex_.launch(N_, BornGatherKickFn{view_, born_view_, kick ? 1 : 0});
+            return;
+        }
         for (int first = 0; first < N_; first += chunk_) {
             const int n = std::min(chunk_, N_ - first);
             ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
@@ -522,6 +591,7 @@ private:
     void launch_reduce() {
         ex_.launch(static_cast<long>(R_) * kColCount * lanes_, ReducePartialFn{view_});
         ex_.launch(static_cast<long>(R_) * kColCount, ReduceFinalFn{view_});
+        if (born_) ex_.launch(R_, BornEnergyFn{view_, born_view_});  // the energy in the CPU's order
     }
     // One MD step of every replica (engine/dynamics.cpp's order).
     void launch_step() {
@@ -620,6 +690,11 @@ private:
     std::vector<int> halt_h_ = std::vector<int>(3, 0);
     MtpParamsView mtp_{};
     BatchView view_{};
+    bool born_ = false;
+    BornView born_view_{};
+    Buf<BornPairCoeffs> born_coeffs_;
+    Buf<double> charge_, born_rc2_, own_evdwl_, own_ecoul_;
+    Buf<Vec3> slot_force_, own_force_;
 
     Buf<int> atom_start_, rep_, mtp_type_, cell_rep_, nvt_, stop_close_;
     Buf<double> mass_, dt_, list_cut2_, half_skin2_, max_disp_, dof_;

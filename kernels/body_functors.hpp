@@ -4,6 +4,7 @@
 #pragma once
 #include "engine/hd.hpp"
 #include "kernels/batch_view.hpp"
+#include "kernels/born_bodies.hpp"
 #include "kernels/md_bodies.hpp"
 #include "kernels/mtp_bodies.hpp"
 #include "kernels/neighbor_bodies.hpp"
@@ -49,6 +50,23 @@ struct MtpSiteFn {
     double* scratch;
     int* iscratch;
     MDRUN_HD_INLINE void operator()(int t) const { mtp_site_body(t, b, p, first, scratch, iscratch); }
+};
+
+struct BornOwnerFn {
+    BatchView b;
+    BornView p;
+    MDRUN_HD_INLINE void operator()(int t) const { born_owner_body(t, b, p); }
+};
+struct BornGatherKickFn {
+    BatchView b;
+    BornView p;
+    int kick;
+    MDRUN_HD_INLINE void operator()(int t) const { born_gather_kick_body(t, b, p, kick != 0); }
+};
+struct BornEnergyFn {
+    BatchView b;
+    BornView p;
+    MDRUN_HD_INLINE void operator()(int t) const { born_energy_body(t, b, p); }
 };
 
 }  // namespace mdrun

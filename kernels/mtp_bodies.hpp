@@ -82,6 +82,20 @@ MDRUN_HD_INLINE void mtp_site_body(int t, const BatchView& b, const MtpParamsVie
     }
 }
 
+// The common end of every force body: frozen atoms get F = 0 (fix setforce 0 0 0); with `kick`, the second
+// half kick (mobile atoms); m v^2 stored for the thermostat's temperature.
+MDRUN_HD_INLINE void finish_force_kick(int i, const BatchView& b, Vec3 f, bool kick) {
+    const bool fr = b.frozen[i] != 0;
+    const Vec3 F = fr ? Vec3{0.0, 0.0, 0.0} : f;
+    b.force[i] = F;
+    Vec3 v = b.vel[i];
+    if (kick && !fr) {
+        vv_half_kick(v, F, b.mass[i], b.dt[b.rep[i]]);
+        b.vel[i] = v;
+    }
+    b.cols[static_cast<long>(kColMv2) * b.n_atoms + i] = fr ? 0.0 : mv2(v, b.mass[i]);
+}
+
 // One thread per atom: force by gather over the row and the mirrored slots in the CPU's order
 // (F += D_s, F -= D_reverse(s)); frozen atoms get F = 0 (fix setforce 0 0 0). With `kick`, the second
 // half kick follows (mobile atoms); m v^2 is stored for the thermostat's temperature.
@@ -97,15 +111,7 @@ MDRUN_HD_INLINE void force_kick_body(int i, const BatchView& b, bool kick) {
         f += Vec3{b.dx[s], b.dy[s], b.dz[s]};
         f -= Vec3{b.dx[q], b.dy[q], b.dz[q]};
     }
-    const bool fr = b.frozen[i] != 0;
-    const Vec3 F = fr ? Vec3{0.0, 0.0, 0.0} : f;
-    b.force[i] = F;
-    Vec3 v = b.vel[i];
-    if (kick && !fr) {
-        vv_half_kick(v, F, b.mass[i], b.dt[b.rep[i]]);
-        b.vel[i] = v;
-    }
-    b.cols[static_cast<long>(kColMv2) * b.n_atoms + i] = fr ? 0.0 : mv2(v, b.mass[i]);
+    finish_force_kick(i, b, f, kick);
 }
 
 }  // namespace mdrun

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <vector>
 #include <sstream>
 #include <cstdlib>
 #include <string>
@@ -51,10 +52,28 @@ std::string config(const fs::path& out, long steps, long checkpoint_every) {
            "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
 }
 
+// The LAMMPS reference NaCl system with born/coul/dsf (shared/data/lammps_reference), 3 replicas.
+std::string born_config(const fs::path& out, long steps, long checkpoint_every) {
+    const std::string shared = MDRUN_SHARED_DIR;
+    return "[structure]\nfile = \"" + shared + "/data/lammps_reference/data/nacl216_seed20240501.data\"\n"
+           "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
+           "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
+           "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
+           "  { a = \"Na\", b = \"Cl\", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },\n"
+           "  { a = \"Cl\", b = \"Cl\", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]\n"
+           "[md]\nensemble = \"nvt\"\ntimestep_fs = 1.0\nsteps = " + std::to_string(steps) + "\n"
+           "temperature_K = 600.0\nvelocities = \"maxwell\"\nseed = 77\nneighbor_skin = 1.0\n"
+           "[[replica]]\nname = \"T600\"\n"
+           "[[replica]]\nname = \"T900_frozenCl\"\ntemperature_K = 900.0\nfreeze = [\"Cl\"]\n"
+           "[[replica]]\nname = \"nve\"\nensemble = \"nve\"\n"
+           "[output]\ndirectory = \"" + out.string() + "\"\nthermo_every = 10\ntrajectory_every = 20\n"
+           "trajectory_format = \"extxyz\"\ncheckpoint_every = " + std::to_string(checkpoint_every) + "\n";
+}
+
 void run(const fs::path& dir, const std::string& name, const std::string& device, long steps, long ckpt,
-         const std::string& restart = "") {
+         const std::string& restart = "", bool born = false) {
     const fs::path cfg = dir / (name + ".toml");
-    std::ofstream(cfg) << config(dir / name, steps, ckpt);
+    std::ofstream(cfg) << (born ? born_config(dir / name, steps, ckpt) : config(dir / name, steps, ckpt));
     RunOptions opt;
     opt.config_path = cfg.string();
     opt.device = device;
@@ -75,17 +94,16 @@ std::map<std::string, std::string> tree(const fs::path& a) {
     return m;
 }
 
-}  // namespace
 
-TEST_CASE("batched backend (host executor) through run_md: every output equals the CPU backend's") {
+void compare_runs(bool born) {
     register_backend(BackendEntry{"cuda", always, make_host_batched});
     const fs::path dir = fs::temp_directory_path() / ("mdrun_batch_run_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    run(dir, "cpu", "cpu", 60, 0);
-    run(dir, "gpu", "cuda", 60, 0);
+    run(dir, "cpu", "cpu", 60, 0, "", born);
+    run(dir, "gpu", "cuda", 60, 0, "", born);
     const auto a = tree(dir / "cpu"), b = tree(dir / "gpu");
     CHECK(a.size() == b.size());
-    CHECK(a.count("T800/thermo.csv") == 1);
+    CHECK(a.count(born ? "T600/thermo.csv" : "T800/thermo.csv") == 1);
     for (const auto& [rel, text] : a) {
         CAPTURE(rel);
         REQUIRE(b.count(rel) == 1);
@@ -102,9 +120,20 @@ TEST_CASE("batched backend (host executor) through run_md: every output equals t
         CHECK(text == other);
     }
     // restart: 30 steps with a checkpoint, then continue to 60 on the batched backend from it
-    run(dir, "half", "cuda", 30, 30);
-    run(dir, "half", "cuda", 60, 0, (dir / "half" / "checkpoint.mdrun").string());
-    CHECK(slurp(dir / "half" / "T800" / "final.POSCAR") == a.at("T800/final.POSCAR"));
-    CHECK(slurp(dir / "half" / "T1100_frozenPS" / "final.POSCAR") == a.at("T1100_frozenPS/final.POSCAR"));
+    run(dir, "half", "cuda", 30, 30, "", born);
+    run(dir, "half", "cuda", 60, 0, (dir / "half" / "checkpoint.mdrun").string(), born);
+    for (const char* rep : born ? std::vector<const char*>{"T600", "T900_frozenCl", "nve"}
+                                : std::vector<const char*>{"T800", "T1100_frozenPS", "nve"})
+        CHECK(slurp(dir / "half" / rep / "final.POSCAR") == a.at(std::string(rep) + "/final.POSCAR"));
     if (!getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
+}
+
+}  // namespace
+
+TEST_CASE("batched backend (host executor) through run_md: every output equals the CPU backend's (MTP)") {
+    compare_runs(false);
+}
+
+TEST_CASE("batched backend (host executor) through run_md: every output equals the CPU backend's (born/coul/dsf)") {
+    compare_runs(true);
 }
