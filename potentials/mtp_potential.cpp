@@ -29,27 +29,43 @@ namespace {
 #endif
 constexpr int kLanes = MDRUN_MTP_CPU_LANES;
 
-// Per-thread buffers for one group of sites, grown to the longest neighbour row seen.
+// Per-thread buffers for one group of sites, grown to the longest neighbour row seen. They are kept
+// thread_local between calls (MD calls compute() every step; OpenMP reuses its pool threads), and
+// never need zeroing: the math writes every entry it reads.
 struct GroupBuffers {
     std::vector<double> rx[kLanes], ry[kLanes], rz[kLanes], dx[kLanes], dy[kLanes], dz[kLanes], scratch[kLanes];
     std::vector<int> ntype[kLanes], slot[kLanes];
     std::vector<double> Ml, gl;
     int cap = 0;
     void reserve(const MtpParamsView& p, int n) {
-        if (Ml.empty()) {
-            Ml.assign(static_cast<size_t>(p.n_alpha) * kLanes, 0.0);
-            gl.assign(static_cast<size_t>(p.n_alpha) * kLanes, 0.0);
+        const size_t moments = static_cast<size_t>(p.n_alpha) * kLanes;
+        if (Ml.size() < moments) {
+            Ml.resize(moments);
+            gl.resize(moments);
         }
-        if (n <= cap && cap > 0) return;
-        cap = std::max(std::max(n, 2 * cap), 1);
+        if (n > cap) cap = std::max(n, 2 * cap);
+        const size_t need = static_cast<size_t>(mtp_scratch_size(p, cap));
         for (int l = 0; l < kLanes; ++l) {
-            for (auto* v : {&rx[l], &ry[l], &rz[l], &dx[l], &dy[l], &dz[l]}) v->assign(cap, 0.0);
-            ntype[l].assign(cap, 0);
-            slot[l].assign(cap, 0);
-            scratch[l].assign(mtp_scratch_size(p, cap), 0.0);
+            if (rx[l].size() < static_cast<size_t>(cap)) {
+                for (auto* v : {&rx[l], &ry[l], &rz[l], &dx[l], &dy[l], &dz[l]}) v->resize(cap);
+                ntype[l].resize(cap);
+                slot[l].resize(cap);
+            }
+            // The scratch size also depends on the potential (another MtpPotential may have used it).
+            if (scratch[l].size() < need) scratch[l].resize(need);
         }
     }
 };
+
+// Per-call arrays of the calling thread, kept between calls for the same reason.
+struct CallBuffers {
+    std::vector<Vec3> D;  // dV_i/dr_ij per neighbour slot (zero beyond the cutoff)
+    std::vector<double> site;
+    std::vector<Mat3> site_virial;
+    std::vector<long> close_count;
+    std::vector<std::pair<int, double>> close_example;
+};
+
 
 }  // namespace
 
@@ -74,16 +90,22 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
     const MtpParamsView p = tables_.view();
     const double rc = model_.max_dist, rmin = model_.min_dist;
     const long npairs = static_cast<long>(nl.pairs());
-    std::vector<Vec3> D(npairs);          // dV_i/dr_ij per neighbour slot (zero beyond the cutoff)
-    std::vector<double> site(n);
-    std::vector<Mat3> site_virial(n);
-    std::vector<long> close_count(n, 0);
-    std::vector<std::pair<int, double>> close_example(n, {-1, 0.0});
+    static thread_local CallBuffers call;
+    call.D.resize(npairs);  // every slot is written below
+    call.site.resize(n);
+    call.site_virial.resize(n);
+    call.close_count.assign(n, 0);
+    call.close_example.assign(n, {-1, 0.0});
+    std::vector<Vec3>& D = call.D;
+    std::vector<double>& site = call.site;
+    std::vector<Mat3>& site_virial = call.site_virial;
+    std::vector<long>& close_count = call.close_count;
+    std::vector<std::pair<int, double>>& close_example = call.close_example;
     force.assign(n, Vec3{0, 0, 0});
 
 #pragma omp parallel
     {
-        GroupBuffers buf;
+        static thread_local GroupBuffers buf;
         const int ngroups = (n + kLanes - 1) / kLanes;
 #pragma omp for schedule(dynamic, 2)
         for (int grp = 0; grp < ngroups; ++grp) {
@@ -172,7 +194,7 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
     }
     out.energy = e;
     out.virial = W;
-    if (want_site_energy) out.site_energy = std::move(site);
+    if (want_site_energy) out.site_energy.assign(site.begin(), site.end());
 }
 
 }  // namespace mdrun
