@@ -51,9 +51,17 @@ sed -e "s|^file = \"supercell_b6167.cfg\"|file = \"$repo/inputs/NaAlCl4/supercel
     -e "s|^directory = .*|directory = \"$work/mtp_out\"|" "$repo/inputs/NaAlCl4/config.toml" > "$work/mtp.toml"
 
 echo "# mdrun $("$mdrun" --version | cut -d' ' -f2), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+# Besides run.log's wall-clock throughput, report atom-steps per CPU-second of the whole process (user + sys,
+# set-up included): on a shared machine the wall clock of a 1-thread run also counts time the process waited
+# for a core, the CPU time does not.
+cpu_rate() {  # atoms steps timefile
+  awk -v a="$1" -v s="$2" '{ printf "%.3g atom-steps per CPU-second", a * s / ($1 + $2) }' "$3"
+}
 for t in $threads; do
-  OMP_NUM_THREADS=$t "$mdrun" "$work/nacl.toml" --quiet
+  OMP_NUM_THREADS=$t /usr/bin/time -f "%U %S" -o "$work/time" "$mdrun" "$work/nacl.toml" --quiet
   echo "NaCl 4096 born-coul-dsf NVE, $steps_nacl steps, $t thread(s): $(grep '^throughput' "$work/nacl_out/run.log" | tail -1)"
-  OMP_NUM_THREADS=$t "$mdrun" "$work/mtp.toml" --quiet --steps "$steps_mtp"
+  if [ "$t" = 1 ]; then echo "    (1 thread: $(cpu_rate 4096 "$steps_nacl" "$work/time"))"; fi
+  OMP_NUM_THREADS=$t /usr/bin/time -f "%U %S" -o "$work/time" "$mdrun" "$work/mtp.toml" --quiet --steps "$steps_mtp"
   echo "NaAlCl4 384-atom MTP lev08 NVT + analysis, $steps_mtp steps, $t thread(s): $(grep '^throughput' "$work/mtp_out/run.log" | tail -1)"
+  if [ "$t" = 1 ]; then echo "    (1 thread: $(cpu_rate 384 "$steps_mtp" "$work/time"))"; fi
 done
