@@ -244,8 +244,39 @@ std::vector<std::vector<double>> read_csv_numbers(const std::filesystem::path& p
     return rows;
 }
 
-void compare_run_loop() {
-    std::printf("[run loop] mdrun config with 3 replicas + [analysis] msd, --device cuda vs cpu\n");
+std::string mtp_run_config(const std::string& sh, const std::string& out) {
+    return "[structure]\nfile = \"" + sh + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+           "elements = [\"Na\", \"P\", \"S\"]\n"
+           "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = 60\ntemperature_K = 800.0\n"
+           "velocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
+           "[[replica]]\nname = \"A\"\n"
+           "[[replica]]\nname = \"B\"\ntemperature_K = 1100.0\nfreeze = [\"P\", \"S\"]\n"
+           "[[replica]]\nname = \"C\"\nensemble = \"nve\"\ntimestep_fs = 1.0\n"
+           "[output]\ndirectory = \"" + out + "\"\nthermo_every = 10\ntrajectory_every = 0\ncheckpoint_every = 0\n"
+           "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
+}
+
+// The LAMMPS reference NaCl system (shared/data/lammps_reference) with born/coul/dsf.
+std::string born_run_config(const std::string& sh, const std::string& out) {
+    return "[structure]\nfile = \"" + sh + "/data/lammps_reference/data/nacl216_seed20240501.data\"\n"
+           "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
+           "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
+           "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
+           "  { a = \"Na\", b = \"Cl\", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },\n"
+           "  { a = \"Cl\", b = \"Cl\", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]\n"
+           "[md]\nensemble = \"nvt\"\ntimestep_fs = 1.0\nsteps = 200\ntemperature_K = 600.0\n"
+           "velocities = \"maxwell\"\nseed = 77\nneighbor_skin = 1.0\n"
+           "[[replica]]\nname = \"A\"\n"
+           "[[replica]]\nname = \"B\"\ntemperature_K = 900.0\nfreeze = [\"Cl\"]\n"
+           "[[replica]]\nname = \"C\"\nensemble = \"nve\"\n"
+           "[output]\ndirectory = \"" + out + "\"\nthermo_every = 20\ntrajectory_every = 0\ncheckpoint_every = 0\n"
+           "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
+}
+
+void compare_run_loop(bool born) {
+    std::printf("[run loop] %s, 3 replicas + [analysis] msd, --device cuda vs cpu\n",
+                born ? "born/coul/dsf NaCl 216 (LAMMPS reference system), 200 steps" : "MTP Na3PS4 128 atoms, 60 steps");
     namespace fs = std::filesystem;
     register_cuda_backend();
     const fs::path dir = fs::temp_directory_path() / ("mdrun_gpu_run_" + std::to_string(::getpid()));
@@ -253,17 +284,8 @@ void compare_run_loop() {
     const std::string sh = MDRUN_SHARED_DIR;
     for (const char* dev : {"cpu", "cuda"}) {
         const fs::path cfg = dir / (std::string(dev) + ".toml");
-        std::ofstream(cfg) << "[structure]\nfile = \"" << sh << "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
-                           << "[potential]\nkind = \"mtp\"\nfile = \"" << sh << "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
-                           << "elements = [\"Na\", \"P\", \"S\"]\n"
-                           << "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = 60\ntemperature_K = 800.0\n"
-                           << "velocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
-                           << "[[replica]]\nname = \"T800\"\n"
-                           << "[[replica]]\nname = \"T1100_frozenPS\"\ntemperature_K = 1100.0\nfreeze = [\"P\", \"S\"]\n"
-                           << "[[replica]]\nname = \"nve\"\nensemble = \"nve\"\ntimestep_fs = 1.0\n"
-                           << "[output]\ndirectory = \"" << (dir / dev).string() << "\"\nthermo_every = 10\n"
-                           << "trajectory_every = 0\ncheckpoint_every = 0\n"
-                           << "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
+        const std::string out = (dir / dev).string();
+        std::ofstream(cfg) << (born ? born_run_config(sh, out) : mtp_run_config(sh, out));
         RunOptions opt;
         opt.config_path = cfg.string();
         opt.device = dev;
@@ -272,7 +294,7 @@ void compare_run_loop() {
     }
     double dthermo = 0.0, dmsd = 0.0;
     std::size_t rows = 0;
-    for (const char* rep : {"T800", "T1100_frozenPS", "nve"}) {
+    for (const char* rep : {"A", "B", "C"}) {
         for (const char* file : {"thermo.csv", "msd.csv"}) {
             const auto a = read_csv_numbers(dir / "cpu" / rep / file), b = read_csv_numbers(dir / "cuda" / rep / file);
             if (a.size() != b.size() || a.empty()) {
@@ -308,7 +330,8 @@ int main() {
         compare_static("ZrYbO_lev18", {91.224, 173.04, 15.9994}, {0, 1, 2});
         compare_dynamics();
         compare_launches();
-        compare_run_loop();
+        compare_run_loop(false);
+        compare_run_loop(true);
     } catch (const std::exception& e) {
         std::printf("FAIL: %s\n", e.what());
         return 1;
