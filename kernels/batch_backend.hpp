@@ -130,6 +130,7 @@ public:
     }
 
     SafetyStop setup() override {
+        cache_valid_ = false;
         engine_->setup();
         obs_ = engine_->observe();
         SafetyStop stop;
@@ -150,12 +151,14 @@ public:
         return stop;
     }
     void load(int r, BinaryReader& in) override {
+        cache_valid_ = false;
         engine_->load(r, in);
         obs_.clear();
     }
     void save(int r, BinaryWriter& out) override { engine_->save(r, out); }
 
     SafetyStop advance(long n) override {
+        cache_valid_ = false;
         engine_->advance(n);
         obs_ = engine_->observe();
         for (std::size_t r = 0; r < reps_.size(); ++r) {
@@ -190,7 +193,21 @@ public:
         o.neighbor_rebuilds = static_cast<long>(b.status.rebuilds);
         return o;
     }
-    void sync_to_host(int r) override { engine_->download(r, reps_[static_cast<std::size_t>(r)]->sys); }
+    // The run loop asks replica by replica; the first request after a change downloads all replicas at
+    // once (3 copies instead of 3 per replica), later ones copy from that host cache.
+    void sync_to_host(int r) override {
+        if (cache_step_ != engine_->step_count() || !cache_valid_) {
+            engine_->download_all(cache_pos_, cache_vel_, cache_force_);
+            cache_step_ = engine_->step_count();
+            cache_valid_ = true;
+        }
+        System& sys = reps_[static_cast<std::size_t>(r)]->sys;
+        const std::size_t first = static_cast<std::size_t>(engine_->first_atom(r));
+        const std::size_t n = static_cast<std::size_t>(engine_->atom_count(r));
+        sys.pos.assign(cache_pos_.begin() + first, cache_pos_.begin() + first + n);
+        sys.vel.assign(cache_vel_.begin() + first, cache_vel_.begin() + first + n);
+        sys.force.assign(cache_force_.begin() + first, cache_force_.begin() + first + n);
+    }
 
 private:
     // The message of a device-side halt, in the CPU backend's words (engine/backend_cpu.cpp).
@@ -257,6 +274,9 @@ private:
     std::unique_ptr<Engine> engine_;
     const Potential* pot_ = nullptr;
     std::vector<BatchObservables> obs_;
+    std::vector<Vec3> cache_pos_, cache_vel_, cache_force_;
+    long cache_step_ = -1;
+    bool cache_valid_ = false;
 };
 
 }  // namespace batch_backend_detail

@@ -335,6 +335,14 @@ public:
         force_.download_range(first, n, sys.force.data());
     }
 
+    // Copies every replica's positions, velocities and forces (three copies in all, however many replicas).
+    void download_all(std::vector<Vec3>& pos, std::vector<Vec3>& vel, std::vector<Vec3>& force) {
+        ex_.sync();
+        pos_.download(pos);
+        vel_.download(vel);
+        force_.download(force);
+    }
+
     // Checkpoint of replica r in engine/dynamics.cpp's format (CPU and GPU checkpoints are interchangeable).
     void save(int r, BinaryWriter& w) {
         const std::vector<BatchObservables> obs = observe();

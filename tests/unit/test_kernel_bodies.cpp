@@ -395,3 +395,25 @@ TEST_CASE("kernel bodies: non-periodic directions (slab and cluster) match the C
         CHECK(fsame);
     }
 }
+
+TEST_CASE("kernel bodies: multi-lane reductions (used for replicas above 4096 atoms) agree to round-off") {
+    Fixture fx("NaO_lev16", {22.98977, 15.9994}, {0, 1});
+    System a = fx.sys[2];
+    maxwell_boltzmann(a, 900.0, 5);
+    HostExec ex;
+    BatchOptions one, many;
+    one.lanes = 1;
+    many.lanes = 64;
+    HostEngine e1(ex, fx.pot.tables(), {spec_for(a, fx.pot, nvt_params())}, one);
+    HostEngine e64(ex, fx.pot.tables(), {spec_for(a, fx.pot, nvt_params())}, many);
+    e1.setup();
+    e64.setup();
+    e1.advance(20);
+    e64.advance(20);
+    const auto o1 = e1.observe(), o64 = e64.observe();
+    CHECK(e64.lanes() == 64);
+    CHECK(std::fabs(o1[0].potential - o64[0].potential) <= 1e-12 * std::fabs(o1[0].potential));
+    CHECK(std::fabs(o1[0].temperature - o64[0].temperature) <= 1e-10 * o1[0].temperature);
+    for (int k = 0; k < 9; ++k)
+        CHECK(std::fabs(o1[0].virial.m[k / 3][k % 3] - o64[0].virial.m[k / 3][k % 3]) <= 1e-10 * (1.0 + std::fabs(o1[0].virial.m[k / 3][k % 3])));
+}
