@@ -182,6 +182,7 @@ void Dynamics::step() {
         ++rebuilds_;
     }
     compute_forces();
+    f = sys_.force.data();  // (the potential may have resized the array)
 
 #pragma omp parallel for schedule(static) if (n >= kParallelMinAtoms)
     for (int i = 0; i < n; ++i) {
