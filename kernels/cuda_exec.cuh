@@ -4,6 +4,9 @@
 // launch overhead of the ~20 small launches per step. nvcc only.
 #pragma once
 #include <cstddef>
+#include <cstdlib>
+#include <string>
+#include <typeinfo>
 
 #include <cuda_runtime.h>
 
@@ -19,7 +22,12 @@ __global__ void body_kernel(int n, F f) {
 
 class CudaExec {
 public:
+    // MDRUN_CUDA_DEBUG=1 in the environment: no graph, and a synchronisation after every launch so that a
+    // failing kernel is named (its body functor) instead of surfacing at the next copy.
     explicit CudaExec(bool use_graphs = true) : use_graphs_(use_graphs) {
+        const char* dbg = std::getenv("MDRUN_CUDA_DEBUG");
+        debug_ = dbg && dbg[0] && dbg[0] != '0';
+        if (debug_) use_graphs_ = false;
         // A blocking stream: the engine's synchronous cudaMemcpy calls (legacy default stream) order
         // themselves after the work queued here.
         MDRUN_CUDA_CHECK(cudaStreamCreate(&stream_));
@@ -40,6 +48,14 @@ public:
         const long blocks = (n + kBlock - 1) / kBlock;
         body_kernel<F><<<static_cast<unsigned>(blocks), kBlock, 0, stream_>>>(static_cast<int>(n), f);
         MDRUN_CUDA_CHECK_LAUNCH("body_kernel launch");
+        if (debug_) {
+            const cudaError_t st = cudaStreamSynchronize(stream_);
+            if (st != cudaSuccess)
+                cuda_check(st, (std::string("kernel with body ") + typeid(F).name() + " over " + std::to_string(n) +
+                                " threads")
+                                   .c_str(),
+                           __FILE__, __LINE__);
+        }
     }
     void sync() { MDRUN_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
@@ -81,6 +97,7 @@ public:
 
 private:
     bool use_graphs_ = true;
+    bool debug_ = false;
     cudaStream_t stream_ = nullptr;
     cudaGraph_t graph_ = nullptr;
     cudaGraphExec_t graph_exec_ = nullptr;

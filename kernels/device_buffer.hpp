@@ -3,6 +3,7 @@
 // DeviceBuffer is movable, not copyable.
 #pragma once
 #include <cstddef>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -37,7 +38,19 @@ public:
     void resize(std::size_t n) {
         if (n == n_) return;
         release();
-        if (n > 0) MDRUN_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&ptr_), n * sizeof(T)));
+        if (n > 0) {
+            const cudaError_t st = cudaMalloc(reinterpret_cast<void**>(&ptr_), n * sizeof(T));
+            if (st == cudaErrorMemoryAllocation) {
+                cudaGetLastError();
+                std::size_t free_b = 0, total_b = 0;
+                cudaMemGetInfo(&free_b, &total_b);
+                ptr_ = nullptr;
+                throw Error("CUDA device memory exhausted: " + std::to_string((n * sizeof(T)) >> 20) + " MiB requested, " +
+                            std::to_string(free_b >> 20) + " MiB free of " + std::to_string(total_b >> 20) +
+                            " MiB; run fewer replicas or atoms per process");
+            }
+            cuda_check(st, "cudaMalloc", __FILE__, __LINE__);
+        }
         n_ = n;
     }
     void zero(cudaStream_t stream = nullptr) {
