@@ -66,7 +66,6 @@ struct CallBuffers {
     std::vector<std::pair<int, double>> close_example;
 };
 
-
 }  // namespace
 
 void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
