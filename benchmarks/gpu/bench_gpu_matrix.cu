@@ -2,7 +2,9 @@
 // (La2Zr2O7 pyrochlore, ../shared/data/mtp/La2Zr2O7_lev22), systems of ~200 to ~100k atoms, 1 to 256
 // replicas batched in one BatchEngine. Prints atom-steps/s, ns/day (per replica) and device memory.
 // Exits 0 with a message when no GPU is visible.
-//   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs]
+// With --cpu, each system size is also run on the CPU backend (engine/dynamics.cpp, OpenMP, one replica) for
+// comparison; --cpu-only does just that (works without a GPU).
+//   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs] [--cpu|--cpu-only]
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +12,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <omp.h>
 
 #include "engine/cfg_io.hpp"
 #include "engine/dynamics.hpp"
@@ -57,26 +61,29 @@ double now_s() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false, graphs = true;
+    bool quick = false, graphs = true, cpu = false, cpu_only = false;
     double seconds = 2.0;
     double max_total = 4.0e6;
     std::string shared = MDRUN_SHARED_DIR;
     for (int a = 1; a < argc; ++a) {
         if (!std::strcmp(argv[a], "--quick")) quick = true;
         else if (!std::strcmp(argv[a], "--no-graphs")) graphs = false;
+        else if (!std::strcmp(argv[a], "--cpu")) cpu = true;
+        else if (!std::strcmp(argv[a], "--cpu-only")) cpu = cpu_only = true;
         else if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc) seconds = std::atof(argv[++a]);
         else if (!std::strcmp(argv[a], "--max-total-atoms") && a + 1 < argc) max_total = std::atof(argv[++a]);
         else if (!std::strcmp(argv[a], "--shared") && a + 1 < argc) shared = argv[++a];
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs] [--cpu|--cpu-only]\n", argv[0]);
             return 2;
         }
     }
-    if (!cuda_device_available()) {
+    if (!cpu_only && !cuda_device_available()) {
         std::printf("bench_gpu_matrix: no GPU visible (%s); nothing to measure.\n", cuda_device_description().c_str());
         return 0;
     }
-    std::printf("# device: %s\n", cuda_device_description().c_str());
+    if (!cpu_only) std::printf("# device: %s\n", cuda_device_description().c_str());
+    if (cpu) std::printf("# CPU rows: engine/dynamics.cpp with %d OpenMP threads, one replica\n", omp_get_max_threads());
     std::printf("# NVT 600 K, dt 1 fs, skin 1 A, CUDA Graphs %s, FMA contraction %s (MDRUN_CUDA_FMAD)\n",
                 graphs ? "on" : "off", MDRUN_BENCH_FMAD ? "on" : "off");
     const std::vector<Model> models = {
@@ -95,6 +102,29 @@ int main(int argc, char** argv) {
             System unit = from_cfg(cfgs[static_cast<std::size_t>(m.config)], m.masses);
             replicate(unit, m.reps[si][0], m.reps[si][1], m.reps[si][2]);
             const long natoms = static_cast<long>(unit.size());
+            if (cpu) {
+                System sys = unit;
+                maxwell_boltzmann(sys, 600.0, 999);
+                DynamicsParams p;
+                p.ensemble = "nvt";
+                p.dt_ps = 0.001;
+                p.temperature_K = 600.0;
+                p.tdamp_ps = 0.1;
+                p.skin = 1.0;
+                Dynamics dyn(p, sys, pot);
+                dyn.setup();
+                const double t0 = now_s();
+                dyn.step();
+                const double one = std::max(now_s() - t0, 1e-6);
+                const long steps = std::max(2L, std::min(static_cast<long>(seconds / one), 100000L));
+                const double t1 = now_s();
+                for (long k = 0; k < steps; ++k) dyn.step();
+                const double dt = now_s() - t1;
+                std::printf("%-16s %8ld %5s %10ld %14.4e %12.3f %10s %6s %7s\n", m.label, natoms, "cpu", steps,
+                            static_cast<double>(natoms) * steps / dt, steps * p.dt_ps * 1e-3 / dt * 86400.0, "-", "-", "-");
+                std::fflush(stdout);
+            }
+            if (cpu_only) continue;
             for (int R : replica_counts) {
                 if (static_cast<double>(natoms) * R > max_total) continue;
                 std::vector<System> sys(static_cast<std::size_t>(R), unit);
