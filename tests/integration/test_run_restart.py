@@ -3,7 +3,8 @@ files of an uninterrupted run: thermo.csv, final.POSCAR, final.extxyz and the an
 byte, the extxyz trajectory byte for byte, and the H5MD trajectory's datasets bit for bit. The crash is
 simulated by letting the run go past the checkpoint (so thermo.csv and the trajectories hold rows and
 frames after it) and then restarting from the older checkpoint. Two replicas (one with frozen Cl) are
-used so per-replica state is covered too. The uninterrupted run uses 2 OpenMP threads and the pieces 1.
+used so per-replica state is covered too. In one scenario the uninterrupted run uses 2 OpenMP threads and
+the pieces 1.
 Checkpoint files themselves are not compared: they record the config file's path."""
 import filecmp
 import os
@@ -77,11 +78,11 @@ def compare_dirs(a, b, fmt):
         print(f"  {rep}: {len(names)} files identical ({', '.join(names)})")
 
 
-def scenario(fmt, with_analysis):
+def scenario(fmt, with_analysis, full_threads):
     full, cut = h.tempdir(), h.tempdir()
     try:
         cfg = config(fmt, with_analysis)
-        h.run(full, cfg, threads=2)  # the restarted pieces use 1 thread: results must not depend on it
+        h.run(full, cfg, threads=full_threads)  # the restarted pieces use 1 thread: must not matter
         # Interrupted run: reaches step 100 (checkpoint), goes on to 180 and "crashes" there.
         h.run(cut, cfg, "--steps", "100")
         ck = os.path.join(cut, "out", "checkpoint.mdrun")
@@ -100,7 +101,7 @@ def scenario(fmt, with_analysis):
 
 for fmt in ("extxyz", "h5md"):
     print(f"trajectory {fmt}:")
-    scenario(fmt, with_analysis=(fmt == "h5md"))
+    scenario(fmt, with_analysis=(fmt == "h5md"), full_threads=2 if fmt == "extxyz" else 1)
 
 # SIGTERM (a batch system's time limit) mid-run: mdrun writes a checkpoint at the current step and exits
 # with 128 + 15; the restart then completes the run bit-identically, wherever the signal landed.
