@@ -66,6 +66,24 @@ struct CallBuffers {
     std::vector<std::pair<int, double>> close_example;
 };
 
+// The group evaluation is compiled twice on x86-64 with GCC: for the portable baseline (SSE2) and for
+// x86-64-v3 (AVX2), chosen at run time from the CPU (an ifunc). `flatten` inlines the shared math of
+// mtp_math.hpp into each clone, so both are the same source; no -ffast-math and no FMA contraction
+// (ISO C++ mode), so the two give bitwise the same numbers, only faster with wider vectors.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MDRUN_NO_CPU_CLONES)
+#define MDRUN_CPU_CLONES \
+    __attribute__((target_clones("arch=x86-64-v3", "default"), flatten, optimize("fp-contract=off")))
+#else
+#define MDRUN_CPU_CLONES
+#endif
+
+MDRUN_CPU_CLONES void evaluate_group(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap,
+                                     double* const* rx, double* const* ry, double* const* rz, int* const* nt,
+                                     double* const* scr, double* Ml, double* gl, double* v, double* const* dx,
+                                     double* const* dy, double* const* dz) {
+    mtp_sites_lanes<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
+}
+
 }  // namespace
 
 void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
@@ -148,8 +166,8 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
                 nn[l] = k;
             }
             double v[kLanes];
-            mtp_sites_lanes<kLanes>(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v,
-                                    dx, dy, dz);
+            evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v, dx, dy,
+                           dz);
             for (int l = 0; l < nsites; ++l) {
                 const int i = first + l;
                 site[i] = v[l];
