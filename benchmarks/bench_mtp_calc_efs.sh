@@ -23,13 +23,14 @@ for case in NaO_lev16/big2592 ZrYbO_lev18/big2511 La2Zr2O7_lev22/big5632; do
             s=$(date +%s.%N)
             OMP_NUM_THREADS=$threads "$mdrun" calc-efs "$dir/pot.mtp" "$in" "$tmp/out.cfg"
             e=$(date +%s.%N)
-            times+=("$(echo "$e - $s" | bc -l)")
+            times+=("$(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.6f", b - a }')")
         done
         sorted=$(printf "%s\n" "${times[@]}" | sort -g)
         best=$(echo "$sorted" | head -1)
         median=$(echo "$sorted" | sed -n "$(((repeats + 1) / 2))p")
         [ -z "$t1" ] && t1=$best
-        printf "%-28s %8s %8s %12.4f %12.4f %8.2f\n" "$case" "$atoms" "$threads" "$best" "$median" "$(echo "$t1 / $best" | bc -l)"
+        printf "%-28s %8s %8s %12.4f %12.4f %8.2f\n" "$case" "$atoms" "$threads" "$best" "$median" \
+            "$(awk -v a="$t1" -v b="$best" 'BEGIN { print a / b }')"
     done
 done
 if [ -x "$bench" ]; then
