@@ -104,8 +104,8 @@ long restore_checkpoint(const std::string& path, const CheckpointData& d, const 
                         std::vector<std::unique_ptr<Replica>>& replicas) {
     if (d.fingerprint != config_fingerprint(cfg))
         throw Error(path + ": the checkpoint was written with a different configuration (structure, potential, "
-                    "[md] other than steps, replicas or [analysis] changed); restart with the original "
-                    "config (only [md].steps and [output] may change)");
+                    "[md] other than steps, or replicas changed); restart with the original config (only "
+                    "[md].steps, [output] and [analysis] may change)");
     if (d.replicas.size() != replicas.size())
         throw Error(path + ": checkpoint has " + std::to_string(d.replicas.size()) + " replicas, the config has " +
                     std::to_string(replicas.size()));
@@ -122,8 +122,13 @@ long restore_checkpoint(const std::string& path, const CheckpointData& d, const 
             backend.load(static_cast<int>(i), r);
         }
         rep.counters = c.counters;
+        // Adding or removing [analysis] on restart is refused: a fresh analysis would have to start from the
+        // restored state, not from step 0's structure. A *changed* [analysis] is the analysis layer's call
+        // (its load() compares its own signature and restarts the accumulators with a warning).
         if (c.has_analysis != static_cast<bool>(rep.analysis))
-            throw Error(path + ": checkpoint and config disagree on whether [analysis] is present");
+            throw Error(path + ": the checkpoint " + (c.has_analysis ? "has" : "has no") +
+                        " analysis accumulators but the config " + (rep.analysis ? "has" : "has no") +
+                        " [analysis] table; restart with the original [analysis] (or none, as before)");
         if (rep.analysis) {
             std::istringstream is(c.analysis_state, std::ios::binary);
             BinaryReader r(is, path);

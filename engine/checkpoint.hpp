@@ -51,7 +51,8 @@ void write_checkpoint(const std::string& path, const RunConfig& cfg, Backend& ba
 CheckpointData read_checkpoint(const std::string& path);
 
 // Restores backend state, counters and analysis accumulators into freshly built replicas. Checks the
-// fingerprint and replica names against `cfg`. Returns the checkpoint's step.
+// fingerprint (physics unchanged), replica names and atom counts against `cfg`, and that [analysis] is
+// present in both or in neither (its contents may change: AnalysisSet::load decides). Returns the step.
 long restore_checkpoint(const std::string& path, const CheckpointData& data, const RunConfig& cfg, Backend& backend,
                         std::vector<std::unique_ptr<Replica>>& replicas);
 

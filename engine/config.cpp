@@ -367,8 +367,8 @@ std::string resolved_config_toml(const RunConfig& cfg) {
 }
 
 std::uint64_t config_fingerprint(const RunConfig& cfg) {
-    // Everything except the step count and [output]: a restart may extend a run or change output rates,
-    // but not the physics. The resolved text is canonical (keys in a fixed order), so it hashes stably.
+    // Everything except the step count, [output] and [analysis]: a restart may extend a run or change
+    // output rates and analyses, but not the physics. The resolved text is canonical (keys in a fixed order), so it hashes stably.
     RunConfig c = cfg;
     c.md.steps = 0;
     for (auto& r : c.replicas) {
@@ -377,6 +377,8 @@ std::uint64_t config_fingerprint(const RunConfig& cfg) {
     }
     c.output = OutputConfig{};
     c.config_file.clear();
+    // [analysis] may change on restart too: the analysis layer restarts its accumulators then (analysis.md §11).
+    c.has_analysis = false;
     std::string text = resolved_config_toml(c);
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
     for (unsigned char ch : text) {

@@ -80,7 +80,7 @@ RunConfig parse_config(const std::string& text, const std::string& path);
 std::string resolved_config_toml(const RunConfig& cfg);
 
 // A fingerprint of everything that must not change between a checkpoint and its restart
-// (structure, potential, per-replica dynamics except the step count, analysis).
+// (structure, potential, per-replica dynamics except the step count; not [output] or [analysis]).
 std::uint64_t config_fingerprint(const RunConfig& cfg);
 
 // Resolves a relative path against `dir` (absolute paths are returned unchanged).

@@ -140,6 +140,10 @@ try:
     p = h.run(d, cfg.replace("temperature_K = 700.0", "temperature_K = 701.0"), "--restart",
               os.path.join(d, "out", "checkpoint.mdrun"), expect_ok=False)
     assert p.returncode != 0 and "different configuration" in p.stderr, p.stderr
+    p = h.run(d, config("extxyz", True), "--restart", os.path.join(d, "out", "checkpoint.mdrun"), expect_ok=False)
+    assert p.returncode != 0 and "[analysis]" in p.stderr, p.stderr  # adding [analysis] on restart is refused
+    h.run(d, cfg.replace("thermo_every = 10", "thermo_every = 5"), "--restart",
+          os.path.join(d, "out", "checkpoint.mdrun"), "--steps", "30")  # [output] may change
     p = h.run(d, cfg, "--restart", os.path.join(d, "out", "nonexistent.mdrun"), expect_ok=False)
     assert p.returncode != 0 and "nonexistent.mdrun" in p.stderr, p.stderr
 finally:
