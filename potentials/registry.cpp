@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "engine/elements.hpp"
 #include "engine/error.hpp"
 #include "engine/toml_util.hpp"
 #include "potentials/born_coul_dsf.hpp"
@@ -21,6 +22,17 @@ std::string resolve_path(const std::string& file, const std::string& config_path
     return config_path.substr(0, slash + 1) + file;
 }
 
+// A symbol that is not an element is an error naming the key (catches "NA" for "Na").
+void require_element(const std::string& el, const std::string& key, const std::string& cfg) {
+    if (is_element(el)) return;
+    try {
+        element_data(el);  // throws with a hint for case mistakes
+    } catch (const Error& e) {
+        throw Error(cfg + ": " + key + ": " + e.what());
+    }
+    throw Error(cfg + ": " + key + ": unknown element '" + el + "'");
+}
+
 // [potential] kind = "mtp", file = "pot.mtp", elements = ["Na", "Al", "Cl"] (MTP species 0, 1, 2).
 std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, const std::string& cfg) {
     check_known_keys(t, {"kind", "file", "elements"}, kWhere, cfg);
@@ -29,6 +41,7 @@ std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, con
         throw Error(cfg + ": [potential].elements is required for kind = \"mtp\" (element of MTP species 0, 1, ...)");
     const std::string path = resolve_path(get_string(t, "file", kWhere, cfg), cfg);
     const std::vector<std::string> elements = get_string_list(t, "elements", kWhere, cfg);
+    for (const std::string& el : elements) require_element(el, "[potential].elements", cfg);
     MtpModel model = read_mtp(path);
     if (static_cast<int>(elements.size()) != model.species_count)
         throw Error(cfg + ": [potential].elements lists " + std::to_string(elements.size()) + " elements, but " + path +
@@ -75,6 +88,7 @@ std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System
         p.species_charge.assign(ns, 0.0);
         std::vector<bool> seen(ns, false);
         for (const auto& kv : ch.as_table()) {
+            require_element(kv.first, "[potential].charges", cfg);
             const int s = species_index(sys, kv.first);
             const double q = get_double(ch, kv.first, "[potential].charges", cfg);
             if (s >= 0) { p.species_charge[s] = q; seen[s] = true; }
@@ -101,6 +115,8 @@ std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System
         for (const char* key : {"a", "b", "A", "rho"})
             if (!has_key(e, key)) throw Error(cfg + ": " + where + "." + key + " is required");
         const std::string a = get_string(e, "a", where, cfg), b = get_string(e, "b", where, cfg);
+        require_element(a, where + ".a", cfg);
+        require_element(b, where + ".b", cfg);
         BornPairParams bp;
         bp.A = get_double(e, "A", where, cfg);
         bp.rho = get_double(e, "rho", where, cfg);

@@ -115,6 +115,12 @@ TEST_CASE("registry errors name the key") {
     e = error_of(bad_pair_key, sys);
     CHECK(e.find("[potential].pairs[1].sigme") != std::string::npos);
 
+    std::string bad_el = kNaCl;
+    bad_el.replace(bad_el.find("a = \"Cl\", b = \"Cl\""), 8, "a = \"CL\"");
+    e = error_of(bad_el, sys);
+    CHECK(e.find("[potential].pairs[3].a") != std::string::npos);
+    CHECK(e.find("CL") != std::string::npos);
+
     e = error_of("kind = \"mtp\"\nfile = \"nonexistent.mtp\"\nelements = [\"Na\", \"Cl\"]\n", sys);
     CHECK(e.find("nonexistent.mtp") != std::string::npos);
     MESSAGE("example error: " << e);
