@@ -3,6 +3,7 @@
 // (virial, eV) at 16 digits after the decimal point; Feature lines are copied unchanged.
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -68,8 +69,32 @@ int cmd_calc_efs(const std::vector<std::string>& args) {
         }
     }
     if (pos.size() != 3) throw Error(std::string("calc-efs: expected 3 file arguments; ") + kUsage);
-    const MtpModel model = read_mtp(pos[0]);
-    std::vector<CfgConfig> configs = read_cfg(pos[1]);
+    // The two files are read concurrently (both readers are serial; this hides the shorter one).
+    // Errors are reported in argument order, whichever reader finished first.
+    MtpModel model;
+    std::vector<CfgConfig> configs;
+    std::exception_ptr failed[2];
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+        {
+            try {
+                model = read_mtp(pos[0]);
+            } catch (...) {
+                failed[0] = std::current_exception();
+            }
+        }
+#pragma omp section
+        {
+            try {
+                configs = read_cfg(pos[1]);
+            } catch (...) {
+                failed[1] = std::current_exception();
+            }
+        }
+    }
+    for (const auto& f : failed)
+        if (f) std::rethrow_exception(f);
     std::vector<int> identity(model.species_count);
     for (int k = 0; k < model.species_count; ++k) identity[k] = k;
     const MtpPotential pot(model, identity);
