@@ -69,12 +69,12 @@ int cmd_calc_efs(const std::vector<std::string>& args) {
         }
     }
     if (pos.size() != 3) throw Error(std::string("calc-efs: expected 3 file arguments; ") + kUsage);
-    // The two files are read concurrently (both readers are serial; this hides the shorter one).
+    // With 2+ OpenMP threads the two files are read concurrently (both readers are serial).
     // Errors are reported in argument order, whichever reader finished first.
     MtpModel model;
     std::vector<CfgConfig> configs;
     std::exception_ptr failed[2];
-#pragma omp parallel sections num_threads(2)
+#pragma omp parallel sections
     {
 #pragma omp section
         {
