@@ -64,8 +64,12 @@ void check_cell(const System& sys, const std::string& file) {
 // replicate of an already periodic image); name them before anything runs.
 void check_min_distance(const System& sys, double rmin, const std::string& file) {
     if (rmin <= 0 || sys.size() < 2) return;
+    // List cutoff: at least rmin, but not much below the mean interatomic spacing, so a big box does not
+    // get one cell per 0.5 Å (about one atom per cell keeps it linear in N and small in memory).
+    const double vol = volume(sys.box);
+    const double spacing = vol > 0 ? std::cbrt(vol / static_cast<double>(sys.size())) : 0.0;
     NeighborList nl;
-    build_neighbor_list(sys.box, sys.pos, rmin, nl);
+    build_neighbor_list(sys.box, sys.pos, std::max(rmin, spacing), nl);
     double best = 1e300;
     long bi = -1, bj = -1;
     long count = 0;
