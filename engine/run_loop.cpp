@@ -214,6 +214,13 @@ struct Timings {
     double setup = 0, md = 0, thermo = 0, trajectory = 0, analysis = 0, checkpoint = 0, final_out = 0;
 };
 
+void make_directory(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+        throw Error("[output].directory: cannot create " + dir + (ec ? ": " + ec.message() : std::string()));
+}
+
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // Next multiple of `every` strictly after `step` (every > 0).
@@ -282,8 +289,8 @@ int run_md(const RunOptions& opt) {
     if (restart) ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
 
     auto reps = build_replicas(cfg, true);
-    for (auto& r : reps) fs::create_directories(r->directory);
-    fs::create_directories(cfg.output.directory);
+    make_directory(cfg.output.directory);
+    for (auto& r : reps) make_directory(r->directory);
 
     RunLog log((fs::path(cfg.output.directory) / "run.log").string(), restart);
     log.section(restart ? "restart " + utc_now() : "run " + utc_now());
