@@ -17,6 +17,7 @@
 #include "kernels/batch_engine.hpp"
 #include "kernels/host_exec.hpp"
 #include "potentials/mtp_file.hpp"
+#include "potentials/mtp_math.hpp"
 #include "potentials/mtp_potential.hpp"
 
 using namespace mdrun;
@@ -54,6 +55,73 @@ BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const Dyna
 }
 
 bool same_bits(double a, double b) { return a == b || (a != a && b != b); }
+
+// The CPU evaluation the batched bodies mirror, written plainly with the shared per-site math: per atom the
+// row compacted to r < max_dist, mtp_site, D scattered to the slots, site virial -sum D (x) r, then the
+// gather F_i = sum D_s - D_reverse(s), energy and virial summed in atom order. (potentials/mtp_potential.cpp
+// computes the same math but may be compiled with FMA contraction in its AVX2 clone, which changes the last
+// bits, so bit-for-bit comparisons use this reference and MtpPotential is compared to round-off.)
+class ReferenceMtp : public Potential {
+public:
+    explicit ReferenceMtp(const MtpPotential& pot) : pot_(pot) {}
+    std::string name() const override { return "mtp-reference"; }
+    double cutoff() const override { return pot_.cutoff(); }
+    double min_trusted_distance() const override { return pot_.min_trusted_distance(); }
+    void compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
+                 bool = false) const override {
+        const MtpParamsView p = pot_.tables().view();
+        const int n = static_cast<int>(sys.size());
+        std::vector<Vec3> D(nl.pairs());
+        std::vector<double> site(n);
+        std::vector<Mat3> sv(n);
+        out = ForceResult{};
+        for (int i = 0; i < n; ++i) {
+            const int s0 = nl.offset[i], s1 = nl.offset[i + 1], cap = std::max(1, s1 - s0);
+            std::vector<double> rx(cap), ry(cap), rz(cap), dx(cap), dy(cap), dz(cap), scr(mtp_scratch_size(p, cap));
+            std::vector<int> nt(cap), slot(cap);
+            int nn = 0;
+            for (int s = s0; s < s1; ++s) {
+                const Vec3 r = sys.pos[nl.j[s]] + nl.shift[s] - sys.pos[i];
+                const double d = std::sqrt(norm2(r));
+                D[s] = Vec3{0, 0, 0};
+                if (!(d < p.max_dist)) continue;
+                if (d < p.min_dist) out.close_pairs++;
+                rx[nn] = r.x;
+                ry[nn] = r.y;
+                rz[nn] = r.z;
+                nt[nn] = pot_.species_map()[sys.type[nl.j[s]]];
+                slot[nn] = s;
+                ++nn;
+            }
+            site[i] = mtp_site(p, pot_.species_map()[sys.type[i]], nn, cap, rx.data(), ry.data(), rz.data(), nt.data(),
+                               scr.data(), dx.data(), dy.data(), dz.data());
+            Mat3 w = mat3_zero();
+            for (int k = 0; k < nn; ++k) {
+                const Vec3 d{dx[k], dy[k], dz[k]};
+                D[slot[k]] = d;
+                add_outer(w, d, Vec3{rx[k], ry[k], rz[k]}, -1.0);
+            }
+            sv[i] = w;
+        }
+        force.assign(n, Vec3{0, 0, 0});
+        for (int i = 0; i < n; ++i) {
+            Vec3 f{0, 0, 0};
+            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+                f += D[s];
+                f -= D[nl.reverse[s]];
+            }
+            force[i] = f;
+        }
+        for (int i = 0; i < n; ++i) {
+            out.energy += site[i];
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b) out.virial.m[a][b] += sv[i].m[a][b];
+        }
+    }
+
+private:
+    const MtpPotential& pot_;
+};
 
 struct Fixture {
     MtpPotential pot;
@@ -152,12 +220,18 @@ TEST_CASE("kernel bodies: MTP energy, forces and virial match mlp calc-efs (all 
             const Mat3& W = obs[r].virial;
             const double w6[6] = {W.m[0][0], W.m[1][1], W.m[2][2], W.m[1][2], W.m[0][2], W.m[0][1]};
             for (int k = 0; k < 6; ++k) CHECK(std::fabs(w6[k] - ref.plus_stress[k]) < 1e-9 * std::max(1.0, std::fabs(ref.plus_stress[k])));
-            // against the CPU backend: identical operations in identical order -> identical bits
+            // against the shared math in the CPU's order: identical operations -> identical bits
             NeighborList nl;
             build_neighbor_list(fx.sys[r].box, fx.sys[r].pos, specs[r].list_cutoff, nl);
-            std::vector<Vec3> f;
-            ForceResult fr;
-            fx.pot.compute(fx.sys[r], nl, f, fr);
+            std::vector<Vec3> f, fp;
+            ForceResult fr, fpr;
+            ReferenceMtp(fx.pot).compute(fx.sys[r], nl, f, fr);
+            // and the production CPU potential to round-off
+            fx.pot.compute(fx.sys[r], nl, fp, fpr);
+            CHECK(std::fabs(obs[r].potential - fpr.energy) <= 1e-12 * std::max(1.0, std::fabs(fpr.energy)));
+            double dcpu = 0.0;
+            for (std::size_t a = 0; a < got.size(); ++a) dcpu = std::max(dcpu, norm(got.force[a] - fp[a]));
+            CHECK(dcpu < 1e-11);
             CHECK(same_bits(obs[r].potential, fr.energy));
             bool all_same = true;
             for (std::size_t a = 0; a < got.size(); ++a)
@@ -177,8 +251,9 @@ void compare_trajectories(std::vector<System> systems, const std::vector<Dynamic
                           long steps, BatchOptions opt = {}, double tol = 0.0) {
     std::vector<System> cpu_sys = systems;
     std::vector<std::unique_ptr<Dynamics>> dyn;
+    const ReferenceMtp ref(pot);  // the CPU integrator with the shared MTP math in the CPU's order
     for (std::size_t r = 0; r < systems.size(); ++r) {
-        dyn.push_back(std::make_unique<Dynamics>(params[r], cpu_sys[r], pot));
+        dyn.push_back(std::make_unique<Dynamics>(params[r], cpu_sys[r], ref));
         dyn.back()->setup();
     }
     HostExec ex;
@@ -331,7 +406,8 @@ TEST_CASE("kernel bodies: checkpoint save/load continues bit-identically and rea
     first.save(0, w);
     // a CPU checkpoint written at the same step must be byte-identical (interchangeable checkpoints)
     System cpu_sys = a;
-    Dynamics dyn(p, cpu_sys, fx.pot);
+    const ReferenceMtp refpot(fx.pot);
+    Dynamics dyn(p, cpu_sys, refpot);
     dyn.setup();
     for (int s = 0; s < 20; ++s) dyn.step();
     std::stringstream cs;
@@ -386,7 +462,7 @@ TEST_CASE("kernel bodies: non-periodic directions (slab and cluster) match the C
         CHECK(rows_same);
         std::vector<Vec3> f;
         ForceResult fr;
-        fx.pot.compute(sys[r], nl, f, fr);
+        ReferenceMtp(fx.pot).compute(sys[r], nl, f, fr);
         CHECK(same_bits(obs[r].potential, fr.energy));
         System got = sys[r];
         eng.download(r, got);
