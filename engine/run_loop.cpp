@@ -165,13 +165,13 @@ std::string replica_where(const RunConfig& cfg, std::size_t i) {
 }  // namespace
 
 std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool with_potential) {
+    AnalysisConfig acfg;  // parsed first: a typo in [analysis] is reported before any heavy work
+    if (cfg.has_analysis) acfg = parse_analysis_config(cfg.analysis, cfg.config_file);
+
     const System base = build_structure(cfg);
     double rmin = 0;
     for (const auto& rc : cfg.replicas) rmin = std::max(rmin, rc.md.min_distance);
     check_min_distance(base, rmin, cfg.structure.file);
-
-    AnalysisConfig acfg;
-    if (cfg.has_analysis) acfg = parse_analysis_config(cfg.analysis, cfg.config_file);
 
     std::vector<std::unique_ptr<Replica>> reps;
     for (std::size_t i = 0; i < cfg.replicas.size(); ++i) {
