@@ -14,8 +14,10 @@
 #include "engine/cfg_io.hpp"
 #include "engine/dynamics.hpp"
 #include "engine/neighbor_list.hpp"
+#include "engine/structure_io.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/host_exec.hpp"
+#include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_math.hpp"
 #include "potentials/mtp_potential.hpp"
@@ -492,4 +494,71 @@ TEST_CASE("kernel bodies: multi-lane reductions (used for replicas above 4096 at
     CHECK(std::fabs(o1[0].temperature - o64[0].temperature) <= 1e-10 * o1[0].temperature);
     for (int k = 0; k < 9; ++k)
         CHECK(std::fabs(o1[0].virial.m[k / 3][k % 3] - o64[0].virial.m[k / 3][k % 3]) <= 1e-10 * (1.0 + std::fabs(o1[0].virial.m[k / 3][k % 3])));
+}
+
+TEST_CASE("kernel bodies: born/coul/dsf forces, energy, virial and a 50-step trajectory equal the CPU bit for bit") {
+    System nacl = read_lammps_data(std::string(MDRUN_SHARED_DIR) + "/data/lammps_reference/data/nacl216_seed20240501.data",
+                                   {"Na", "Cl"});
+    BornCoulDsfParams bp;
+    bp.cutoff = 8.0;
+    bp.alpha = 0.2;
+    bp.coulomb = true;
+    bp.nspecies = 2;
+    bp.species_charge = {1.0, -1.0};
+    const BornPairParams nana{0.263704, 0.317, 2.340, 1.048573, -0.499321}, nacl_p{0.210963, 0.317, 2.755, 6.990490, -8.675698},
+        clcl{0.158222, 0.317, 3.170, 72.40150, -145.4271};
+    bp.pair = {nana, nacl_p, nacl_p, clcl};
+    const BornCoulDsfPotential pot(bp);
+    maxwell_boltzmann(nacl, 900.0, 3);
+    System frozen = nacl;
+    frozen.frozen.assign(frozen.size(), 0);
+    for (std::size_t a = 0; a < frozen.size(); ++a) frozen.frozen[a] = frozen.type[a] == 1 ? 1 : 0;
+    maxwell_boltzmann(frozen, 900.0, 4);
+    std::vector<System> sys = {nacl, frozen};
+    DynamicsParams p = nvt_params();
+    p.dt_ps = 0.001;
+    p.skin = 1.0;
+    HostExec ex;
+    std::vector<BatchReplicaSpec> specs;
+    for (const auto& s : sys) {
+        BatchReplicaSpec sp;
+        sp.sys = &s;
+        for (int t : s.type) sp.charge.push_back(bp.species_charge[static_cast<std::size_t>(t)]);
+        sp.params = p;
+        sp.list_cutoff = pot.cutoff() + p.skin + 1e-9 * pot.cutoff() + 1e-12;
+        sp.stop_on_close_pairs = false;
+        specs.push_back(std::move(sp));
+    }
+    HostEngine eng(ex, bp, specs);
+    eng.setup();
+    CHECK(eng.is_born());
+    auto obs = eng.observe();
+    std::vector<System> cpu = sys;
+    std::vector<std::unique_ptr<Dynamics>> dyn;
+    for (std::size_t r = 0; r < sys.size(); ++r) {
+        dyn.push_back(std::make_unique<Dynamics>(p, cpu[r], pot));
+        dyn.back()->setup();
+        CHECK(same_bits(obs[r].potential, dyn[r]->potential_energy()));
+        for (int k = 0; k < 9; ++k) CHECK(same_bits(obs[r].virial.m[k / 3][k % 3], dyn[r]->virial().m[k / 3][k % 3]));
+        System got = sys[r];
+        eng.download(static_cast<int>(r), got);
+        bool same = true;
+        for (std::size_t a = 0; a < got.size(); ++a)
+            same = same && same_bits(got.force[a].x, cpu[r].force[a].x) && same_bits(got.force[a].z, cpu[r].force[a].z);
+        CHECK(same);
+    }
+    eng.advance(50);
+    obs = eng.observe();
+    for (std::size_t r = 0; r < sys.size(); ++r) {
+        for (int s = 0; s < 50; ++s) dyn[r]->step();
+        System got = sys[r];
+        eng.download(static_cast<int>(r), got);
+        bool same = true;
+        for (std::size_t a = 0; a < got.size(); ++a)
+            same = same && same_bits(got.pos[a].x, cpu[r].pos[a].x) && same_bits(got.pos[a].y, cpu[r].pos[a].y) &&
+                   same_bits(got.vel[a].z, cpu[r].vel[a].z);
+        CHECK(same);
+        CHECK(same_bits(obs[r].potential, dyn[r]->potential_energy()));
+        CHECK(same_bits(obs[r].temperature, dyn[r]->temperature()));
+    }
 }
