@@ -85,6 +85,18 @@ seed = 77          # same velocities as T600 (without it: [md].seed + 2)
     log = open(os.path.join(d, "vac", "run.log")).read()
     assert "replicate = [1, 1, 2]" in log and 'remove = { element = "Na", count = 3, seed = 7 }' in log
     print("replicate + remove: 429 atoms (213 Na), cell doubled along c")
+
+    # Progress on stderr when not a terminal: plain lines with percent, ns/day, atom-steps/s and ETA, and a
+    # closing note saying where the outputs are.
+    import subprocess
+    p = subprocess.run([h.MDRUN, os.path.join(d, "vac.toml"), "--steps", "40"], capture_output=True, text=True,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stderr.splitlines() if l.startswith("mdrun: step")]
+    assert lines and "\r" not in p.stderr, p.stderr
+    assert "(100.0%)" in lines[-1] and "ns/day" in lines[-1] and "atom-steps/s" in lines[-1] and "ETA" in lines[-1]
+    assert "outputs in" in p.stderr and "thermo.csv" in p.stderr and "run log:" in p.stderr
+    print("progress:", lines[-1])
 finally:
     h.cleanup(d)
 print("OK")
