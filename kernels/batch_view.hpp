@@ -35,7 +35,7 @@ enum ReduceColumn : int {
 };
 
 // Why a replica stopped (device-side safety checks; the host turns the code into a message).
-enum HaltReason : int { kHaltNone = 0, kHaltNonFinite = 1, kHaltDisplacement = 2, kHaltClosePairs = 3, kHaltOverflow = 4 };
+enum HaltReason : int { kHaltNone = 0, kHaltNonFinite = 1, kHaltDisplacement = 2, kHaltClosePairs = 3 };
 
 // Per-replica device counters and flags. Doubles only where a value is stored, never summed atomically.
 struct ReplicaStatus {

@@ -3,6 +3,8 @@
 // atomics exist here on purpose: their results do not depend on the order threads arrive in, so they
 // keep the GPU path deterministic (floating-point sums use fixed-order reductions instead).
 #pragma once
+#include <cstring>
+
 #include "engine/hd.hpp"
 
 namespace mdrun {
@@ -41,17 +43,31 @@ MDRUN_HD_INLINE void hd_atomic_min(int* p, int v) {
 #endif
 }
 
-// Maximum of non-negative doubles through their bit patterns (monotonic for x >= 0), exact and
-// order-independent. NaN compares above every finite value, so a NaN displacement is never lost.
+// Bit pattern of |x| (sign cleared, so -0.0 == +0.0) and back. Non-negative doubles order like their bit
+// patterns, which makes exact, order-independent atomic max/min of doubles possible with integer atomics.
+MDRUN_HD_INLINE unsigned long long hd_double_to_bits(double x) {
+#if defined(__CUDA_ARCH__)
+    const unsigned long long u = static_cast<unsigned long long>(__double_as_longlong(x));
+#else
+    unsigned long long u;
+    std::memcpy(&u, &x, sizeof u);
+#endif
+    return u & 0x7fffffffffffffffULL;
+}
+
+MDRUN_HD_INLINE double hd_bits_to_double(unsigned long long u) {
+#if defined(__CUDA_ARCH__)
+    return __longlong_as_double(static_cast<long long>(u));
+#else
+    double d;
+    std::memcpy(&d, &u, sizeof d);
+    return d;
+#endif
+}
+
+// Maximum of non-negative doubles; NaN compares above every finite value, so a NaN displacement is never lost.
 MDRUN_HD_INLINE void hd_atomic_max_nonneg(unsigned long long* p, double x) {
-    unsigned long long bits;
-    // memcpy-free bit cast that nvcc and g++ both accept in a constexpr-free context
-    union {
-        double d;
-        unsigned long long u;
-    } c;
-    c.d = x;
-    bits = c.u & 0x7fffffffffffffffULL;  // -0.0 -> +0.0
+    const unsigned long long bits = hd_double_to_bits(x);
 #if defined(__CUDA_ARCH__)
     atomicMax(p, bits);
 #else
@@ -59,37 +75,14 @@ MDRUN_HD_INLINE void hd_atomic_max_nonneg(unsigned long long* p, double x) {
 #endif
 }
 
-// Minimum of non-negative doubles through their bit patterns (same reasoning as hd_atomic_max_nonneg).
+// Minimum of non-negative doubles (same reasoning).
 MDRUN_HD_INLINE void hd_atomic_min_nonneg(unsigned long long* p, double x) {
-    union {
-        double d;
-        unsigned long long u;
-    } c;
-    c.d = x;
-    const unsigned long long bits = c.u & 0x7fffffffffffffffULL;
+    const unsigned long long bits = hd_double_to_bits(x);
 #if defined(__CUDA_ARCH__)
     atomicMin(p, bits);
 #else
     if (bits < *p) *p = bits;
 #endif
-}
-
-MDRUN_HD_INLINE unsigned long long hd_double_to_bits(double x) {
-    union {
-        double d;
-        unsigned long long u;
-    } c;
-    c.d = x;
-    return c.u & 0x7fffffffffffffffULL;
-}
-
-MDRUN_HD_INLINE double hd_bits_to_double(unsigned long long u) {
-    union {
-        double d;
-        unsigned long long u;
-    } c;
-    c.u = u;
-    return c.d;
 }
 
 }  // namespace mdrun
