@@ -232,7 +232,7 @@ struct ReplicaOutputs {
 };
 
 std::string trajectory_file(const Replica& r, const OutputConfig& o) {
-    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5" : "trajectory.extxyz")).string();
+    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5md" : "trajectory.extxyz")).string();
 }
 
 void write_run_summary(RunLog& log, Backend& backend,
@@ -483,7 +483,7 @@ int run_md(const RunOptions& opt) {
         std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
         for (const auto& r : reps)
             std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
-                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5" : ", trajectory.extxyz") : "",
+                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5md" : ", trajectory.extxyz") : "",
                          r->analysis ? ", analysis results" : "");
         std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
     }

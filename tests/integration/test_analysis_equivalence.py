@@ -117,7 +117,7 @@ def rel_close(a, b, what):
 
 
 def trajectory(outdir):
-    with h5py.File(os.path.join(outdir, "trajectory.h5"), "r") as f:
+    with h5py.File(os.path.join(outdir, "trajectory.h5md"), "r") as f:
         pos = f["particles/all/position/value"][()]
         vel = f["particles/all/velocity/value"][()]
         box = f["particles/all/box/edges/value"][()]
@@ -286,7 +286,7 @@ def check_run(outdir, frozen_species=()):
     print(f"  vacf.csv: {nv} Na VACF rows equal offline to {TOL}")
 
     # Angular velocity of each AlCl4 group about its centre of mass, omega = I^-1 L (analysis.md §7).
-    with h5py.File(os.path.join(outdir, "trajectory.h5"), "r") as f:
+    with h5py.File(os.path.join(outdir, "trajectory.h5md"), "r") as f:
         mass = f["particles/all/mass"][()]
     omega = np.zeros((len(pos), len(al), 3))
     for g, c in enumerate(al):

@@ -82,7 +82,7 @@ def check_nve(case, coulomb):
             worst = max(worst, rel.max())
             assert rel.max() <= 1e-9, (case, col, rel.max())
         dump = read_dump(os.path.join(h.LAMMPS, case, "traj.dump"))
-        with h5py.File(os.path.join(d, "out", "trajectory.h5"), "r") as f:
+        with h5py.File(os.path.join(d, "out", "trajectory.h5md"), "r") as f:
             steps = f["particles/all/position/step"][()]
             pos = f["particles/all/position/value"][()]
             vel = f["particles/all/velocity/value"][()]

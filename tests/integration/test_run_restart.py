@@ -52,7 +52,7 @@ def compare_dirs(a, b, fmt):
         assert names == sorted(n for n in os.listdir(db) if not n.startswith("postmortem")), (names, os.listdir(db))
         for n in names:
             pa, pb = os.path.join(da, n), os.path.join(db, n)
-            if n.endswith(".h5"):
+            if n.endswith((".h5", ".h5md")):
                 import h5py
                 import numpy as np
                 with h5py.File(pa, "r") as fa, h5py.File(pb, "r") as fb:

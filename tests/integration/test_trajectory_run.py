@@ -64,9 +64,9 @@ def main():
             h.run(d, config(fmt))
 
         # H5MD through MDAnalysis.
-        h5 = os.path.join(dirs["h5md"], "out", "trajectory.h5")
+        h5 = os.path.join(dirs["h5md"], "out", "trajectory.h5md")
         u = mda.Universe.empty(n, trajectory=False)
-        u.load_new(h5, format="H5MD")
+        u.load_new(h5)  # recognised by the .h5md extension, as users will open it
         nf = STEPS // EVERY + 1
         assert len(u.trajectory) == nf, (len(u.trajectory), nf)
         steps = [ts.data["step"] for ts in u.trajectory]
