@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -183,6 +184,15 @@ private:
         if (cap <= 0) {
             int longest = 0;
             for (int r = 0; r < R_; ++r) {
+                // Replicas usually start from the same structure: replicas identical to the first one (box,
+                // positions, cutoff) have its rows, so its list is built once.
+                if (r > 0) {
+                    const System &x = *specs_[r].sys, &y = *specs_[0].sys;
+                    if (x.pos.size() == y.pos.size() && specs_[r].list_cutoff == specs_[0].list_cutoff &&
+                        std::memcmp(&x.box.h, &y.box.h, sizeof(Mat3)) == 0 &&
+                        std::memcmp(x.pos.data(), y.pos.data(), x.pos.size() * sizeof(Vec3)) == 0)
+                        continue;
+                }
                 NeighborList nl;
                 build_neighbor_list(specs_[r].sys->box, specs_[r].sys->pos, specs_[r].list_cutoff, nl);
                 for (std::size_t i = 0; i < nl.size(); ++i) longest = std::max(longest, nl.offset[i + 1] - nl.offset[i]);
