@@ -120,7 +120,9 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
     std::vector<std::pair<int, double>>& close_example = call.close_example;
     force.assign(n, Vec3{0, 0, 0});
 
-#pragma omp parallel
+    // Tiny systems run on the calling thread: a parallel region costs more than their evaluation, and
+    // on a busy machine waiting threads make it far worse.
+#pragma omp parallel if (n >= 64)
     {
         static thread_local GroupBuffers buf;
         const int ngroups = (n + kLanes - 1) / kLanes;
