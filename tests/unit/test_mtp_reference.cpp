@@ -172,7 +172,8 @@ TEST_CASE("MTP site energies match reference_site_energies.csv") {
 TEST_CASE("MTP results do not depend on the number of OpenMP threads") {
     const std::string folder = kMtpDir + "/ZrYbO_lev18";
     const MtpPotential pot = load(folder);
-    const std::vector<CfgConfig> in = read_cfg(folder + "/input.cfg");
+    std::vector<CfgConfig> in = read_cfg(folder + "/input.cfg");
+    in.push_back(read_cfg(folder + "/big2511_input.cfg")[0]);  // large enough to run in parallel
     const int saved = omp_get_max_threads();
     for (const auto& c : in) {
         omp_set_num_threads(1);
