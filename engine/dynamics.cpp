@@ -152,7 +152,12 @@ void Dynamics::step() {
 
     double dmax2 = 0.0;
     int imax = -1;
-#pragma omp parallel if (n >= kParallelMinAtoms)
+    // The Verlet-list criterion (any atom moved more than skin/2 since the build, as needs_rebuild()) is
+    // evaluated in the same loop, saving a pass over the atoms and a parallel region per step.
+    const Vec3* at_build = nl_.pos_at_build.data();
+    const double lim2 = 0.25 * params_.skin * params_.skin;
+    int moved = nl_.pos_at_build.size() != sys_.size() ? 1 : 0;
+#pragma omp parallel if (n >= kParallelMinAtoms) reduction(| : moved)
     {
         double loc2 = 0.0;
         int loci = -1;
@@ -164,6 +169,7 @@ void Dynamics::step() {
             vv_drift(x[i], v[i], dt);
             const double d2 = norm2(x[i] - before);
             if (d2 > loc2 || (d2 != d2)) { loc2 = d2; loci = i; }
+            moved |= norm2(x[i] - at_build[i]) > lim2 ? 1 : 0;
         }
 #pragma omp critical(mdrun_dyn_maxdisp)
         {
@@ -177,7 +183,7 @@ void Dynamics::step() {
     max_disp_ = std::sqrt(dmax2);
     max_disp_atom_ = imax;
 
-    if (needs_rebuild(nl_, sys_.pos, params_.skin)) {
+    if (moved) {
         build_neighbor_list(sys_.box, sys_.pos, list_cutoff(pot_, params_.skin), nl_);
         ++rebuilds_;
     }
