@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include <omp.h>
+
 #include "engine/error.hpp"
 
 namespace mdrun {
@@ -156,13 +158,22 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 
     nl.offset.assign(n + 1, 0);
     std::vector<std::array<int, 3>> images;
+    // One search per atom: each thread keeps the rows of its (static, contiguous) block of atoms in a
+    // private buffer, then copies them to their final place once the row offsets are known. A static
+    // schedule over the same range gives every thread the same atoms in both loops.
+    std::vector<std::vector<Candidate>> per_thread;
 #pragma omp parallel
     {
+#pragma omp single
+        per_thread.resize(static_cast<std::size_t>(omp_get_num_threads()));
+        std::vector<Candidate>& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+        mine.clear();
         std::vector<Candidate> buf;
 #pragma omp for schedule(static)
         for (int i = 0; i < n; ++i) {
             gather(i, buf);
             nl.offset[i + 1] = static_cast<int>(buf.size());
+            mine.insert(mine.end(), buf.begin(), buf.end());
         }
 #pragma omp single
         {
@@ -173,15 +184,14 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
             nl.reverse.resize(np);
             images.resize(np);
         }
+        std::size_t k = 0;
 #pragma omp for schedule(static)
         for (int i = 0; i < n; ++i) {
-            gather(i, buf);
-            int s = nl.offset[i];
-            for (const Candidate& c : buf) {
+            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
+                const Candidate& c = mine[k];
                 nl.j[s] = c.j;
                 nl.shift[s] = c.shift;
                 images[s] = {c.img[0], c.img[1], c.img[2]};
-                ++s;
             }
         }
         // Reverse slots: the pair (j -> i, -img) sits in row j, which is sorted by (i, image).
