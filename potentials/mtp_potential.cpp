@@ -69,7 +69,7 @@ struct CallBuffers {
 // The group evaluation is compiled twice on x86-64 with GCC: for the portable baseline (SSE2) and for
 // x86-64-v3 (AVX2), chosen at run time from the CPU (an ifunc). `flatten` inlines the shared math of
 // mtp_math.hpp into each clone, so both are the same source; no -ffast-math and no FMA contraction
-// (ISO C++ mode), so the two give bitwise the same numbers, only faster with wider vectors.
+// (-ffp-contract=off for all host code, CMakeLists.txt), so the two give bitwise the same numbers, only faster.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MDRUN_NO_CPU_CLONES)
 #define MDRUN_CPU_CLONES \
     __attribute__((target_clones("arch=x86-64-v3", "default"), flatten, optimize("fp-contract=off")))

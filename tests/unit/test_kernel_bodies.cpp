@@ -61,8 +61,8 @@ bool same_bits(double a, double b) { return a == b || (a != a && b != b); }
 // The CPU evaluation the batched bodies mirror, written plainly with the shared per-site math: per atom the
 // row compacted to r < max_dist, mtp_site, D scattered to the slots, site virial -sum D (x) r, then the
 // gather F_i = sum D_s - D_reverse(s), energy and virial summed in atom order. (potentials/mtp_potential.cpp
-// computes the same math but may be compiled with FMA contraction in its AVX2 clone, which changes the last
-// bits, so bit-for-bit comparisons use this reference and MtpPotential is compared to round-off.)
+// computes the same math in batches of sites; it is compiled without FMA contraction (-ffp-contract=off), but the
+// bit-for-bit comparisons here use this plain reference and MtpPotential is compared to round-off.)
 class ReferenceMtp : public Potential {
 public:
     explicit ReferenceMtp(const MtpPotential& pot) : pot_(pot) {}
