@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "analysis/analysis_set.hpp"
+#include "analysis/arrhenius_summary.hpp"
 #include "engine/backend.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/elements.hpp"
@@ -466,6 +467,18 @@ int run_md(const RunOptions& opt) {
             write_extxyz((fs::path(reps[r]->directory) / "final.extxyz").string(), reps[r]->sys);
         }
         if (outs[r].traj) outs[r].traj->flush();
+    }
+    // Several replicas (e.g. a temperature series): a cross-replica Arrhenius fit of D (analysis.md §4) in the
+    // top-level output directory. Control runs with frozen atoms are left out: their D answers another question.
+    if (reps.size() > 1) {
+        std::vector<const AnalysisSet*> series;
+        for (const auto& r : reps) {
+            bool any_frozen = false;
+            for (auto f : r->sys.frozen) any_frozen = any_frozen || f != 0;
+            if (r->analysis && !any_frozen) series.push_back(r->analysis.get());
+        }
+        if (!series.empty())
+            write_arrhenius_summary((fs::path(cfg.output.directory) / "arrhenius.json").string(), series);
     }
     tm.final_out = seconds_since(t_final);
 
