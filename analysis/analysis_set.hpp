@@ -98,6 +98,9 @@ public:
 
     struct Impl;
     const Impl& impl() const { return *impl_; }  // read access for tests and the results writer
+    // Write access for kernels/device_analysis.hpp, which keeps the accumulators on the GPU between
+    // samples and copies them back here before results or checkpoints are written.
+    Impl& mutable_impl() { return *impl_; }
 
 private:
     std::unique_ptr<Impl> impl_;

@@ -11,6 +11,8 @@
 
 namespace mdrun {
 
+struct CorrelatorAccess;  // kernels/device_analysis.hpp: copies the state to/from device buffers
+
 class LinearCorrelator {
 public:
     LinearCorrelator() = default;
@@ -30,6 +32,7 @@ public:
     void load(BinaryReader& r);
 
 private:
+    friend struct CorrelatorAccess;
     std::vector<int> group_;
     int n_groups_ = 0, lags_ = 1;
     long n_ = 0;

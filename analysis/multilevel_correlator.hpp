@@ -20,6 +20,8 @@ namespace mdrun {
 
 enum class PairMode : int { displacement = 0, dot = 1 };
 
+struct CorrelatorAccess;  // kernels/device_analysis.hpp: copies the state to/from device buffers
+
 struct LagSums {
     long lag_samples = 0;       // tau in units of the sampling interval
     int level = 0;              // E1 level the lag belongs to (origins spaced ratio^level samples)
@@ -49,6 +51,7 @@ public:
     void load(BinaryReader& r);
 
 private:
+    friend struct CorrelatorAccess;
     int min_j(int level) const { return level == 0 ? 1 : (block_ + ratio_ - 1) / ratio_; }
     void insert(int level, const Vec3* x);
 

@@ -217,6 +217,10 @@ public:
     int halt_replica() const { return halt_h_[1]; }
     int halt_reason() const { return halt_h_[2]; }
     long grow_count() const { return grows_; }
+    // Device pointers to every replica's positions and velocities (replica r starts at first_atom(r)), for
+    // kernels that read the state in place (kernels/device_analysis.hpp). Valid until the engine is destroyed.
+    const Vec3* device_positions() const { return pos_.data(); }
+    const Vec3* device_velocities() const { return vel_.data(); }
 
     // Bytes of memory the engine's buffers hold (device memory for the CUDA backend).
     std::size_t device_bytes() const {

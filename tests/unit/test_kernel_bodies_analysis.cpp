@@ -1,0 +1,183 @@
+// The device-side analysis accumulators (kernels/device_analysis.hpp over kernels/analysis_bodies.hpp)
+// driven by the HOST executor along a real batched MTP run (Na3PS4, shared/data), sampled in place from the
+// engine's position/velocity buffers, against the host AnalysisSet sampled from downloaded copies of the
+// same states. Every accumulator (unwrapped positions, drift, E1 rings and lag sums of MSD/MSCD/C1/C2, E2
+// rings and sums of VACF/omega-ACF, rho histogram, counts) must be BIT-identical: each accumulator slot is
+// summed by one thread in the host's item order and the host build does not contract FMAs. The comparison is
+// of AnalysisSet::save() bytes (the checkpoint section), which covers every piece of state, plus the
+// written result values.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis_set.hpp"
+#include "analysis/analysis_state.hpp"
+#include "engine/dynamics.hpp"
+#include "engine/structure_io.hpp"
+#include "kernels/batch_engine.hpp"
+#include "kernels/device_analysis.hpp"
+#include "kernels/host_exec.hpp"
+#include "potentials/mtp_file.hpp"
+#include "potentials/mtp_potential.hpp"
+
+using namespace mdrun;
+
+namespace {
+
+using HostEngine = BatchEngine<HostExec, HostBuffer>;
+using HostAnalysis = DeviceAnalysis<HostExec, HostBuffer>;
+
+std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
+
+std::string saved(const AnalysisSet& a) {
+    std::ostringstream os;
+    BinaryWriter w(os);
+    a.save(w);
+    return os.str();
+}
+
+AnalysisConfig all_ported(long sample_every) {
+    AnalysisConfig c;
+    c.enabled = true;
+    c.sample_every = sample_every;
+    c.msd = true;
+    c.msd_elements = {"Na"};
+    c.msd_block = 6;  // small blocks: 41 samples fill several levels
+    c.msd_ratio = 2;
+    c.reorientation = true;
+    c.centers = {"P"};
+    c.vacf = true;
+    c.vacf_max_lag_fs = 100.0;
+    c.angular_vacf = true;
+    c.angular_vacf_max_lag_fs = 60.0;
+    c.orientation_density = true;
+    c.rho_bins_theta = 12;
+    c.rho_bins_phi = 24;
+    return c;
+}
+
+BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const DynamicsParams& p) {
+    BatchReplicaSpec s;
+    s.sys = &sys;
+    for (int t : sys.type) s.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
+    s.params = p;
+    s.list_cutoff = pot.cutoff() + std::max(p.skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
+    s.max_displacement = 1.0;
+    s.stop_on_close_pairs = false;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("device analysis: accumulators sampled in place equal the host AnalysisSet bit for bit (Na3PS4 MTP, 2 replicas)") {
+    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    REQUIRE(base.size() == 128);
+
+    std::vector<System> sys(2, base);
+    maxwell_boltzmann(sys[0], 900.0, 5);
+    for (std::size_t a = 0; a < sys[1].size(); ++a) sys[1].frozen[a] = base.species[base.type[a]] == "P" ? 1 : 0;
+    maxwell_boltzmann(sys[1], 1300.0, 6);
+    std::vector<DynamicsParams> par(2);
+    for (int r = 0; r < 2; ++r) {
+        par[r].ensemble = "nvt";
+        par[r].dt_ps = 0.002;
+        par[r].temperature_K = r == 0 ? 900.0 : 1300.0;
+        par[r].tdamp_ps = 0.05;
+        par[r].skin = 0.6;
+    }
+    HostExec ex;
+    std::vector<BatchReplicaSpec> specs = {spec_for(sys[0], pot, par[0]), spec_for(sys[1], pot, par[1])};
+    HostEngine eng(ex, pot.tables(), specs);
+    eng.setup();
+
+    const long every = 5, steps = 200;
+    std::vector<AnalysisSet> host, dev;
+    std::vector<std::unique_ptr<HostAnalysis>> da;
+    for (int r = 0; r < 2; ++r) {
+        AnalysisRunInfo info;
+        info.timestep_ps = par[r].dt_ps;
+        info.temperature_K = par[r].temperature_K;
+        info.total_steps = steps;
+        host.emplace_back(all_ported(every), sys[r], info);
+        dev.emplace_back(all_ported(every), sys[r], info);
+        REQUIRE(HostAnalysis::supported(dev.back()));
+        da.push_back(std::make_unique<HostAnalysis>(ex, dev.back()));
+        da.back()->upload_from(dev.back());
+    }
+    REQUIRE(host[0].impl().groups.size() == 16);
+
+    std::vector<System> snap = sys;
+    for (long s = 0; s <= steps; s += every) {
+        if (s > 0) eng.advance(every);
+        for (int r = 0; r < 2; ++r) {
+            eng.download(r, snap[r]);
+            host[static_cast<std::size_t>(r)].sample(s, snap[r]);
+            const std::size_t first = static_cast<std::size_t>(eng.first_atom(r));
+            da[static_cast<std::size_t>(r)]->sample(s, eng.device_positions() + first, eng.device_velocities() + first,
+                                                    sys[r].box);
+        }
+        if (s == 100) {
+            // A checkpoint-style round trip in the middle: device -> host set -> a fresh device object.
+            for (int r = 0; r < 2; ++r) {
+                da[static_cast<std::size_t>(r)]->download_into(dev[static_cast<std::size_t>(r)]);
+                CHECK(saved(dev[static_cast<std::size_t>(r)]) == saved(host[static_cast<std::size_t>(r)]));
+                da[static_cast<std::size_t>(r)] = std::make_unique<HostAnalysis>(ex, dev[static_cast<std::size_t>(r)]);
+                da[static_cast<std::size_t>(r)]->upload_from(dev[static_cast<std::size_t>(r)]);
+            }
+        }
+    }
+    for (int r = 0; r < 2; ++r) {
+        AnalysisSet& d = dev[static_cast<std::size_t>(r)];
+        const AnalysisSet& h = host[static_cast<std::size_t>(r)];
+        da[static_cast<std::size_t>(r)]->download_into(d);
+        CHECK(d.samples_taken() == steps / every + 1);
+        // the whole state, byte for byte (unwrapping, drift, every correlator ring/sum/count, rho)
+        CHECK(saved(d) == saved(h));
+        // and, spelled out, a few of the accumulators (so that a failure says which)
+        const auto& D = d.impl();
+        const auto& H = h.impl();
+        CHECK(D.msd.levels() >= 3);
+        const auto dm = D.msd.results(), hm = H.msd.results();
+        REQUIRE(dm.size() == hm.size());
+        double msd_sum = 0;
+        for (std::size_t k = 0; k < dm.size(); ++k) {
+            CHECK(dm[k].counts == hm[k].counts);
+            for (std::size_t q = 0; q < dm[k].sums.size(); ++q) CHECK(dm[k].sums[q] == hm[k].sums[q]);
+            msd_sum += dm[k].sums[0];
+        }
+        CHECK(msd_sum > 0);  // the run moved the Na atoms
+        const auto dr = D.reor.results(), hr = H.reor.results();
+        REQUIRE(dr.size() == hr.size());
+        for (std::size_t k = 0; k < dr.size(); ++k)
+            for (std::size_t q = 0; q < dr[k].sums.size(); ++q) CHECK(dr[k].sums[q] == hr[k].sums[q]);
+        for (int g = 0; g < D.vacf.n_groups(); ++g) {
+            const auto a = D.vacf.correlation(g), b = H.vacf.correlation(g);
+            for (std::size_t l = 0; l < a.size(); ++l) CHECK(std::memcmp(&a[l], &b[l], sizeof(double)) == 0);
+        }
+        for (int g = 0; g < D.wacf.n_groups(); ++g) {
+            const auto a = D.wacf.correlation(g), b = H.wacf.correlation(g);
+            for (std::size_t l = 0; l < a.size(); ++l) CHECK(std::memcmp(&a[l], &b[l], sizeof(double)) == 0);
+        }
+        CHECK(D.rho_counts == H.rho_counts);
+        CHECK(D.rho_total == H.rho_total);
+        CHECK(D.rho_total[0] == static_cast<std::uint64_t>(64 * (steps / every + 1)));
+        CHECK(D.max_framework_disp_A == H.max_framework_disp_A);
+        CHECK(D.max_framework_disp_A > 0);
+    }
+}
+
+TEST_CASE("device analysis: hops and cna_correlation are reported as not ported (host fallback)") {
+    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    AnalysisRunInfo info;
+    AnalysisConfig c = all_ported(10);
+    c.hops = true;
+    const AnalysisSet with_hops(c, base, info);
+    CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(with_hops));
+    AnalysisConfig off;
+    const AnalysisSet disabled(off, base, info);
+    CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(disabled));
+}
