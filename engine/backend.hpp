@@ -57,6 +57,23 @@ public:
     virtual ReplicaObservables observables(int r) const = 0;
     // Makes replicas[r]->sys (pos, vel, force) current on the host.
     virtual void sync_to_host(int r) = 0;
+
+    // Streaming analysis on the backend's side. sample_analysis() takes replica r's sample at `step` into
+    // the backend's own copy of `set`'s accumulators (the batched GPU backend keeps them in device memory,
+    // so a sample copies no positions to the host) and returns true; false means "not handled here": the
+    // caller syncs the replica and calls set.sample(). sync_analysis() brings `set` up to date with that
+    // copy; the run loop calls it before results or checkpoints are written. The CPU backend keeps the
+    // defaults (everything on the host).
+    virtual bool sample_analysis(int r, long step, AnalysisSet& set) {
+        (void)r;
+        (void)step;
+        (void)set;
+        return false;
+    }
+    virtual void sync_analysis(int r, AnalysisSet& set) {
+        (void)r;
+        (void)set;
+    }
 };
 
 // The OpenMP CPU backend (engine/backend_cpu.cpp): one Dynamics per replica.

@@ -386,8 +386,10 @@ int run_md(const RunOptions& opt) {
             }
             if (rep.analysis && rep.analysis->due(s)) {
                 const auto t0 = Clock::now();
-                sync();
-                rep.analysis->sample(s, rep.sys);
+                if (!backend->sample_analysis(ri, s, *rep.analysis)) {  // device-side sampling, else host
+                    sync();
+                    rep.analysis->sample(s, rep.sys);
+                }
                 tm.analysis += seconds_since(t0);
             }
         }
@@ -397,7 +399,10 @@ int run_md(const RunOptions& opt) {
         for (std::size_t r = 0; r < reps.size(); ++r) {
             if (outs[r].traj) outs[r].traj->flush();
             outs[r].thermo->flush();
-            if (reps[r]->analysis) reps[r]->analysis->write_results(reps[r]->directory);
+            if (reps[r]->analysis) {
+                backend->sync_analysis(static_cast<int>(r), *reps[r]->analysis);  // device accumulators -> host
+                reps[r]->analysis->write_results(reps[r]->directory);
+            }
         }
         write_checkpoint(checkpoint_path(cfg), cfg, *backend, reps);
         tm.checkpoint += seconds_since(t0);

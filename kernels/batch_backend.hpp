@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "engine/backend.hpp"
 #include "engine/error.hpp"
 #include "kernels/batch_engine.hpp"
+#include "kernels/device_analysis.hpp"
 #include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_potential.hpp"
 
@@ -131,6 +133,8 @@ public:
 
     SafetyStop setup() override {
         cache_valid_ = false;
+        for (auto& a : ana_)
+            if (a) a->invalidate();
         engine_->setup();
         obs_ = engine_->observe();
         SafetyStop stop;
@@ -152,6 +156,8 @@ public:
     }
     void load(int r, BinaryReader& in) override {
         cache_valid_ = false;
+        // the host AnalysisSet is (re)loaded from the same checkpoint: take it again at the next sample
+        if (static_cast<std::size_t>(r) < ana_.size() && ana_[static_cast<std::size_t>(r)]) ana_[static_cast<std::size_t>(r)]->invalidate();
         engine_->load(r, in);
         obs_.clear();
     }
@@ -209,7 +215,33 @@ public:
         sys.force.assign(cache_force_.begin() + first, cache_force_.begin() + first + n);
     }
 
+    // Analysis samples in device memory (kernels/device_analysis.hpp): positions and velocities are read in
+    // place, nothing is copied to the host. A set using an analysis without device kernels (hops,
+    // cna_correlation) stays on the host path, as does every set when MDRUN_GPU_ANALYSIS=0.
+    bool sample_analysis(int r, long step, AnalysisSet& set) override {
+        if (!device_analysis_allowed()) return false;
+        const std::size_t k = static_cast<std::size_t>(r);
+        if (ana_.size() < reps_.size()) ana_.resize(reps_.size());
+        if (!ana_[k]) {
+            if (!DeviceAnalysis<Exec, Buf>::supported(set)) return false;
+            ana_[k] = std::make_unique<DeviceAnalysis<Exec, Buf>>(exec_, set);
+        }
+        if (!ana_[k]->uploaded()) ana_[k]->upload_from(set);
+        const std::size_t first = static_cast<std::size_t>(engine_->first_atom(r));
+        ana_[k]->sample(step, engine_->device_positions() + first, engine_->device_velocities() + first, reps_[k]->sys.box);
+        return true;
+    }
+    void sync_analysis(int r, AnalysisSet& set) override {
+        const std::size_t k = static_cast<std::size_t>(r);
+        if (k < ana_.size() && ana_[k] && ana_[k]->uploaded()) ana_[k]->download_into(set);
+    }
+
 private:
+    static bool device_analysis_allowed() {
+        const char* e = std::getenv("MDRUN_GPU_ANALYSIS");
+        return !(e && e[0] == '0');
+    }
+
     // The message of a device-side halt, in the CPU backend's words (engine/backend_cpu.cpp).
     SafetyStop make_stop(int r, int code, long step) {
         Replica& rep = *reps_[static_cast<std::size_t>(r)];
@@ -277,6 +309,7 @@ private:
     std::vector<Vec3> cache_pos_, cache_vel_, cache_force_;
     long cache_step_ = -1;
     bool cache_valid_ = false;
+    std::vector<std::unique_ptr<DeviceAnalysis<Exec, Buf>>> ana_;  // per replica (null: host path)
 };
 
 }  // namespace batch_backend_detail
