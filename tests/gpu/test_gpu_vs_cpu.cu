@@ -23,10 +23,13 @@
 #include "engine/run_loop.hpp"
 #include "kernels/backend_cuda.hpp"
 #include "engine/dynamics.hpp"
+#include "engine/structure_io.hpp"
+#include "analysis/analysis_state.hpp"
 #include "engine/neighbor_list.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/cuda_device.hpp"
 #include "kernels/cuda_exec.cuh"
+#include "kernels/device_analysis.hpp"
 #include "kernels/device_buffer.hpp"
 #include "kernels/host_exec.hpp"
 #include "potentials/mtp_file.hpp"
@@ -316,6 +319,115 @@ void compare_run_loop(bool born) {
     if (!std::getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
 }
 
+// (6) Analysis accumulators sampled in device memory (kernels/device_analysis.hpp with the CUDA executor)
+// vs the host AnalysisSet sampled from downloaded copies of the same GPU states: MSD/MSCD, C1/C2, VACF,
+// omega-ACF, rho, unwrapped positions; 2 replicas of Na3PS4 (one with frozen P), 200 steps, 41 samples.
+double rel(double a, double b) { return std::fabs(a - b) / std::max(1e-300, std::max(std::fabs(a), std::fabs(b))); }
+
+void compare_analysis() {
+    std::printf("[analysis] device-side accumulators vs host AnalysisSet, Na3PS4 MTP, 2 replicas, 41 samples\n");
+    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    std::vector<System> sys(2, base);
+    maxwell_boltzmann(sys[0], 900.0, 5);
+    for (std::size_t a = 0; a < sys[1].size(); ++a) sys[1].frozen[a] = base.species[base.type[a]] == "P" ? 1 : 0;
+    maxwell_boltzmann(sys[1], 1300.0, 6);
+    std::vector<DynamicsParams> par(2);
+    std::vector<BatchReplicaSpec> specs;
+    for (int r = 0; r < 2; ++r) {
+        par[r].ensemble = "nvt";
+        par[r].dt_ps = 0.002;
+        par[r].temperature_K = r == 0 ? 900.0 : 1300.0;
+        par[r].tdamp_ps = 0.05;
+        par[r].skin = 0.6;
+        BatchReplicaSpec sp;
+        sp.sys = &sys[static_cast<std::size_t>(r)];
+        for (int t : sys[static_cast<std::size_t>(r)].type) sp.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
+        sp.params = par[r];
+        sp.list_cutoff = pot.cutoff() + 0.6 + 1e-9 * pot.cutoff() + 1e-12;
+        sp.stop_on_close_pairs = false;
+        specs.push_back(sp);
+    }
+    CudaExec ex;
+    DeviceEngine eng(ex, pot.tables(), specs);
+    eng.setup();
+    AnalysisConfig c;
+    c.enabled = true;
+    c.sample_every = 5;
+    c.msd = true;
+    c.msd_elements = {"Na"};
+    c.msd_block = 6;
+    c.reorientation = true;
+    c.centers = {"P"};
+    c.vacf = true;
+    c.vacf_max_lag_fs = 100.0;
+    c.angular_vacf = true;
+    c.angular_vacf_max_lag_fs = 60.0;
+    c.orientation_density = true;
+    c.rho_bins_theta = 12;
+    c.rho_bins_phi = 24;
+    std::vector<AnalysisSet> host, dev;
+    std::vector<std::unique_ptr<DeviceAnalysis<CudaExec, DeviceBuffer>>> da;
+    for (int r = 0; r < 2; ++r) {
+        AnalysisRunInfo info;
+        info.timestep_ps = 0.002;
+        host.emplace_back(c, sys[static_cast<std::size_t>(r)], info);
+        dev.emplace_back(c, sys[static_cast<std::size_t>(r)], info);
+        da.push_back(std::make_unique<DeviceAnalysis<CudaExec, DeviceBuffer>>(ex, dev.back()));
+        da.back()->upload_from(dev.back());
+    }
+    std::vector<System> snap = sys;
+    for (long s = 0; s <= 200; s += 5) {
+        if (s > 0) eng.advance(5);
+        for (int r = 0; r < 2; ++r) {
+            eng.download(r, snap[static_cast<std::size_t>(r)]);
+            host[static_cast<std::size_t>(r)].sample(s, snap[static_cast<std::size_t>(r)]);
+            const std::size_t first = static_cast<std::size_t>(eng.first_atom(r));
+            da[static_cast<std::size_t>(r)]->sample(s, eng.device_positions() + first, eng.device_velocities() + first,
+                                                    sys[static_cast<std::size_t>(r)].box);
+        }
+    }
+    double dmsd = 0, dreor = 0, dvacf = 0, dwacf = 0, du = 0;
+    bool counts_same = true, rho_same = true;
+    for (int r = 0; r < 2; ++r) {
+        da[static_cast<std::size_t>(r)]->download_into(dev[static_cast<std::size_t>(r)]);
+        const auto& D = dev[static_cast<std::size_t>(r)].impl();
+        const auto& H = host[static_cast<std::size_t>(r)].impl();
+        for (std::size_t i = 0; i < D.unwrapped.size(); ++i)
+            du = std::max(du, norm(D.unwrapped[i] - H.unwrapped[i]) / std::max(1.0, norm(H.unwrapped[i])));
+        for (int which = 0; which < 3; ++which) {
+            const MultiLevelCorrelator& a = which == 0 ? D.msd : which == 1 ? D.mscd : D.reor;
+            const MultiLevelCorrelator& b = which == 0 ? H.msd : which == 1 ? H.mscd : H.reor;
+            const auto ra = a.results(), rb = b.results();
+            if (ra.size() != rb.size()) { counts_same = false; continue; }
+            for (std::size_t k = 0; k < ra.size(); ++k) {
+                counts_same = counts_same && ra[k].counts == rb[k].counts;
+                for (std::size_t q = 0; q < ra[k].sums.size(); ++q) {
+                    const double d = rel(ra[k].sums[q], rb[k].sums[q]);
+                    if (which < 2) dmsd = std::max(dmsd, d);
+                    else dreor = std::max(dreor, d);
+                }
+            }
+        }
+        for (int g = 0; g < D.vacf.n_groups(); ++g) {
+            const auto a = D.vacf.correlation(g), b = H.vacf.correlation(g);
+            for (std::size_t l = 0; l < a.size(); ++l) dvacf = std::max(dvacf, rel(a[l], b[l]));
+        }
+        for (int g = 0; g < D.wacf.n_groups(); ++g) {
+            const auto a = D.wacf.correlation(g), b = H.wacf.correlation(g);
+            for (std::size_t l = 0; l < a.size(); ++l) dwacf = std::max(dwacf, rel(a[l], b[l]));
+        }
+        rho_same = rho_same && D.rho_counts == H.rho_counts && D.rho_total == H.rho_total;
+    }
+    check(du < 1e-12, "unwrapped positions (relative)", du, 1e-12);
+    check(dmsd < 1e-12, "MSD/MSCD lag sums incl. 4th moment (relative)", dmsd, 1e-12);
+    check(dreor < 1e-12, "reorientation C1/C2 lag sums (relative)", dreor, 1e-12);
+    check(dvacf < 1e-12, "VACF (relative)", dvacf, 1e-12);
+    check(dwacf < 1e-12, "angular-velocity ACF (relative)", dwacf, 1e-12);
+    check(counts_same, "E1 pair counts identical", counts_same ? 0.0 : 1.0, 0.0);
+    check(rho_same, "rho(theta, phi) histogram identical", rho_same ? 0.0 : 1.0, 0.0);
+}
+
 }  // namespace
 
 int main() {
@@ -332,6 +444,7 @@ int main() {
         compare_launches();
         compare_run_loop(false);
         compare_run_loop(true);
+        compare_analysis();
     } catch (const std::exception& e) {
         std::printf("FAIL: %s\n", e.what());
         return 1;
