@@ -8,14 +8,22 @@
 // written result values.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/analysis_state.hpp"
+#include "engine/backend.hpp"
 #include "engine/dynamics.hpp"
+#include "engine/run_loop.hpp"
+#include "kernels/batch_backend.hpp"
 #include "engine/structure_io.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/device_analysis.hpp"
@@ -180,4 +188,117 @@ TEST_CASE("device analysis: hops and cna_correlation are reported as not ported 
     AnalysisConfig off;
     const AnalysisSet disabled(off, base, info);
     CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(disabled));
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Backend> make_host_batched(std::vector<std::unique_ptr<Replica>>& replicas) {
+    return std::make_unique<BatchBackend<HostExec, HostBuffer>>(replicas, "cuda", "host-driven kernel bodies");
+}
+bool always(std::string&) { return true; }
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Na3PS4 MTP, 2 replicas (one with frozen P), every analysis with device kernels (+ hops when asked).
+std::string run_config(const fs::path& out, long steps, long checkpoint_every, bool hops) {
+    const std::string sh = MDRUN_SHARED_DIR;
+    return "[structure]\nfile = \"" + sh + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+           "elements = [\"Na\", \"P\", \"S\"]\n"
+           "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = " + std::to_string(steps) + "\n"
+           "temperature_K = 900.0\nvelocities = \"maxwell\"\nseed = 3\nneighbor_skin = 0.6\n"
+           "[[replica]]\nname = \"T900\"\n"
+           "[[replica]]\nname = \"T1300_frozenP\"\ntemperature_K = 1300.0\nfreeze = [\"P\"]\n"
+           "[output]\ndirectory = \"" + out.string() + "\"\nthermo_every = 20\ntrajectory_every = 0\n"
+           "checkpoint_every = " + std::to_string(checkpoint_every) + "\nwrite_final = false\n"
+           "[analysis]\nsample_every = 5\nmsd = { elements = [\"Na\"], block = 6, ratio = 2 }\n"
+           "reorientation = { centers = [\"P\"] }\nvacf = { elements = [\"Na\"], max_lag_fs = 100 }\n"
+           "angular_vacf = { centers = [\"P\"], max_lag_fs = 60 }\norientation_density = { centers = [\"P\"], bins = [12, 24] }\n" +
+           (hops ? std::string("hops = { elements = [\"Na\"], window_ps = 0.04, ta_ps = 0.1, tau_v_ps = 0.02 }\n") : std::string());
+}
+
+void run(const fs::path& dir, const std::string& name, const std::string& device, long steps, long ckpt, bool hops,
+         const std::string& restart = "") {
+    const fs::path cfg = dir / (name + ".toml");
+    std::ofstream(cfg) << run_config(dir / name, steps, ckpt, hops);
+    RunOptions opt;
+    opt.config_path = cfg.string();
+    opt.device = device;
+    opt.quiet = true;
+    opt.restart_file = restart;
+    CHECK(run_md(opt) == 0);
+}
+
+// The analysis result files of every replica (relative path -> contents).
+std::map<std::string, std::string> analysis_files(const fs::path& root) {
+    std::map<std::string, std::string> m;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+        if (!e.is_regular_file()) continue;
+        const std::string rel = fs::relative(e.path(), root).string();
+        const std::string f = e.path().filename().string();
+        // (analysis.h5 is left out: HDF5 stamps object headers with the time of writing, to the second; every
+        // number in it is also in the CSVs and in the checkpoint's analysis section, compared below)
+        if (f == "summary.json" || f == "checkpoint.mdrun" || (f.size() > 4 && f.substr(f.size() - 4) == ".csv" && f != "thermo.csv"))
+            m[rel] = slurp(e.path());
+    }
+    return m;
+}
+
+void compare_with_cpu(bool hops) {
+    register_backend(BackendEntry{"cuda", always, make_host_batched});
+    const fs::path dir = fs::temp_directory_path() /
+                         ("mdrun_device_analysis_" + std::string(hops ? "hops_" : "") + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    run(dir, "cpu", "cpu", 80, 0, hops);
+    run(dir, "gpu", "cuda", 80, 0, hops);
+    // restart halfway on the batched backend: the device accumulators are re-uploaded from the checkpoint
+    // (folder names of equal length: the checkpoint stores the paths length-prefixed)
+    run(dir, "hlf", "cuda", 40, 40, hops);
+    run(dir, "hlf", "cuda", 80, 0, hops, (dir / "hlf" / "checkpoint.mdrun").string());
+    const auto a = analysis_files(dir / "cpu"), b = analysis_files(dir / "gpu"), c = analysis_files(dir / "hlf");
+    CHECK(a.count("checkpoint.mdrun") == 1);
+    CHECK(a.size() >= 2 * 5);  // msd, reorientation, vacf, spectra, orientation_density CSVs + h5 + json per replica
+    CHECK(a.count("T900/reorientation.csv") == 1);
+    CHECK(a.count("T1300_frozenP/orientation_density.csv") == 1);
+    if (hops) CHECK(a.count("T900/hops.csv") == 1);
+    for (const auto& [rel, text] : a) {
+        CAPTURE(rel);
+        REQUIRE(b.count(rel) == 1);
+        REQUIRE(c.count(rel) == 1);
+        if (rel.find("summary.json") != std::string::npos || rel == "checkpoint.mdrun") {
+            // these name the output directory / config file; compare with the names swapped. The checkpoint
+            // holds every analysis accumulator (AnalysisSet::save) of both replicas: equal bit for bit.
+            std::string other = b.at(rel), half = c.at(rel);
+            for (auto* s2 : {&other, &half})
+                for (const std::string from : {(dir / "gpu").string(), (dir / "hlf").string(), std::string("gpu.toml"),
+                                               std::string("hlf.toml")}) {
+                    const std::string to = from.find(".toml") != std::string::npos ? "cpu.toml" : (dir / "cpu").string();
+                    for (std::size_t at = s2->find(from); at != std::string::npos; at = s2->find(from, at + 1))
+                        s2->replace(at, from.size(), to);
+                }
+            CHECK(text == other);
+            CHECK(text == half);
+        } else {
+            CHECK(text == b.at(rel));
+            CHECK(text == c.at(rel));
+        }
+    }
+    if (!getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
+}
+
+}  // namespace
+
+TEST_CASE("device analysis through run_md: all analysis files equal the CPU backend's byte for byte, across a restart") {
+    compare_with_cpu(false);
+}
+
+TEST_CASE("device analysis through run_md: a configuration with hops falls back to the host path, same files") {
+    compare_with_cpu(true);
 }
