@@ -8,7 +8,10 @@
 //
 // A template over executor and buffer like kernels/batch_engine.hpp: the CUDA backend instantiates it with
 // CudaExec/DeviceBuffer, the unit tests with HostExec/HostBuffer (tests/unit/test_kernel_bodies_analysis.cpp).
-// Analyses not ported (hops, cna_correlation): supported() is false and the caller keeps the host path.
+// Hops (analysis/hop_events.hpp) are hybrid: the drift-corrected positions of the tracked ions are gathered on
+// the device and only those (N_ion x 24 B) are copied to a host HopDetector held here (event lists are
+// variable-length host data). cna_correlation has no device path: supported() is false and the caller keeps
+// the host path for that replica.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -236,10 +239,10 @@ private:
 template <class Exec, template <class> class Buf>
 class DeviceAnalysis {
 public:
-    // Whether every enabled analysis of `set` has device kernels (hops and cna_correlation do not yet).
+    // Whether every enabled analysis of `set` has a device path (cna_correlation does not yet).
     static bool supported(const AnalysisSet& set) {
         const AnalysisConfig& c = set.impl().cfg;
-        return c.enabled && !c.hops && !c.cna;
+        return c.enabled && !c.cna;
     }
 
     // The static description (atoms, groups, item lists) is taken from `set`; call upload_from() before
@@ -305,6 +308,11 @@ public:
         vacf_atoms_.upload(I.vacf_atoms);
         vacf_items_.resize(I.vacf_atoms.size());
         if (cfg_.vacf) vacf_.upload_from(I.vacf);
+        if (cfg_.hops) {
+            hops_ = I.hops;
+            hop_atoms_.upload(I.hop_atoms);
+            hop_items_.resize(I.hop_atoms.size());
+        }
         ligand_id_.clear();
         for (int l : G.ligand) ligand_id_.push_back(I.id.empty() ? l + 1 : I.id[static_cast<std::size_t>(l)]);
         uploaded_ = true;
@@ -336,6 +344,7 @@ public:
         if (cfg_.vacf) vacf_.download_into(I.vacf);
         rho_counts_.download(I.rho_counts);
         rho_total_.download(I.rho_total);
+        if (cfg_.hops) I.hops = hops_;
     }
 
     bool uploaded() const { return uploaded_; }
@@ -386,6 +395,14 @@ public:
                                              omega_.data()});
             wacf_.add(ex_, omega_.data());
         }
+        if (cfg_.hops) {
+            const std::size_t nh = hop_items_.size();
+            if (nh > 0) ex_.launch(static_cast<long>(nh), AnaGatherFn{x_.data(), hop_atoms_.data(), hop_items_.data()});
+            ex_.sync();
+            hop_host_.resize(nh);
+            hop_items_.download_range(0, nh, hop_host_.data());
+            hops_.add(hop_host_.data());
+        }
         if (cfg_.vacf) {
             if (!vacf_atoms_h_empty())
                 ex_.launch(static_cast<long>(vacf_items_.size()), AnaGatherFn{vel, vacf_atoms_.data(), vacf_items_.data()});
@@ -405,6 +422,10 @@ private:
     long n_samples_ = 0, first_step_ = -1, last_step_ = -1;
     double volume_sum_ = 0;
     std::vector<long> ligand_id_;
+    HopDetector hops_;             // host-side (see the file comment)
+    std::vector<Vec3> hop_host_;
+    Buf<int> hop_atoms_;
+    Buf<Vec3> hop_items_;
     Buf<int> type_, drift_atoms_, bond_centre_, bond_kind_, bond_ligand_, centre_, offset_, vacf_atoms_, bad_;
     Buf<unsigned char> frozen_;
     Buf<double> mass_, max_disp_;

@@ -64,6 +64,12 @@ AnalysisConfig all_ported(long sample_every) {
     c.orientation_density = true;
     c.rho_bins_theta = 12;
     c.rho_bins_phi = 24;
+    c.hops = true;  // hybrid: positions gathered on the device, detector on the host
+    c.hop_elements = {"Na"};
+    c.hop_a_A = 0.5;  // small a and windows: events within 200 steps
+    c.hop_window_ps = 0.02;
+    c.hop_ta_ps = 0.1;
+    c.hop_tau_v_ps = 0.02;
     return c;
 }
 
@@ -175,16 +181,21 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
         CHECK(D.rho_total[0] == static_cast<std::uint64_t>(64 * (steps / every + 1)));
         CHECK(D.max_framework_disp_A == H.max_framework_disp_A);
         CHECK(D.max_framework_disp_A > 0);
+        CHECK(D.hops.samples() == H.hops.samples());
+        CHECK(D.hops.events().size() == H.hops.events().size());
+        if (r == 0) CHECK(H.hops.events().size() > 0);
     }
 }
 
-TEST_CASE("device analysis: hops and cna_correlation are reported as not ported (host fallback)") {
+TEST_CASE("device analysis: cna_correlation is reported as not ported (host fallback); hops are supported") {
     const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     AnalysisRunInfo info;
     AnalysisConfig c = all_ported(10);
-    c.hops = true;
     const AnalysisSet with_hops(c, base, info);
-    CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(with_hops));
+    CHECK(DeviceAnalysis<HostExec, HostBuffer>::supported(with_hops));
+    c.cna = true;
+    const AnalysisSet with_cna(c, base, info);
+    CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(with_cna));
     AnalysisConfig off;
     const AnalysisSet disabled(off, base, info);
     CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(disabled));
@@ -221,7 +232,7 @@ std::string run_config(const fs::path& out, long steps, long checkpoint_every, b
            "[analysis]\nsample_every = 5\nmsd = { elements = [\"Na\"], block = 6, ratio = 2 }\n"
            "reorientation = { centers = [\"P\"] }\nvacf = { elements = [\"Na\"], max_lag_fs = 100 }\n"
            "angular_vacf = { centers = [\"P\"], max_lag_fs = 60 }\norientation_density = { centers = [\"P\"], bins = [12, 24] }\n" +
-           (hops ? std::string("hops = { elements = [\"Na\"], window_ps = 0.04, ta_ps = 0.1, tau_v_ps = 0.02 }\n") : std::string());
+           (hops ? std::string("hops = { elements = [\"Na\"], a_A = 0.5, window_ps = 0.02, ta_ps = 0.1, tau_v_ps = 0.02 }\n") : std::string());
 }
 
 void run(const fs::path& dir, const std::string& name, const std::string& device, long steps, long ckpt, bool hops,
@@ -299,6 +310,6 @@ TEST_CASE("device analysis through run_md: all analysis files equal the CPU back
     compare_with_cpu(false);
 }
 
-TEST_CASE("device analysis through run_md: a configuration with hops falls back to the host path, same files") {
+TEST_CASE("device analysis through run_md: with hops (hybrid: ion positions gathered on the device) the files are the same") {
     compare_with_cpu(true);
 }
