@@ -10,8 +10,9 @@
 // CudaExec/DeviceBuffer, the unit tests with HostExec/HostBuffer (tests/unit/test_kernel_bodies_analysis.cpp).
 // Hops (analysis/hop_events.hpp) are hybrid: the drift-corrected positions of the tracked ions are gathered on
 // the device and only those (N_ion x 24 B) are copied to a host HopDetector held here (event lists are
-// variable-length host data). cna_correlation has no device path: supported() is false and the caller keeps
-// the host path for that replica.
+// variable-length host data). cna_correlation (analysis/cna_correlation.hpp) is host-only: with it on, the
+// replica's positions are copied to a host CnaTracker held here at each sample (the cost of the old host path,
+// for that analysis only; everything else still runs on the device).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -239,11 +240,8 @@ private:
 template <class Exec, template <class> class Buf>
 class DeviceAnalysis {
 public:
-    // Whether every enabled analysis of `set` has a device path (cna_correlation does not yet).
-    static bool supported(const AnalysisSet& set) {
-        const AnalysisConfig& c = set.impl().cfg;
-        return c.enabled && !c.cna;
-    }
+    // Whether `set` can be sampled here (every analysis can; false only when analysis is disabled).
+    static bool supported(const AnalysisSet& set) { return set.impl().cfg.enabled; }
 
     // The static description (atoms, groups, item lists) is taken from `set`; call upload_from() before
     // the first sample (and after the host set was loaded from a checkpoint).
@@ -308,6 +306,10 @@ public:
         vacf_atoms_.upload(I.vacf_atoms);
         vacf_items_.resize(I.vacf_atoms.size());
         if (cfg_.vacf) vacf_.upload_from(I.vacf);
+        if (cfg_.cna) {
+            cna_ = I.cna;
+            cna_pos_.resize(n);
+        }
         if (cfg_.hops) {
             hops_ = I.hops;
             hop_atoms_.upload(I.hop_atoms);
@@ -345,6 +347,7 @@ public:
         rho_counts_.download(I.rho_counts);
         rho_total_.download(I.rho_total);
         if (cfg_.hops) I.hops = hops_;
+        if (cfg_.cna) I.cna = cna_;
     }
 
     bool uploaded() const { return uploaded_; }
@@ -395,6 +398,13 @@ public:
                                              omega_.data()});
             wacf_.add(ex_, omega_.data());
         }
+        if (cfg_.cna) {
+            ex_.launch(n, AnaCopyFn{pos, cna_pos_.data()});
+            ex_.sync();
+            cna_host_.resize(static_cast<std::size_t>(n));
+            cna_pos_.download_range(0, static_cast<std::size_t>(n), cna_host_.data());
+            cna_.add(box, cna_host_.data());
+        }
         if (cfg_.hops) {
             const std::size_t nh = hop_items_.size();
             if (nh > 0) ex_.launch(static_cast<long>(nh), AnaGatherFn{x_.data(), hop_atoms_.data(), hop_items_.data()});
@@ -423,6 +433,9 @@ private:
     double volume_sum_ = 0;
     std::vector<long> ligand_id_;
     HopDetector hops_;             // host-side (see the file comment)
+    CnaTracker cna_;               // host-side
+    std::vector<Vec3> cna_host_;
+    Buf<Vec3> cna_pos_;
     std::vector<Vec3> hop_host_;
     Buf<int> hop_atoms_;
     Buf<Vec3> hop_items_;

@@ -70,6 +70,9 @@ AnalysisConfig all_ported(long sample_every) {
     c.hop_window_ps = 0.02;
     c.hop_ta_ps = 0.1;
     c.hop_tau_v_ps = 0.02;
+    c.cna = true;  // hybrid: positions copied to a host tracker at each sample
+    c.cna_elements = {"Na"};
+    c.cna_tau_min_ps = 0.05;
     return c;
 }
 
@@ -187,7 +190,7 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
     }
 }
 
-TEST_CASE("device analysis: cna_correlation is reported as not ported (host fallback); hops are supported") {
+TEST_CASE("device analysis: every analysis is supported; a disabled [analysis] is not") {
     const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     AnalysisRunInfo info;
     AnalysisConfig c = all_ported(10);
@@ -195,7 +198,7 @@ TEST_CASE("device analysis: cna_correlation is reported as not ported (host fall
     CHECK(DeviceAnalysis<HostExec, HostBuffer>::supported(with_hops));
     c.cna = true;
     const AnalysisSet with_cna(c, base, info);
-    CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(with_cna));
+    CHECK(DeviceAnalysis<HostExec, HostBuffer>::supported(with_cna));
     AnalysisConfig off;
     const AnalysisSet disabled(off, base, info);
     CHECK_FALSE(DeviceAnalysis<HostExec, HostBuffer>::supported(disabled));
@@ -232,7 +235,8 @@ std::string run_config(const fs::path& out, long steps, long checkpoint_every, b
            "[analysis]\nsample_every = 5\nmsd = { elements = [\"Na\"], block = 6, ratio = 2 }\n"
            "reorientation = { centers = [\"P\"] }\nvacf = { elements = [\"Na\"], max_lag_fs = 100 }\n"
            "angular_vacf = { centers = [\"P\"], max_lag_fs = 60 }\norientation_density = { centers = [\"P\"], bins = [12, 24] }\n" +
-           (hops ? std::string("hops = { elements = [\"Na\"], a_A = 0.5, window_ps = 0.02, ta_ps = 0.1, tau_v_ps = 0.02 }\n") : std::string());
+           (hops ? std::string("hops = { elements = [\"Na\"], a_A = 0.5, window_ps = 0.02, ta_ps = 0.1, tau_v_ps = 0.02 }\n"
+                          "cna_correlation = { elements = [\"Na\"], centers = [\"P\"], tau_min_ps = 0.05 }\n") : std::string());
 }
 
 void run(const fs::path& dir, const std::string& name, const std::string& device, long steps, long ckpt, bool hops,
@@ -310,6 +314,6 @@ TEST_CASE("device analysis through run_md: all analysis files equal the CPU back
     compare_with_cpu(false);
 }
 
-TEST_CASE("device analysis through run_md: with hops (hybrid: ion positions gathered on the device) the files are the same") {
+TEST_CASE("device analysis through run_md: with hops and cna_correlation (host-side parts) the files are the same") {
     compare_with_cpu(true);
 }
