@@ -216,8 +216,8 @@ public:
     }
 
     // Analysis samples in device memory (kernels/device_analysis.hpp): positions and velocities are read in
-    // place, nothing is copied to the host. A set using an analysis without device kernels (hops,
-    // cna_correlation) stays on the host path, as does every set when MDRUN_GPU_ANALYSIS=0.
+    // place; only hops (the tracked ions' positions) and cna_correlation (all positions) copy data to their
+    // host-side trackers. MDRUN_GPU_ANALYSIS=0 in the environment keeps every set on the old host path.
     bool sample_analysis(int r, long step, AnalysisSet& set) override {
         if (!device_analysis_allowed()) return false;
         const std::size_t k = static_cast<std::size_t>(r);
