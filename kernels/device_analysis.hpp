@@ -377,25 +377,29 @@ public:
             ex_.launch(n_species_, AnaSpeciesSumFn{x_.data(), type_.data(), frozen_.data(), n, species_items_.data()});
             mscd_.add(ex_, species_items_.data());
         }
-        if ((cfg_.reorientation || cfg_.orientation_density) && n_bonds_ > 0) {
-            ex_.launch(n_bonds_, AnaBondFn{box, pos, bond_centre_.data(), bond_ligand_.data(), half_width_, unit_.data(),
-                                           bad_.data()});
-            // One int back per sample keeps the host's behaviour: the run stops at the step the bond broke.
-            int bad = 0x7fffffff;
-            ex_.sync();
-            bad_.download_range(0, 1, &bad);
-            if (bad != 0x7fffffff)
-                throw Error("analysis: at step " + std::to_string(step) + " the bond of ligand atom " +
-                            std::to_string(ligand_id_[static_cast<std::size_t>(bad)]) +
-                            " to its centre is not below half the smallest cell width; the polyanion fell apart");
+        // (the correlators are fed even with no items, as on the host: their sample counts must agree)
+        if (cfg_.reorientation || cfg_.orientation_density) {
+            if (n_bonds_ > 0) {
+                ex_.launch(n_bonds_, AnaBondFn{box, pos, bond_centre_.data(), bond_ligand_.data(), half_width_,
+                                               unit_.data(), bad_.data()});
+                // One int back per sample keeps the host's behaviour: the run stops at the step the bond broke.
+                int bad = 0x7fffffff;
+                ex_.sync();
+                bad_.download_range(0, 1, &bad);
+                if (bad != 0x7fffffff)
+                    throw Error("analysis: at step " + std::to_string(step) + " the bond of ligand atom " +
+                                std::to_string(ligand_id_[static_cast<std::size_t>(bad)]) +
+                                " to its centre is not below half the smallest cell width; the polyanion fell apart");
+            }
             if (cfg_.reorientation) reor_.add(ex_, unit_.data());
-            if (cfg_.orientation_density)
+            if (cfg_.orientation_density && n_bonds_ > 0)
                 ex_.launch(n_bonds_, AnaRhoFn{unit_.data(), bond_kind_.data(), cfg_.rho_bins_theta, cfg_.rho_bins_phi,
                                               rho_counts_.data(), rho_total_.data()});
         }
-        if (cfg_.angular_vacf && n_groups_ > 0) {
-            ex_.launch(n_groups_, AnaOmegaFn{box, pos, vel, mass_.data(), centre_.data(), offset_.data(), bond_ligand_.data(),
-                                             omega_.data()});
+        if (cfg_.angular_vacf) {
+            if (n_groups_ > 0)
+                ex_.launch(n_groups_, AnaOmegaFn{box, pos, vel, mass_.data(), centre_.data(), offset_.data(),
+                                                 bond_ligand_.data(), omega_.data()});
             wacf_.add(ex_, omega_.data());
         }
         if (cfg_.cna) {
