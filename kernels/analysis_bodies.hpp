@@ -198,6 +198,52 @@ struct AnaMultiLevelPairFn {
     }
 };
 
+// The same insertion split into lanes for large groups (more threads on the GPU): one thread per
+// (j, group, lane) sums the lane's items (q = lane, lane + L, ...) into its own zeroed partial slots; then
+// AnaMultiLevelCombineFn adds the lanes to the accumulator in lane order. Deterministic, but the order of
+// additions differs from the host's item order, so the sums agree to round-off, not bit for bit (used only
+// above kAnaLaneThreshold items per group; see kernels/device_analysis.hpp).
+struct AnaMultiLevelPartialFn {
+    const Vec3* ring;
+    const Vec3* x;
+    const int* group_offset;
+    const int* group_items;
+    int n_items, n_groups, block, head, j0, lanes;
+    int dot_mode;
+    double* partial;             // [(j - j0)][group][lane][kLagSlots]
+    MDRUN_HD_INLINE void operator()(int t) const {
+        const int lane = t % lanes;
+        const int g = (t / lanes) % n_groups;
+        const int j = j0 + t / (lanes * n_groups);
+        const int slot = ((head - j) % block + block) % block;
+        const Vec3* old = ring + static_cast<long>(slot) * n_items;
+        double* a = partial + static_cast<long>(t) * kLagSlots;
+        for (int k = 0; k < kLagSlots; ++k) a[k] = 0.0;
+        if (dot_mode) {
+            for (int q = group_offset[g] + lane; q < group_offset[g + 1]; q += lanes)
+                accumulate_dot_pair(old[group_items[q]], x[group_items[q]], a);
+        } else {
+            for (int q = group_offset[g] + lane; q < group_offset[g + 1]; q += lanes)
+                accumulate_displacement_pair(old[group_items[q]], x[group_items[q]], a);
+        }
+    }
+};
+struct AnaMultiLevelCombineFn {
+    const double* partial;
+    const std::uint64_t* per_group;
+    int n_groups, j0, lanes;
+    double* acc;
+    std::uint64_t* count;
+    MDRUN_HD_INLINE void operator()(int t) const {
+        const int j = j0 + t / n_groups, g = t % n_groups;
+        double* a = acc + (static_cast<long>(j) * n_groups + g) * kLagSlots;
+        const double* p = partial + static_cast<long>(t) * lanes * kLagSlots;
+        for (int l = 0; l < lanes; ++l)
+            for (int k = 0; k < kLagSlots; ++k) a[k] += p[l * kLagSlots + k];
+        count[static_cast<long>(j) * n_groups + g] += per_group[g];
+    }
+};
+
 // Copy of a snapshot into a ring slot (also seeds a new level with the t = 0 snapshot). One thread per item.
 struct AnaCopyFn {
     const Vec3* src;

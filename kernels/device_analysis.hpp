@@ -50,6 +50,11 @@ struct CorrelatorAccess {
 
 namespace device_analysis_detail {
 
+// E1 groups with more items than this use kAnaLanes lanes (round-off-level instead of bitwise agreement with
+// the host; see AnaMultiLevelPartialFn). Below it, one thread per (lag, group) in the host's order.
+constexpr std::uint64_t kAnaLaneThreshold = 4096;
+constexpr int kAnaLanes = 32;
+
 // Items of each group as a CSR (increasing item index within a group) and the items per group.
 inline void group_csr(const std::vector<int>& group, int n_groups, std::vector<int>& offset, std::vector<int>& items,
                       std::vector<std::uint64_t>& per_group) {
@@ -82,6 +87,11 @@ public:
         gitems_.upload(it);
         per_group_.upload(per_group_h_);
         n_ = A::n(c);
+        // Lanes: 1 (the host's item order: bit-identical) unless a group is large enough that one thread per
+        // (lag, group) would leave the GPU idle; a forced value (tests) overrides.
+        std::uint64_t largest = 0;
+        for (auto v : per_group_h_) largest = std::max(largest, v);
+        lanes_ = forced_lanes_ > 0 ? forced_lanes_ : (largest > kAnaLaneThreshold ? kAnaLanes : 1);
         first_.resize(static_cast<std::size_t>(items_));
         if (!A::first(c).empty()) first_.upload(A::first(c));
         ring_.clear();
@@ -141,6 +151,9 @@ public:
         n_ = n + 1;
     }
 
+    void force_lanes(int lanes) { forced_lanes_ = lanes; }
+    int lanes() const { return lanes_; }
+
 private:
     int min_j(int level) const { return level == 0 ? 1 : (block_ + ratio_ - 1) / ratio_; }
     void new_level_buffers() {
@@ -162,7 +175,14 @@ private:
         const int B = block_;
         const int jmax = filled_[level] < B - 1 ? filled_[level] : B - 1;
         const int j0 = min_j(level);
-        if (jmax >= j0 && ng_ > 0) {
+        if (jmax >= j0 && ng_ > 0 && lanes_ > 1) {
+            const long threads = static_cast<long>(jmax - j0 + 1) * ng_;
+            partial_.resize(std::max(partial_.size(), static_cast<std::size_t>(threads * lanes_ * kLagSlots)));
+            ex.launch(threads * lanes_, AnaMultiLevelPartialFn{ring_[level]->data(), x, goff_.data(), gitems_.data(), items_, ng_, B,
+                                                               head_[level], j0, lanes_, dot_ ? 1 : 0, partial_.data()});
+            ex.launch(threads, AnaMultiLevelCombineFn{partial_.data(), per_group_.data(), ng_, j0, lanes_,
+                                                      acc_[level]->data(), count_[level]->data()});
+        } else if (jmax >= j0 && ng_ > 0) {
             AnaMultiLevelPairFn f{ring_[level]->data(), x, goff_.data(), gitems_.data(), per_group_.data(), items_, ng_, B,
                                   head_[level], j0, dot_ ? 1 : 0, acc_[level]->data(), count_[level]->data()};
             ex.launch(static_cast<long>(jmax - j0 + 1) * ng_, f);
@@ -174,7 +194,8 @@ private:
     }
 
     bool dot_ = false;
-    int block_ = 16, ratio_ = 2, ng_ = 0, items_ = 0;
+    int block_ = 16, ratio_ = 2, ng_ = 0, items_ = 0, lanes_ = 1, forced_lanes_ = 0;
+    Buf<double> partial_;
     long n_ = 0;
     std::vector<int> group_, head_, filled_;
     std::vector<std::uint64_t> per_group_h_;
@@ -350,6 +371,12 @@ public:
         if (cfg_.cna) I.cna = cna_;
     }
 
+    // Forces the E1 lane count (0 = automatic) for the next upload_from(); for tests of the lane path.
+    void force_lanes(int lanes) {
+        msd_.force_lanes(lanes);
+        mscd_.force_lanes(lanes);
+        reor_.force_lanes(lanes);
+    }
     bool uploaded() const { return uploaded_; }
     void invalidate() { uploaded_ = false; }
     long samples_taken() const { return n_samples_; }
