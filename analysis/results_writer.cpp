@@ -160,8 +160,16 @@ void attr_long(hid_t obj, const char* name, long v, const std::string& path) {
     H5Handle a{H5Acreate2(obj, name, H5T_NATIVE_LONG, s.id, H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
     check(a.id >= 0 && H5Awrite(a.id, H5T_NATIVE_LONG, &v) >= 0, path, name);
 }
+// HDF5 stamps every object header with its creation time unless told not to; without the stamps the file is
+// a function of the results alone, so a restarted run's analysis.h5 equals an uninterrupted run's byte for byte.
+hid_t untimed(hid_t class_id) {
+    const hid_t p = H5Pcreate(class_id);
+    H5Pset_obj_track_times(p, 0);
+    return p;
+}
 hid_t group(hid_t parent, const std::string& name, const std::string& path) {
-    hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Handle gcpl{untimed(H5P_GROUP_CREATE), H5Pclose};
+    hid_t g = H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.id, H5P_DEFAULT);
     check(g >= 0, path, "group " + name);
     return g;
 }
@@ -170,8 +178,8 @@ void dataset(hid_t parent, const std::string& name, const std::vector<double>& v
     const int rank = rows ? 2 : 1;
     hsize_t dims[2] = {rows ? rows : v.size(), cols};
     H5Handle s{H5Screate_simple(rank, dims, nullptr), H5Sclose};
-    H5Handle d{H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, s.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-               H5Dclose};
+    H5Handle dcpl{untimed(H5P_DATASET_CREATE), H5Pclose};
+    H5Handle d{H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, s.id, H5P_DEFAULT, dcpl.id, H5P_DEFAULT), H5Dclose};
     check(d.id >= 0, path, "dataset " + name);
     if (!v.empty()) check(H5Dwrite(d.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0, path, name);
     attr_string(d.id, "units", units, path);
@@ -183,7 +191,8 @@ std::vector<double> to_double(const std::vector<int>& v) { return std::vector<do
 
 void write_analysis_h5(const std::string& path, const AnalysisResults& r, const ResultsMetadata& meta) {
     write_path_atomically(path, [&](const std::string& tmp) {
-        H5Handle f{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
+        H5Handle fcpl{untimed(H5P_FILE_CREATE), H5Pclose};  // the root group too
+        H5Handle f{H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.id, H5P_DEFAULT), H5Fclose};
         check(f.id >= 0, path, "the file");
         attr_string(f.id, "program", std::string("mdrun ") + MDRUN_VERSION_STRING, path);
         attr_string(f.id, "specification", "shared/docs/analysis.md", path);

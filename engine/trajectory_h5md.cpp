@@ -89,6 +89,23 @@ void write_int_attr(hid_t obj, const char* name, const std::vector<int>& values)
     H5Awrite(attr.id, H5T_NATIVE_INT, values.data());
 }
 
+// Object-creation property lists without time stamps: HDF5 otherwise writes the creation/modification time
+// into every object header, and a restarted run's trajectory could not equal an uninterrupted run's byte for
+// byte. Created once per process and kept (HDF5 closes them at exit).
+hid_t untimed_plist(hid_t class_id) {
+    const hid_t p = H5Pcreate(class_id);
+    H5Pset_obj_track_times(p, 0);
+    return p;
+}
+hid_t untimed_gcpl() {
+    static const hid_t p = untimed_plist(H5P_GROUP_CREATE);
+    return p;
+}
+hid_t untimed_dcpl() {
+    static const hid_t p = untimed_plist(H5P_DATASET_CREATE);
+    return p;
+}
+
 // Extendable dataset [0 x tail...], chunked one frame per chunk.
 hid_t create_extendable(hid_t group, const char* name, hid_t file_type, const std::vector<hsize_t>& tail) {
     std::vector<hsize_t> dims{0}, maxdims{H5S_UNLIMITED}, chunk{1};
@@ -100,7 +117,7 @@ hid_t create_extendable(hid_t group, const char* name, hid_t file_type, const st
     // Scalar-per-frame series (step, time) get larger chunks: one frame per chunk would waste space.
     if (tail.empty()) chunk[0] = 1024;
     Hid space{H5Screate_simple((int)dims.size(), dims.data(), maxdims.data()), H5Sclose};
-    Hid plist{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+    Hid plist{untimed_plist(H5P_DATASET_CREATE), H5Pclose};
     H5Pset_chunk(plist.id, (int)chunk.size(), chunk.data());
     return H5Dcreate2(group, name, file_type, space.id, H5P_DEFAULT, plist.id, H5P_DEFAULT);
 }
@@ -126,7 +143,7 @@ herr_t append(hid_t file, const std::string& dset_path, hid_t mem_type, const vo
 
 void write_fixed(hid_t group, const char* name, hid_t file_type, hid_t mem_type, hsize_t n, const void* data) {
     Hid space{H5Screate_simple(1, &n, nullptr), H5Sclose};
-    Hid dset{H5Dcreate2(group, name, file_type, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose};
+    Hid dset{H5Dcreate2(group, name, file_type, space.id, H5P_DEFAULT, untimed_dcpl(), H5P_DEFAULT), H5Dclose};
     H5Dwrite(dset.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
 }
 
@@ -137,7 +154,9 @@ H5mdWriter::H5mdWriter(const std::string& path, const System& initial, long resu
         file_ = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
         check(file_, "opening the trajectory to continue it");
     } else {
-        file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        const hid_t fcpl = untimed_plist(H5P_FILE_CREATE);  // the root group too
+        file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+        H5Pclose(fcpl);
         check(file_, "creating the trajectory file (does the directory exist?)");
     }
     try {
@@ -158,20 +177,20 @@ H5mdWriter::~H5mdWriter() {
 
 void H5mdWriter::create(const System& initial) {
     {
-        Hid h5md{H5Gcreate2(file_, "/h5md", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+        Hid h5md{H5Gcreate2(file_, "/h5md", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         check(h5md.id, "creating /h5md");
         write_int_attr(h5md.id, "version", {1, 1});
-        Hid author{H5Gcreate2(h5md.id, "author", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+        Hid author{H5Gcreate2(h5md.id, "author", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         write_string_attr(author.id, "name", "mdrun user");
-        Hid creator{H5Gcreate2(h5md.id, "creator", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+        Hid creator{H5Gcreate2(h5md.id, "creator", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         write_string_attr(creator.id, "name", "mdrun");
         write_string_attr(creator.id, "version", MDRUN_VERSION_STRING);
     }
-    Hid particles{H5Gcreate2(file_, "/particles", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
-    Hid all{H5Gcreate2(particles.id, "all", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+    Hid particles{H5Gcreate2(file_, "/particles", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
+    Hid all{H5Gcreate2(particles.id, "all", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
     check(all.id, "creating /particles/all");
     {
-        Hid box{H5Gcreate2(all.id, "box", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+        Hid box{H5Gcreate2(all.id, "box", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         write_int_attr(box.id, "dimension", {3});
         std::vector<std::string> boundary;
         for (int k = 0; k < 3; ++k) boundary.push_back(initial.box.periodic[k] ? "periodic" : "none");
@@ -187,7 +206,7 @@ void H5mdWriter::create(const System& initial) {
                            {kElements[1], {n, 3}, "Angstrom"},
                            {kElements[2], {n, 3}, "Angstrom ps-1"}};
     for (const Elem& e : elems) {
-        Hid g{H5Gcreate2(file_, e.path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+        Hid g{H5Gcreate2(file_, e.path, H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         check(g.id, std::string("creating ") + e.path);
         Hid step{create_extendable(g.id, "step", H5T_STD_I64LE, {}), H5Dclose};
         Hid time{create_extendable(g.id, "time", H5T_IEEE_F64LE, {}), H5Dclose};
