@@ -157,7 +157,6 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
     };
 
     nl.offset.assign(n + 1, 0);
-    std::vector<std::array<int, 3>> images;
     // One search per atom: each thread keeps the rows of its (static, contiguous) block of atoms in a
     // private buffer, then copies them to their final place once the row offsets are known. A static
     // schedule over the same range gives every thread the same atoms in both loops.
@@ -182,7 +181,6 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
             nl.j.resize(np);
             nl.shift.resize(np);
             nl.reverse.resize(np);
-            images.resize(np);
         }
         std::size_t k = 0;
 #pragma omp for schedule(static)
@@ -191,29 +189,34 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
                 const Candidate& c = mine[k];
                 nl.j[s] = c.j;
                 nl.shift[s] = c.shift;
-                images[s] = {c.img[0], c.img[1], c.img[2]};
-            }
-        }
-        // Reverse slots: the pair (j -> i, -img) sits in row j, which is sorted by (i, image).
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; ++i) {
-            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
-                const int jj = nl.j[s];
-                const std::array<int, 3> want = {-images[s][0], -images[s][1], -images[s][2]};
-                int lo = nl.offset[jj], hi = nl.offset[jj + 1];
-                while (lo < hi) {
-                    const int mid = (lo + hi) / 2;
-                    const bool less = nl.j[mid] < i || (nl.j[mid] == i && images[mid] < want);
-                    if (less) lo = mid + 1; else hi = mid;
-                }
-                nl.reverse[s] = lo;  // always found: the list is symmetric by construction
             }
         }
     }
-    for (std::size_t s = 0; s < nl.reverse.size(); ++s) {
-        const int r = nl.reverse[s];
-        if (r < 0 || static_cast<std::size_t>(r) >= nl.j.size())
-            throw Error("internal error: neighbour list is not symmetric");
+    // Reverse slots, in one sequential sweep over the rows (O(pairs), no search): row j is sorted by (i, image),
+    // so the pairs j -> i of all images form one block, and the blocks appear in increasing i. Visiting rows in
+    // increasing i, cursor[j] is the start of the block for the current i. Within a block the images are sorted
+    // ascending, and the reverse of image g is -g: negation reverses lexicographic order, so the t-th of k
+    // images in row i pairs with the (k-1-t)-th of the block.
+    {
+        std::vector<int> cursor(nl.offset.begin(), nl.offset.end() - 1);
+        for (int i = 0; i < n; ++i) {
+            int s = nl.offset[i];
+            const int end = nl.offset[i + 1];
+            while (s < end) {
+                const int jj = nl.j[s];
+                int e = s;
+                while (e < end && nl.j[e] == jj) ++e;
+                const int k = e - s, base = cursor[jj];
+                for (int t = 0; t < k; ++t) {
+                    const int r = base + (k - 1 - t);
+                    if (r >= nl.offset[jj + 1] || nl.j[r] != i)
+                        throw Error("internal error: neighbour list is not symmetric");
+                    nl.reverse[s + t] = r;
+                }
+                cursor[jj] += k;
+                s = e;
+            }
+        }
     }
 }
 
