@@ -1,4 +1,4 @@
-// Strict parsing of the [analysis] table (config.md; keys documented in docs/analysis.md).
+// Strict parsing of the [analysis] table (config.md; keys documented in README.md, "Streaming analysis").
 #include <cmath>
 
 #include "analysis/analysis_set.hpp"

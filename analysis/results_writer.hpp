@@ -1,4 +1,4 @@
-// Result files of the streaming analyses (documented column by column in docs/analysis.md):
+// Result files of the streaming analyses (documented column by column in README.md, "Streaming analysis"):
 // analysis.h5 (every curve, with `units` and `description` attributes and run metadata), msd.csv,
 // reorientation.csv, vacf.csv, spectra.csv, orientation_density.csv (each with '#' header lines that
 // state units) and summary.json. Every file is written to a temporary name and renamed when complete.

@@ -55,7 +55,7 @@ void write_extxyz_frame(std::ostream& out, const System& sys, const std::string&
 // Position of atom i folded into the cell along its periodic directions.
 Vec3 wrapped_position(const System& sys, std::size_t i);
 
-// Unit conversions used by the readers/writers (documented in docs/io.md).
+// Unit conversions used by the readers/writers (documented in README.md, "Structure and trajectory I/O").
 // ASE's time unit is Å·sqrt(amu/eV); ASE velocities are Å per ASE time unit.
 double ase_time_unit_ps();
 

@@ -1,7 +1,7 @@
 // Roofline inputs for the GPU MTP kernel: exact floating-point operation counts per atom and step of
 // the code in potentials/mtp_math.hpp + kernels/mtp_bodies.hpp (counted from the model's own tables and
 // the benchmark structures' real neighbour counts), and the bytes the per-thread scratch layout moves.
-// Host-only; numbers go into benchmarks/README_gpu.md.
+// Host-only; numbers go into benchmarks/README.md (GPU section).
 //   mtp_roofline [--shared DIR]
 #include <array>
 #include <cstdio>
