@@ -16,11 +16,11 @@ bool is_frozen(const System& sys, std::size_t i) { return !sys.frozen.empty() &&
 // systems, and every parallel region costs a fork/join (expensive when the cores are oversubscribed).
 constexpr int kParallelMinAtoms = 20000;
 
-// The list is built a little beyond cutoff + skin: its own distance test uses wrapped coordinates, the
-// potential's uses unwrapped ones, and the two may differ by round-off at the boundary.
-double list_cutoff(const Potential& pot, double skin) { return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12; }
-
 }  // namespace
+
+double neighbor_list_cutoff(const Potential& pot, double skin) {
+    return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
+}
 
 double degrees_of_freedom(const System& sys) {
     long nmob = 0;
@@ -117,7 +117,7 @@ void Dynamics::setup() {
     for (std::size_t i = 0; i < n; ++i)
         if (is_frozen(sys_, i)) sys_.vel[i] = Vec3{0, 0, 0};
     dof_ = degrees_of_freedom(sys_);
-    build_neighbor_list(sys_.box, sys_.pos, list_cutoff(pot_, params_.skin), nl_);
+    build_neighbor_list(sys_.box, sys_.pos, neighbor_list_cutoff(pot_, params_.skin), nl_);
     compute_forces();
     t_now_ = current_temperature();
     if (nvt_) nhc_init(nhc_, params_.chain, params_.tloop, params_.temperature_K, params_.tdamp_ps, dof_, t_now_);
@@ -184,7 +184,7 @@ void Dynamics::step() {
     max_disp_atom_ = imax;
 
     if (moved) {
-        build_neighbor_list(sys_.box, sys_.pos, list_cutoff(pot_, params_.skin), nl_);
+        build_neighbor_list(sys_.box, sys_.pos, neighbor_list_cutoff(pot_, params_.skin), nl_);
         ++rebuilds_;
     }
     compute_forces();
@@ -257,7 +257,7 @@ void Dynamics::load(BinaryReader& r) {
         throw input_error(r.file(), 0, "checkpoint dynamics arrays are inconsistent");
     // The list built from the same positions is the identical list, so the forces below (and all later
     // steps) equal those of the uninterrupted run bit for bit.
-    build_neighbor_list(sys_.box, at_build, list_cutoff(pot_, params_.skin), nl_);
+    build_neighbor_list(sys_.box, at_build, neighbor_list_cutoff(pot_, params_.skin), nl_);
     compute_forces();
 }
 

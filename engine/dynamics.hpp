@@ -90,6 +90,11 @@ private:
 
 // Degrees of freedom (config.md): 3·N_mobile − 3 when nothing is frozen (centre-of-mass momentum removed),
 // 3·N_mobile when any atom is frozen.
+// Cutoff the neighbour list is built with for this potential and skin: a hair above cutoff + skin, because the
+// list's own distance test uses wrapped coordinates and the potential's uses unwrapped ones, which may differ
+// by round-off at the boundary. Shared by the CPU backend and the batched GPU engine (same lists).
+double neighbor_list_cutoff(const Potential& pot, double skin);
+
 double degrees_of_freedom(const System& sys);
 
 // Maxwell–Boltzmann velocities at T, seeded (same seed, same velocities on every machine): Gaussian

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/backend.hpp"
+#include "engine/dynamics.hpp"
 #include "engine/error.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/device_analysis.hpp"
@@ -36,11 +37,6 @@ inline std::string element_of(const System& sys, int i) {
 }
 inline long id_of(const System& sys, int i) {
     return (i >= 0 && i < static_cast<int>(sys.size())) ? sys.id[static_cast<std::size_t>(i)] : -1L;
-}
-
-// Same list cutoff as engine/dynamics.cpp (a hair above cutoff + skin: the list tests wrapped coordinates).
-inline double list_cutoff(const Potential& pot, double skin) {
-    return pot.cutoff() + std::max(skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
 }
 
 // One spec per replica. All replicas must share one potential (an MTP, or the Born/DSF pair potential):
@@ -88,7 +84,7 @@ inline std::vector<BatchReplicaSpec> make_specs(std::vector<std::unique_ptr<Repl
             }
         }
         s.params = rep.params;
-        s.list_cutoff = list_cutoff(*rep.potential, rep.params.skin);
+        s.list_cutoff = neighbor_list_cutoff(*rep.potential, rep.params.skin);
         s.max_displacement = rep.md.max_displacement;
         s.stop_on_close_pairs = rep.md.stop_on_close_pairs;
         specs.push_back(std::move(s));

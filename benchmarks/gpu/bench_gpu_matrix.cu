@@ -24,6 +24,7 @@
 #include "kernels/device_buffer.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
+#include "tests/support/batch_fixture.hpp"
 
 using namespace mdrun;
 
@@ -39,20 +40,6 @@ struct Model {
     std::vector<int> map;
     std::vector<std::array<int, 3>> reps;  // replications giving ~200, ~1k, ~10k, ~100k atoms
 };
-
-System from_cfg(const CfgConfig& c, const std::vector<double>& masses) {
-    System s;
-    s.box = make_box(c.lattice);
-    for (std::size_t t = 0; t < masses.size(); ++t) s.species.push_back("X" + std::to_string(t));
-    s.type = c.type;
-    s.id = c.id;
-    s.pos = c.pos;
-    s.vel.assign(c.size(), Vec3{0, 0, 0});
-    s.force.assign(c.size(), Vec3{0, 0, 0});
-    for (int t : c.type) s.mass.push_back(masses[static_cast<std::size_t>(t)]);
-    s.frozen.assign(c.size(), 0);
-    return s;
-}
 
 double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -99,7 +86,7 @@ int main(int argc, char** argv) {
         const auto cfgs = read_cfg(shared + "/data/mtp/" + m.dir + "/reference_mlp.cfg");
         for (std::size_t si = 0; si < m.reps.size(); ++si) {
             if (quick && si >= 2) break;
-            System unit = from_cfg(cfgs[static_cast<std::size_t>(m.config)], m.masses);
+            System unit = system_from_cfg(cfgs[static_cast<std::size_t>(m.config)], m.masses);
             replicate(unit, m.reps[si][0], m.reps[si][1], m.reps[si][2]);
             const long natoms = static_cast<long>(unit.size());
             if (cpu) {
@@ -141,7 +128,7 @@ int main(int argc, char** argv) {
                     s.sys = &sys[static_cast<std::size_t>(r)];
                     for (int t : unit.type) s.mtp_type.push_back(m.map[static_cast<std::size_t>(t)]);
                     s.params = p;
-                    s.list_cutoff = pot.cutoff() + p.skin + 1e-9 * pot.cutoff() + 1e-12;
+                    s.list_cutoff = neighbor_list_cutoff(pot, p.skin);
                     s.max_displacement = 1.0;
                     s.stop_on_close_pairs = false;
                     specs.push_back(std::move(s));

@@ -34,6 +34,7 @@
 #include "kernels/host_exec.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
+#include "tests/support/batch_fixture.hpp"
 
 using namespace mdrun;
 
@@ -50,31 +51,6 @@ void check(bool ok, const std::string& what, double value, double limit) {
 }
 
 std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
-
-System system_from_cfg(const CfgConfig& c, const std::vector<double>& masses) {
-    System s;
-    s.box = make_box(c.lattice);
-    for (std::size_t t = 0; t < masses.size(); ++t) s.species.push_back("X" + std::to_string(t));
-    s.type = c.type;
-    s.id = c.id;
-    s.pos = c.pos;
-    s.vel.assign(c.size(), Vec3{0, 0, 0});
-    s.force.assign(c.size(), Vec3{0, 0, 0});
-    for (int t : c.type) s.mass.push_back(masses[static_cast<std::size_t>(t)]);
-    s.frozen.assign(c.size(), 0);
-    return s;
-}
-
-BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const DynamicsParams& p) {
-    BatchReplicaSpec s;
-    s.sys = &sys;
-    for (int t : sys.type) s.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
-    s.params = p;
-    s.list_cutoff = pot.cutoff() + std::max(p.skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
-    s.max_displacement = 1.0;
-    s.stop_on_close_pairs = false;
-    return s;
-}
 
 DynamicsParams nvt_params(double T) {
     DynamicsParams p;
@@ -100,7 +76,7 @@ void compare_static(const char* dir, const std::vector<double>& masses, const st
     std::vector<System> sys;
     for (const auto& c : ref) sys.push_back(system_from_cfg(c, masses));
     std::vector<BatchReplicaSpec> specs;
-    for (const auto& s : sys) specs.push_back(spec_for(s, pot, nvt_params(600)));
+    for (const auto& s : sys) specs.push_back(mtp_batch_spec(s, pot, nvt_params(600)));
     CudaExec cx;
     DeviceEngine gpu(cx, pot.tables(), specs);
     gpu.setup();
@@ -163,7 +139,7 @@ void compare_dynamics() {
     par.push_back(pd);
 
     std::vector<BatchReplicaSpec> specs;
-    for (std::size_t r = 0; r < sys.size(); ++r) specs.push_back(spec_for(sys[r], pot, par[r]));
+    for (std::size_t r = 0; r < sys.size(); ++r) specs.push_back(mtp_batch_spec(sys[r], pot, par[r]));
     const long steps = 100;
     CudaExec cx;
     DeviceEngine gpu(cx, pot.tables(), specs);
@@ -219,7 +195,7 @@ void compare_launches() {
         std::vector<System> sys(static_cast<std::size_t>(counts[k]), system_from_cfg(ref[2], {22.98977, 15.9994}));
         for (int r = 0; r < counts[k]; ++r) maxwell_boltzmann(sys[static_cast<std::size_t>(r)], 600.0, 50 + r);
         std::vector<BatchReplicaSpec> specs;
-        for (const auto& s : sys) specs.push_back(spec_for(s, pot, nvt_params(600)));
+        for (const auto& s : sys) specs.push_back(mtp_batch_spec(s, pot, nvt_params(600)));
         CudaExec cx(/*use_graphs=*/false);
         DeviceEngine e(cx, pot.tables(), specs);
         e.setup();

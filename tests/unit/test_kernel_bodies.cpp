@@ -21,6 +21,7 @@
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_math.hpp"
 #include "potentials/mtp_potential.hpp"
+#include "tests/support/batch_fixture.hpp"
 
 using namespace mdrun;
 
@@ -29,32 +30,6 @@ namespace {
 using HostEngine = BatchEngine<HostExec, HostBuffer>;
 
 std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
-
-System system_from_cfg(const CfgConfig& c, const std::vector<double>& masses) {
-    System s;
-    s.box = make_box(c.lattice);
-    for (std::size_t t = 0; t < masses.size(); ++t) s.species.push_back("X" + std::to_string(t));
-    s.type = c.type;
-    s.id = c.id;
-    s.pos = c.pos;
-    s.vel.assign(c.size(), Vec3{0, 0, 0});
-    s.force.assign(c.size(), Vec3{0, 0, 0});
-    for (int t : c.type) s.mass.push_back(masses[static_cast<std::size_t>(t)]);
-    s.frozen.assign(c.size(), 0);
-    return s;
-}
-
-BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const DynamicsParams& p) {
-    BatchReplicaSpec s;
-    s.sys = &sys;
-    for (int t : sys.type) s.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
-    s.params = p;
-    // the same list cutoff as engine/dynamics.cpp
-    s.list_cutoff = pot.cutoff() + std::max(p.skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
-    s.max_displacement = 1.0;
-    s.stop_on_close_pairs = false;
-    return s;
-}
 
 bool same_bits(double a, double b) { return a == b || (a != a && b != b); }
 
@@ -152,7 +127,7 @@ TEST_CASE("kernel bodies: neighbour rows equal the CPU list (small cells with se
     Fixture fx("NaO_lev16", {22.98977, 15.9994}, {0, 1});
     HostExec ex;
     std::vector<BatchReplicaSpec> specs;
-    for (const auto& s : fx.sys) specs.push_back(spec_for(s, fx.pot, nvt_params()));
+    for (const auto& s : fx.sys) specs.push_back(mtp_batch_spec(s, fx.pot, nvt_params()));
     HostEngine eng(ex, fx.pot.tables(), specs);
     eng.setup();
     std::vector<int> count, jj, rev;
@@ -198,7 +173,7 @@ TEST_CASE("kernel bodies: MTP energy, forces and virial match mlp calc-efs (all 
         HostExec ex;
         std::vector<BatchReplicaSpec> specs;
         const std::size_t nuse = std::min<std::size_t>(fx.sys.size(), 8);
-        for (std::size_t k = 0; k < nuse; ++k) specs.push_back(spec_for(fx.sys[k], fx.pot, nvt_params()));
+        for (std::size_t k = 0; k < nuse; ++k) specs.push_back(mtp_batch_spec(fx.sys[k], fx.pot, nvt_params()));
         BatchOptions opt;
         opt.scratch_bytes = 1 << 20;  // forces several MTP chunks: tests the chunked launch too
         HostEngine eng(ex, fx.pot.tables(), specs, opt);
@@ -260,7 +235,7 @@ void compare_trajectories(std::vector<System> systems, const std::vector<Dynamic
     }
     HostExec ex;
     std::vector<BatchReplicaSpec> specs;
-    for (std::size_t r = 0; r < systems.size(); ++r) specs.push_back(spec_for(systems[r], pot, params[r]));
+    for (std::size_t r = 0; r < systems.size(); ++r) specs.push_back(mtp_batch_spec(systems[r], pot, params[r]));
     HostEngine eng(ex, pot.tables(), specs, opt);
     eng.setup();
     for (long s = 0; s < steps; ++s)
@@ -360,7 +335,7 @@ TEST_CASE("kernel bodies: launches per step do not grow with the number of repli
         for (int r = 0; r < replicas; ++r) maxwell_boltzmann(sys[static_cast<std::size_t>(r)], 600.0, 100 + r);
         HostExec ex;
         std::vector<BatchReplicaSpec> specs;
-        for (const auto& s : sys) specs.push_back(spec_for(s, fx.pot, nvt_params()));
+        for (const auto& s : sys) specs.push_back(mtp_batch_spec(s, fx.pot, nvt_params()));
         HostEngine eng(ex, fx.pot.tables(), specs);
         eng.setup();
         const long before = ex.launches;
@@ -378,7 +353,7 @@ TEST_CASE("kernel bodies: the displacement check halts the batch at the failing 
     maxwell_boltzmann(a, 600.0, 1);
     maxwell_boltzmann(b, 600.0, 2);
     HostExec ex;
-    std::vector<BatchReplicaSpec> specs = {spec_for(a, fx.pot, nvt_params()), spec_for(b, fx.pot, nvt_params())};
+    std::vector<BatchReplicaSpec> specs = {mtp_batch_spec(a, fx.pot, nvt_params()), mtp_batch_spec(b, fx.pot, nvt_params())};
     specs[1].max_displacement = 1e-9;  // the second replica fails at step 1
     HostEngine eng(ex, fx.pot.tables(), specs);
     eng.setup();
@@ -397,10 +372,10 @@ TEST_CASE("kernel bodies: checkpoint save/load continues bit-identically and rea
     maxwell_boltzmann(a, 900.0, 3);
     const DynamicsParams p = nvt_params();
     HostExec ex;
-    HostEngine ref(ex, fx.pot.tables(), {spec_for(a, fx.pot, p)});
+    HostEngine ref(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, p)});
     ref.setup();
     ref.advance(40);
-    HostEngine first(ex, fx.pot.tables(), {spec_for(a, fx.pot, p)});
+    HostEngine first(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, p)});
     first.setup();
     first.advance(20);
     std::stringstream ss;
@@ -416,7 +391,7 @@ TEST_CASE("kernel bodies: checkpoint save/load continues bit-identically and rea
     BinaryWriter cw(cs);
     dyn.save(cw);
     CHECK(cs.str().size() == ss.str().size());
-    HostEngine second(ex, fx.pot.tables(), {spec_for(a, fx.pot, p)});
+    HostEngine second(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, p)});
     BinaryReader rd(ss, "checkpoint");
     second.load(0, rd);
     second.advance(20);
@@ -428,7 +403,7 @@ TEST_CASE("kernel bodies: checkpoint save/load continues bit-identically and rea
         same = same && same_bits(x.pos[i].x, y.pos[i].x) && same_bits(x.vel[i].z, y.vel[i].z);
     CHECK(same);
     // the CPU checkpoint loaded into the batched engine continues exactly like the CPU run
-    HostEngine third(ex, fx.pot.tables(), {spec_for(a, fx.pot, p)});
+    HostEngine third(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, p)});
     BinaryReader crd(cs, "cpu checkpoint");
     third.load(0, crd);
     third.advance(20);
@@ -452,7 +427,7 @@ TEST_CASE("kernel bodies: non-periodic directions (slab and cluster) match the C
     std::vector<System> sys = {slab, cluster};
     HostExec ex;
     std::vector<BatchReplicaSpec> specs;
-    for (const auto& s : sys) specs.push_back(spec_for(s, fx.pot, nvt_params()));
+    for (const auto& s : sys) specs.push_back(mtp_batch_spec(s, fx.pot, nvt_params()));
     HostEngine eng(ex, fx.pot.tables(), specs);
     eng.setup();
     const auto obs = eng.observe();
@@ -495,8 +470,8 @@ TEST_CASE("kernel bodies: multi-lane reductions (used for replicas above 4096 at
     BatchOptions one, many;
     one.lanes = 1;
     many.lanes = 64;
-    HostEngine e1(ex, fx.pot.tables(), {spec_for(a, fx.pot, nvt_params())}, one);
-    HostEngine e64(ex, fx.pot.tables(), {spec_for(a, fx.pot, nvt_params())}, many);
+    HostEngine e1(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, nvt_params())}, one);
+    HostEngine e64(ex, fx.pot.tables(), {mtp_batch_spec(a, fx.pot, nvt_params())}, many);
     e1.setup();
     e64.setup();
     e1.advance(20);

@@ -31,6 +31,7 @@
 #include "kernels/host_exec.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
+#include "tests/support/batch_fixture.hpp"
 
 using namespace mdrun;
 
@@ -77,17 +78,6 @@ AnalysisConfig all_ported(long sample_every) {
     return c;
 }
 
-BatchReplicaSpec spec_for(const System& sys, const MtpPotential& pot, const DynamicsParams& p) {
-    BatchReplicaSpec s;
-    s.sys = &sys;
-    for (int t : sys.type) s.mtp_type.push_back(pot.species_map()[static_cast<std::size_t>(t)]);
-    s.params = p;
-    s.list_cutoff = pot.cutoff() + std::max(p.skin, 0.0) + 1e-9 * pot.cutoff() + 1e-12;
-    s.max_displacement = 1.0;
-    s.stop_on_close_pairs = false;
-    return s;
-}
-
 }  // namespace
 
 TEST_CASE("device analysis: accumulators sampled in place equal the host AnalysisSet bit for bit (Na3PS4 MTP, 2 replicas)") {
@@ -108,7 +98,7 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
         par[r].skin = 0.6;
     }
     HostExec ex;
-    std::vector<BatchReplicaSpec> specs = {spec_for(sys[0], pot, par[0]), spec_for(sys[1], pot, par[1])};
+    std::vector<BatchReplicaSpec> specs = {mtp_batch_spec(sys[0], pot, par[0]), mtp_batch_spec(sys[1], pot, par[1])};
     HostEngine eng(ex, pot.tables(), specs);
     eng.setup();
 
@@ -202,7 +192,7 @@ TEST_CASE("device analysis: the E1 lane split (used for groups above 4096 items)
     par.tdamp_ps = 0.05;
     par.skin = 0.6;
     HostExec ex;
-    std::vector<BatchReplicaSpec> specs = {spec_for(sys, pot, par)};
+    std::vector<BatchReplicaSpec> specs = {mtp_batch_spec(sys, pot, par)};
     HostEngine eng(ex, pot.tables(), specs);
     eng.setup();
     AnalysisRunInfo info;
