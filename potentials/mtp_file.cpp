@@ -113,14 +113,15 @@ public:
                                   ".." + std::to_string(hi) + ")");
         return v;
     }
-    // "{ v, v, ... }" with exactly n numbers.
-    std::vector<double> number_list(const std::string& what, long n) {
+    // "{ v, v, ... }" with exactly n values, each read by parse(what).
+    template <class T, class Parse>
+    std::vector<T> braced_list(const std::string& what, long n, Parse parse) {
         const long start = line();
         expect_char('{');
-        std::vector<double> v;
+        std::vector<T> v;
         if (!peek_char('}')) {
             while (true) {
-                v.push_back(number(what));
+                v.push_back(static_cast<T>(parse(what)));
                 if (peek_char('}')) break;
                 expect_char(',');
             }
@@ -131,22 +132,11 @@ public:
                               what + ": expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));
         return v;
     }
+    std::vector<double> number_list(const std::string& what, long n) {
+        return braced_list<double>(what, n, [this](const std::string& w) { return number(w); });
+    }
     std::vector<int> int_list(const std::string& what, long n) {
-        const long start = line();
-        expect_char('{');
-        std::vector<int> v;
-        if (!peek_char('}')) {
-            while (true) {
-                v.push_back(static_cast<int>(integer(what)));
-                if (peek_char('}')) break;
-                expect_char(',');
-            }
-        }
-        expect_char('}');
-        if (static_cast<long>(v.size()) != n)
-            throw input_error(name_, start,
-                              what + ": expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));
-        return v;
+        return braced_list<int>(what, n, [this](const std::string& w) { return integer(w); });
     }
     // "{{a,b,c,d}, {...}, ...}" with exactly n groups of 4 integers.
     std::vector<int> quad_list(const std::string& what, long n) {
