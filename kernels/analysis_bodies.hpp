@@ -130,6 +130,24 @@ struct AnaBondFn {
     }
 };
 
+// Latches the first sample whose bond check failed: `bad` is the per-sample flag of AnaBondFn (reset
+// here for the next sample); first = {step, bond} of the first failure, {-1, -1} while none. One thread
+// per replica; the host reads `first` only when a chunk of steps ends (no copy back per sample).
+struct AnaBadLatchFn {
+    long step;
+    int* bad;     // [1]
+    long* first;  // [2]
+    MDRUN_HD_INLINE void operator()(int) const {
+        if (*bad != 0x7fffffff) {
+            if (first[0] < 0) {
+                first[0] = step;
+                first[1] = *bad;
+            }
+            *bad = 0x7fffffff;
+        }
+    }
+};
+
 // §9 orientation density: one count per bond in its kind's (cos theta, phi) bin.
 struct AnaRhoFn {
     const Vec3* unit;
@@ -278,6 +296,28 @@ struct AnaLinearPairFn {
             for (int q = group_offset[g]; q < group_offset[g + 1]; ++q) *s += correlation_pair(old[group_items[q]], x[group_items[q]]);
         }
         count[lag * n_groups + g] += per_group[g];
+    }
+};
+
+// One launch over the items of several replicas: entry r of `fns` (a body with its own replica's
+// pointers and box) runs threads [off[r], off[r + 1]) with its local thread index t - off[r]. The bodies
+// are the per-replica ones above, so every accumulator slot is still owned by one thread and summed in
+// the same order: batching changes no result. off is non-decreasing with off[0] = 0.
+template <class F>
+struct AnaBatchFn {
+    const F* fns;
+    const long* off;  // n + 1
+    int n;
+    MDRUN_HD_INLINE void operator()(int t) const {
+        int lo = 0, hi = n - 1;  // the last r with off[r] <= t
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) / 2;
+            if (off[mid] <= t)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        fns[lo](static_cast<int>(t - off[lo]));
     }
 };
 

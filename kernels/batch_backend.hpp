@@ -151,6 +151,7 @@ public:
         return stop;
     }
     void load(int r, BinaryReader& in) override {
+        flush_analysis();
         cache_valid_ = false;
         // the host AnalysisSet is (re)loaded from the same checkpoint: take it again at the next sample
         if (static_cast<std::size_t>(r) < ana_.size() && ana_[static_cast<std::size_t>(r)]) ana_[static_cast<std::size_t>(r)]->invalidate();
@@ -160,9 +161,11 @@ public:
     void save(int r, BinaryWriter& out) override { engine_->save(r, out); }
 
     SafetyStop advance(long n) override {
+        flush_analysis();  // the samples taken at this step read the positions before they move
         cache_valid_ = false;
         engine_->advance(n);
         obs_ = engine_->observe();
+        check_analysis();  // (after observe(), which waited for the device anyway)
         for (std::size_t r = 0; r < reps_.size(); ++r) {
             const ReplicaStatus& st = obs_[r].status;
             ReplicaCounters& c = reps_[r]->counters;
@@ -214,25 +217,70 @@ public:
     // Analysis samples in device memory (kernels/device_analysis.hpp): positions and velocities are read in
     // place; only hops (the tracked ions' positions) and cna_correlation (all positions) copy data to their
     // host-side trackers. MDRUN_GPU_ANALYSIS=0 in the environment keeps every set on the old host path.
+    // A sample is recorded here and run with the samples of the other replicas at the next advance(),
+    // sync_analysis() or load(), as one batch whose launches do not depend on the number of replicas
+    // (AnaBatcher). The polyanion bond check stays on the device; it is read when advance() ends and in
+    // sync_analysis(), and reports the first failing step (earliest replica first) as the host would.
     bool sample_analysis(int r, long step, AnalysisSet& set) override {
         if (!device_analysis_allowed()) return false;
         const std::size_t k = static_cast<std::size_t>(r);
         if (ana_.size() < reps_.size()) ana_.resize(reps_.size());
+        if (ana_rec_.size() < reps_.size()) ana_rec_.resize(reps_.size());
         if (!ana_[k]) {
             if (!DeviceAnalysis<Exec, Buf>::supported(set)) return false;
             ana_[k] = std::make_unique<DeviceAnalysis<Exec, Buf>>(exec_, set);
         }
+        if (!ana_rec_[k].empty()) flush_analysis();  // (a second sample of this replica before a step)
         if (!ana_[k]->uploaded()) ana_[k]->upload_from(set);
         const std::size_t first = static_cast<std::size_t>(engine_->first_atom(r));
-        ana_[k]->sample(step, engine_->device_positions() + first, engine_->device_velocities() + first, reps_[k]->sys.box);
+        ana_[k]->record_into(&ana_rec_[k]);
+        try {
+            ana_[k]->sample(step, engine_->device_positions() + first, engine_->device_velocities() + first, reps_[k]->sys.box);
+        } catch (...) {
+            ana_[k]->record_into(nullptr);
+            throw;
+        }
+        ana_[k]->record_into(nullptr);
         return true;
     }
     void sync_analysis(int r, AnalysisSet& set) override {
+        flush_analysis();
+        check_analysis();
         const std::size_t k = static_cast<std::size_t>(r);
         if (k < ana_.size() && ana_[k] && ana_[k]->uploaded()) ana_[k]->download_into(set);
     }
+    long analysis_launches() const { return analysis_launches_; }  // kernel launches of the analysis batches (tests)
 
 private:
+    // Runs the recorded samples of all replicas (see sample_analysis).
+    void flush_analysis() {
+        std::vector<const std::vector<AnaLaunchRec>*> recs;
+        for (const auto& rec : ana_rec_)
+            if (!rec.empty()) recs.push_back(&rec);
+        if (recs.empty()) return;
+        const long before = exec_.launches;
+        batcher_.run(exec_, recs);
+        analysis_launches_ += exec_.launches - before;
+        for (auto& rec : ana_rec_) rec.clear();
+        for (auto& a : ana_)
+            if (a && a->host_pending()) a->finish_host();  // (the first one waits for the batch)
+    }
+    // Throws the host's error for the first sample whose polyanion bond check failed, if any.
+    void check_analysis() {
+        long step = -1, bond = -1;
+        std::size_t who = 0;
+        for (std::size_t k = 0; k < ana_.size(); ++k) {
+            if (!ana_[k] || !ana_[k]->uploaded()) continue;
+            const auto f = ana_[k]->bond_failure();
+            if (f.first >= 0 && (step < 0 || f.first < step)) {
+                step = f.first;
+                bond = f.second;
+                who = k;
+            }
+        }
+        if (step >= 0) throw ana_[who]->bond_error(step, bond);
+    }
+
     static bool device_analysis_allowed() {
         const char* e = std::getenv("MDRUN_GPU_ANALYSIS");
         return !(e && e[0] == '0');
@@ -306,6 +354,9 @@ private:
     long cache_step_ = -1;
     bool cache_valid_ = false;
     std::vector<std::unique_ptr<DeviceAnalysis<Exec, Buf>>> ana_;  // per replica (null: host path)
+    std::vector<std::vector<AnaLaunchRec>> ana_rec_;                 // per replica: the recorded sample
+    AnaBatcher<Exec, Buf> batcher_;
+    long analysis_launches_ = 0;
 };
 
 }  // namespace batch_backend_detail

@@ -13,11 +13,18 @@
 // variable-length host data). cna_correlation (analysis/cna_correlation.hpp) is host-only: with it on, the
 // replica's positions are copied to a host CnaTracker held here at each sample (the cost of the old host path,
 // for that analysis only; everything else still runs on the device).
+// Batching across replicas: BatchBackend makes each replica's sample() record its launches (record_into) and
+// runs the records of all replicas with AnaBatcher, whose launches per sample do not depend on the number of
+// replicas; the polyanion bond check is latched on the device and read with bond_failure().
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <utility>
+#include <cstring>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "analysis/analysis_state.hpp"
@@ -46,6 +53,115 @@ struct CorrelatorAccess {
     static std::vector<Vec3>& ring(LinearCorrelator& c) { return c.ring_; }
     static std::vector<double>& sum(LinearCorrelator& c) { return c.sum_; }
     static std::vector<std::uint64_t>& count(LinearCorrelator& c) { return c.count_; }
+};
+
+// A recorded launch of one replica (see AnaLauncher and AnaBatcher below).
+using AnaBody = std::variant<AnaFirstFn, AnaUnwrapFn, AnaDriftFn, AnaCorrectFn, AnaSpeciesSumFn, AnaGatherFn, AnaBondFn,
+                             AnaBadLatchFn, AnaRhoFn, AnaOmegaFn, AnaMultiLevelPairFn, AnaMultiLevelPartialFn,
+                             AnaMultiLevelCombineFn, AnaCopyFn, AnaLinearPairFn>;
+struct AnaLaunchRec {
+    long n;
+    AnaBody f;
+};
+
+// Launches a body at once on the executor, or (rec set) appends it to a replica's record for AnaBatcher.
+template <class Exec>
+struct AnaLauncher {
+    Exec* ex;
+    std::vector<AnaLaunchRec>* rec;
+    template <class F>
+    void launch(long n, const F& f) {
+        if (rec)
+            rec->push_back(AnaLaunchRec{n, AnaBody{f}});
+        else
+            ex->launch(n, f);
+    }
+};
+
+// Runs the recorded samples of several replicas with a number of launches that does not depend on the
+// number of replicas: round i takes the i-th recorded launch of every replica (so each replica's launches
+// keep their order) and issues one AnaBatchFn launch per body type present in the round, over the
+// concatenated threads of those replicas. Replicas with the same analysis configuration record the same
+// sequence of body types, so a sample of any number of them costs the launches of one. All bodies and
+// per-replica thread offsets of a sample go to the device in one copy.
+template <class Exec, template <class> class Buf>
+class AnaBatcher {
+public:
+    void run(Exec& ex, const std::vector<const std::vector<AnaLaunchRec>*>& recs) {
+        struct Plan {
+            std::size_t fns, off;
+            int count;
+            long total;
+            const AnaBody* proto;
+        };
+        std::vector<unsigned char> bytes;
+        std::vector<Plan> plan;
+        auto align = [&] { bytes.resize((bytes.size() + 15) / 16 * 16, 0); };
+        auto put = [&](const void* p, std::size_t n) {
+            const std::size_t at = bytes.size();
+            bytes.resize(at + n);
+            std::memcpy(bytes.data() + at, p, n);
+        };
+        std::size_t rounds = 0;
+        for (const auto* r : recs) rounds = std::max(rounds, r->size());
+        std::vector<std::vector<const AnaLaunchRec*>> groups;
+        for (std::size_t i = 0; i < rounds; ++i) {
+            groups.clear();
+            for (const auto* r : recs) {
+                if (i >= r->size() || (*r)[i].n <= 0) continue;
+                const AnaLaunchRec* l = &(*r)[i];
+                auto g = std::find_if(groups.begin(), groups.end(),
+                                      [&](const std::vector<const AnaLaunchRec*>& v) { return v[0]->f.index() == l->f.index(); });
+                if (g == groups.end())
+                    groups.push_back({l});
+                else
+                    g->push_back(l);
+            }
+            for (const auto& g : groups) {
+                Plan p;
+                p.count = static_cast<int>(g.size());
+                p.proto = &g[0]->f;
+                align();
+                p.off = bytes.size();
+                long o = 0;
+                put(&o, sizeof o);
+                for (const auto* l : g) {
+                    o += l->n;
+                    put(&o, sizeof o);
+                }
+                p.total = o;
+                align();
+                p.fns = bytes.size();
+                for (const auto* l : g)
+                    std::visit(
+                        [&](const auto& f) {
+                            using F = std::decay_t<decltype(f)>;
+                            static_assert(std::is_trivially_copyable<F>::value && alignof(F) <= 16, "body must be a plain struct");
+                            put(&f, sizeof(F));
+                        },
+                        l->f);
+                plan.push_back(p);
+            }
+        }
+        if (plan.empty()) return;
+        align();
+        stage_.upload(reinterpret_cast<const Blob*>(bytes.data()), bytes.size() / sizeof(Blob));
+        const unsigned char* base = reinterpret_cast<const unsigned char*>(stage_.data());
+        for (const Plan& p : plan)
+            std::visit(
+                [&](const auto& proto) {
+                    using F = std::decay_t<decltype(proto)>;
+                    ex.launch(p.total, AnaBatchFn<F>{reinterpret_cast<const F*>(base + p.fns),
+                                                     reinterpret_cast<const long*>(base + p.off), p.count});
+                },
+                *p.proto);
+    }
+
+private:
+    struct alignas(16) Blob {
+        unsigned char b[16];
+    };
+    Buf<Blob> stage_;
 };
 
 namespace device_analysis_detail {
@@ -92,6 +208,11 @@ public:
         std::uint64_t largest = 0;
         for (auto v : per_group_h_) largest = std::max(largest, v);
         lanes_ = forced_lanes_ > 0 ? forced_lanes_ : (largest > kAnaLaneThreshold ? kAnaLanes : 1);
+        // sized once for the most pairs an insertion can have (j in [1, block - 1]): a recorded launch keeps
+        // this pointer until the batch runs, so the buffer must not move between samples
+        if (lanes_ > 1)
+            partial_.resize(std::max(partial_.size(), static_cast<std::size_t>(block_ > 1 ? block_ - 1 : 1) *
+                                                          static_cast<std::size_t>(ng_) * static_cast<std::size_t>(lanes_) * kLagSlots));
         first_.resize(static_cast<std::size_t>(items_));
         if (!A::first(c).empty()) first_.upload(A::first(c));
         ring_.clear();
@@ -128,7 +249,8 @@ public:
         }
     }
     // One sample x (device pointer, items_ entries): MultiLevelCorrelator::add.
-    void add(Exec& ex, const Vec3* x) {
+    template <class L>
+    void add(L& ex, const Vec3* x) {
         if (n_ == 0) {
             if (items_ > 0) ex.launch(items_, AnaCopyFn{x, first_.data()});
             new_level();
@@ -171,13 +293,13 @@ private:
         head_.push_back(0);
         filled_.push_back(0);
     }
-    void insert(Exec& ex, int level, const Vec3* x) {
+    template <class L>
+    void insert(L& ex, int level, const Vec3* x) {
         const int B = block_;
         const int jmax = filled_[level] < B - 1 ? filled_[level] : B - 1;
         const int j0 = min_j(level);
         if (jmax >= j0 && ng_ > 0 && lanes_ > 1) {
             const long threads = static_cast<long>(jmax - j0 + 1) * ng_;
-            partial_.resize(std::max(partial_.size(), static_cast<std::size_t>(threads * lanes_ * kLagSlots)));
             ex.launch(threads * lanes_, AnaMultiLevelPartialFn{ring_[level]->data(), x, goff_.data(), gitems_.data(), items_, ng_, B,
                                                                head_[level], j0, lanes_, dot_ ? 1 : 0, partial_.data()});
             ex.launch(threads, AnaMultiLevelCombineFn{partial_.data(), per_group_.data(), ng_, j0, lanes_,
@@ -234,7 +356,8 @@ public:
         sum_.download(A::sum(c));
         count_.download(A::count(c));
     }
-    void add(Exec& ex, const Vec3* x) {
+    template <class L>
+    void add(L& ex, const Vec3* x) {
         const long head = n_ % lags_;
         if (items_ > 0) ex.launch(items_, AnaCopyFn{x, ring_.data() + static_cast<std::size_t>(head) * items_});
         const long max_lag = n_ < lags_ - 1 ? n_ : lags_ - 1;
@@ -320,6 +443,11 @@ public:
         omega_.resize(static_cast<std::size_t>(n_groups_));
         std::vector<int> bad(1, 0x7fffffff);
         bad_.upload(bad);
+        std::vector<long> first_bad(2, -1);
+        first_bad_.upload(first_bad);
+        bonds_unchecked_ = false;
+        host_pending_ = false;
+        first_bad_h_.clear();
         if (cfg_.reorientation) reor_.upload_from(ex_, I.reor, cfg_.msd_block, cfg_.msd_ratio);
         if (cfg_.angular_vacf) wacf_.upload_from(I.wacf);
         rho_counts_.upload(I.rho_counts);
@@ -382,80 +510,128 @@ public:
     long samples_taken() const { return n_samples_; }
 
     // AnalysisSet::sample on the device. pos/vel: device pointers to the replica's first atom (positions as
-    // the engine holds them, wrapped or not); box: the replica's current cell.
+    // the engine holds them, wrapped or not); box: the replica's current cell. By default the launches run
+    // at once and a broken polyanion bond throws here. After record_into(rec), sample() only appends its
+    // launches to `rec` (AnaBatcher runs those of all replicas together); the caller then runs the batch,
+    // calls finish_host() when host_pending() (hops, cna_correlation: after a sync) and reads the bond
+    // check with bond_failure() when convenient (it reports the first failing sample).
     void sample(long step, const Vec3* pos, const Vec3* vel, const Box& box) {
         if (!uploaded_) throw Error("device analysis: sample() before upload_from()");
         if (n_samples_ > 0 && step != last_step_ + cfg_.sample_every)
             throw Error("analysis: samples must be taken every " + std::to_string(cfg_.sample_every) + " steps; got step " +
                         std::to_string(step) + " after " + std::to_string(last_step_));
+        AnaLauncher<Exec> L{&ex_, rec_};
         const int n = n_atoms_;
         if (n_samples_ == 0) {
-            ex_.launch(n, AnaFirstFn{pos, prev_.data(), u_.data(), u0_.data()});
+            L.launch(n, AnaFirstFn{pos, prev_.data(), u_.data(), u0_.data()});
             first_step_ = step;
         } else {
-            ex_.launch(n, AnaUnwrapFn{box, pos, prev_.data(), u_.data()});
+            L.launch(n, AnaUnwrapFn{box, pos, prev_.data(), u_.data()});
         }
         last_step_ = step;
         volume_sum_ += volume(box);
-        ex_.launch(1, AnaDriftFn{u_.data(), u0_.data(), drift_atoms_.data(), n_drift_, drift_.data(), max_disp_.data()});
-        ex_.launch(n, AnaCorrectFn{u_.data(), drift_.data(), frozen_.data(), x_.data()});
+        L.launch(1, AnaDriftFn{u_.data(), u0_.data(), drift_atoms_.data(), n_drift_, drift_.data(), max_disp_.data()});
+        L.launch(n, AnaCorrectFn{u_.data(), drift_.data(), frozen_.data(), x_.data()});
         if (cfg_.msd) {
-            msd_.add(ex_, x_.data());
-            ex_.launch(n_species_, AnaSpeciesSumFn{x_.data(), type_.data(), frozen_.data(), n, species_items_.data()});
-            mscd_.add(ex_, species_items_.data());
+            msd_.add(L, x_.data());
+            L.launch(n_species_, AnaSpeciesSumFn{x_.data(), type_.data(), frozen_.data(), n, species_items_.data()});
+            mscd_.add(L, species_items_.data());
         }
         // (the correlators are fed even with no items, as on the host: their sample counts must agree)
         if (cfg_.reorientation || cfg_.orientation_density) {
             if (n_bonds_ > 0) {
-                ex_.launch(n_bonds_, AnaBondFn{box, pos, bond_centre_.data(), bond_ligand_.data(), half_width_,
-                                               unit_.data(), bad_.data()});
-                // One int back per sample keeps the host's behaviour: the run stops at the step the bond broke.
-                int bad = 0x7fffffff;
-                ex_.sync();
-                bad_.download_range(0, 1, &bad);
-                if (bad != 0x7fffffff)
-                    throw Error("analysis: at step " + std::to_string(step) + " the bond of ligand atom " +
-                                std::to_string(ligand_id_[static_cast<std::size_t>(bad)]) +
-                                " to its centre is not below half the smallest cell width; the polyanion fell apart");
+                L.launch(n_bonds_, AnaBondFn{box, pos, bond_centre_.data(), bond_ligand_.data(), half_width_, unit_.data(), bad_.data()});
+                // the flag stays on the device: the first failing step is latched there and read later
+                L.launch(1, AnaBadLatchFn{step, bad_.data(), first_bad_.data()});
+                bonds_unchecked_ = true;
             }
-            if (cfg_.reorientation) reor_.add(ex_, unit_.data());
+            if (cfg_.reorientation) reor_.add(L, unit_.data());
             if (cfg_.orientation_density && n_bonds_ > 0)
-                ex_.launch(n_bonds_, AnaRhoFn{unit_.data(), bond_kind_.data(), cfg_.rho_bins_theta, cfg_.rho_bins_phi,
-                                              rho_counts_.data(), rho_total_.data()});
+                L.launch(n_bonds_, AnaRhoFn{unit_.data(), bond_kind_.data(), cfg_.rho_bins_theta, cfg_.rho_bins_phi,
+                                            rho_counts_.data(), rho_total_.data()});
         }
         if (cfg_.angular_vacf) {
             if (n_groups_ > 0)
-                ex_.launch(n_groups_, AnaOmegaFn{box, pos, vel, mass_.data(), centre_.data(), offset_.data(),
-                                                 bond_ligand_.data(), omega_.data()});
-            wacf_.add(ex_, omega_.data());
+                L.launch(n_groups_, AnaOmegaFn{box, pos, vel, mass_.data(), centre_.data(), offset_.data(), bond_ligand_.data(),
+                                               omega_.data()});
+            wacf_.add(L, omega_.data());
         }
+        if (cfg_.cna) L.launch(n, AnaCopyFn{pos, cna_pos_.data()});
+        if (cfg_.hops) {
+            const std::size_t nh = hop_items_.size();
+            if (nh > 0) L.launch(static_cast<long>(nh), AnaGatherFn{x_.data(), hop_atoms_.data(), hop_items_.data()});
+        }
+        if (cfg_.vacf) {
+            if (!vacf_atoms_h_empty())
+                L.launch(static_cast<long>(vacf_items_.size()), AnaGatherFn{vel, vacf_atoms_.data(), vacf_items_.data()});
+            vacf_.add(L, vacf_items_.data());
+        }
+        ++n_samples_;
+        if (cfg_.cna || cfg_.hops) {
+            host_pending_ = true;
+            host_box_ = box;
+        }
+        if (!rec_) {
+            finish_host();
+            throw_if_bond_broke();
+        }
+    }
+
+    // Where sample() puts its launches instead of running them (nullptr: run them at once).
+    void record_into(std::vector<AnaLaunchRec>* rec) { rec_ = rec; }
+
+    // The host-side parts of the last sample (hops, cna_correlation), once its launches have run.
+    bool host_pending() const { return host_pending_; }
+    void finish_host() {
+        if (!host_pending_) return;
+        host_pending_ = false;
+        ex_.sync();
         if (cfg_.cna) {
-            ex_.launch(n, AnaCopyFn{pos, cna_pos_.data()});
-            ex_.sync();
+            const int n = n_atoms_;
             cna_host_.resize(static_cast<std::size_t>(n));
             cna_pos_.download_range(0, static_cast<std::size_t>(n), cna_host_.data());
-            cna_.add(box, cna_host_.data());
+            cna_.add(host_box_, cna_host_.data());
         }
         if (cfg_.hops) {
             const std::size_t nh = hop_items_.size();
-            if (nh > 0) ex_.launch(static_cast<long>(nh), AnaGatherFn{x_.data(), hop_atoms_.data(), hop_items_.data()});
-            ex_.sync();
             hop_host_.resize(nh);
             hop_items_.download_range(0, nh, hop_host_.data());
             hops_.add(hop_host_.data());
         }
-        if (cfg_.vacf) {
-            if (!vacf_atoms_h_empty())
-                ex_.launch(static_cast<long>(vacf_items_.size()), AnaGatherFn{vel, vacf_atoms_.data(), vacf_items_.data()});
-            vacf_.add(ex_, vacf_items_.data());
+    }
+
+    // The first sample whose polyanion bond check failed since upload_from(): {step, bond index}, or
+    // {-1, -1}. One copy of two integers, and only when bonds were checked since the last call.
+    std::pair<long, long> bond_failure() {
+        if (bonds_unchecked_) {
+            ex_.sync();
+            first_bad_h_.resize(2);
+            first_bad_.download_range(0, 2, first_bad_h_.data());
+            bonds_unchecked_ = false;
         }
-        ++n_samples_;
+        if (first_bad_h_.size() != 2) return {-1, -1};
+        return {first_bad_h_[0], first_bad_h_[1]};
+    }
+    // The error the host AnalysisSet raises for that sample.
+    Error bond_error(long step, long bond) const {
+        return Error("analysis: at step " + std::to_string(step) + " the bond of ligand atom " +
+                     std::to_string(ligand_id_[static_cast<std::size_t>(bond)]) +
+                     " to its centre is not below half the smallest cell width; the polyanion fell apart");
+    }
+    void throw_if_bond_broke() {
+        const auto f = bond_failure();
+        if (f.first >= 0) throw bond_error(f.first, f.second);
     }
 
 private:
     bool vacf_atoms_h_empty() const { return vacf_items_.size() == 0; }
 
     Exec& ex_;
+    std::vector<AnaLaunchRec>* rec_ = nullptr;
+    bool bonds_unchecked_ = false, host_pending_ = false;
+    Box host_box_{};
+    Buf<long> first_bad_;
+    std::vector<long> first_bad_h_;
     AnalysisConfig cfg_;
     bool uploaded_ = false;
     int n_atoms_ = 0, n_species_ = 0, n_drift_ = 0, n_groups_ = 0, n_bonds_ = 0;

@@ -302,6 +302,8 @@ void compare_run_loop(bool born) {
 // (6) Analysis accumulators sampled in device memory (kernels/device_analysis.hpp with the CUDA executor)
 // vs the host AnalysisSet sampled from downloaded copies of the same GPU states: MSD/MSCD, C1/C2, VACF,
 // omega-ACF, rho, unwrapped positions; 2 replicas of Na3PS4 (one with frozen P), 200 steps, 41 samples.
+// Sampled as BatchBackend does: both replicas' recorded launches run as one AnaBatcher batch (AnaBatchFn on
+// the device), which must take no more launches than one replica's sample.
 double rel(double a, double b) { return std::fabs(a - b) / std::max(1e-300, std::max(std::fabs(a), std::fabs(b))); }
 
 void compare_analysis() {
@@ -357,16 +359,27 @@ void compare_analysis() {
         da.back()->upload_from(dev.back());
     }
     std::vector<System> snap = sys;
+    std::vector<std::vector<AnaLaunchRec>> recs(2);
+    AnaBatcher<CudaExec, DeviceBuffer> batcher;
+    bool launches_ok = true;
     for (long s = 0; s <= 200; s += 5) {
         if (s > 0) eng.advance(5);
         for (int r = 0; r < 2; ++r) {
             eng.download(r, snap[static_cast<std::size_t>(r)]);
             host[static_cast<std::size_t>(r)].sample(s, snap[static_cast<std::size_t>(r)]);
             const std::size_t first = static_cast<std::size_t>(eng.first_atom(r));
+            da[static_cast<std::size_t>(r)]->record_into(&recs[static_cast<std::size_t>(r)]);
             da[static_cast<std::size_t>(r)]->sample(s, eng.device_positions() + first, eng.device_velocities() + first,
                                                     sys[static_cast<std::size_t>(r)].box);
+            da[static_cast<std::size_t>(r)]->record_into(nullptr);
         }
+        const long before = ex.launches;
+        batcher.run(ex, {&recs[0], &recs[1]});
+        launches_ok = launches_ok && ex.launches - before <= static_cast<long>(recs[0].size());
+        for (auto& rec : recs) rec.clear();
     }
+    for (int r = 0; r < 2; ++r) da[static_cast<std::size_t>(r)]->throw_if_bond_broke();
+    check(launches_ok, "batched sample of 2 replicas: no more launches than one replica's", launches_ok ? 0.0 : 1.0, 0.0);
     double dmsd = 0, dreor = 0, dvacf = 0, dwacf = 0, du = 0;
     bool counts_same = true, rho_same = true;
     for (int r = 0; r < 2; ++r) {
