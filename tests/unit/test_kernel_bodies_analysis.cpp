@@ -299,9 +299,9 @@ std::map<std::string, std::string> analysis_files(const fs::path& root) {
         if (!e.is_regular_file()) continue;
         const std::string rel = fs::relative(e.path(), root).string();
         const std::string f = e.path().filename().string();
-        // (analysis.h5 is left out: HDF5 stamps object headers with the time of writing, to the second; every
-        // number in it is also in the CSVs and in the checkpoint's analysis section, compared below)
-        if (f == "summary.json" || f == "checkpoint.mdrun" || (f.size() > 4 && f.substr(f.size() - 4) == ".csv" && f != "thermo.csv"))
+        // (analysis.h5 included: it is written without HDF5 object time stamps, so equal results give equal bytes)
+        if (f == "summary.json" || f == "checkpoint.mdrun" || f == "analysis.h5" ||
+            (f.size() > 4 && f.substr(f.size() - 4) == ".csv" && f != "thermo.csv"))
             m[rel] = slurp(e.path());
     }
     return m;
