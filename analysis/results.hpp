@@ -2,11 +2,13 @@
 // D with its three uncertainties, Nernst-Einstein sigma, Haven ratio, spectra, rho(theta, phi) and the
 // run classification. The writer (results_writer.cpp) turns this into files; tests read it directly.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/diffusion_fit.hpp"
+#include "analysis/green_kubo.hpp"
 #include "analysis/spectrum.hpp"
 #include "engine/vec3.hpp"
 
@@ -28,14 +30,17 @@ struct DiffusionSummary {
     std::string species;
     DiffusionResult tracer;
     double z = 0;                         // charge number used (0 = unknown: sigma not computed)
-    double sigma_mS_cm = 0;               // Nernst-Einstein, from D*
-    double sigma_err_mS_cm[3] = {0, 0, 0};  // from the three D uncertainties
+    // Nernst-Einstein conductivity from D* (Haven ratio taken as 1), with the interval of D*.
+    double sigma_mS_cm = 0, sigma_lo_mS_cm = 0, sigma_hi_mS_cm = 0, sigma_err_mS_cm = 0;
     std::string sigma_status;             // "ok" | "no_oxidation_state" | D's status
-    double D_sigma_cm2_s = 0;             // collective (charge) D from the MSCD
-    double D_sigma_err_cm2_s = 0;         // its GLS error (large: one item)
-    double haven_ratio = 0, haven_ratio_err = 0;
+    // Collective (charge) D from the MSCD, same estimator with one item per species.
+    double D_sigma_cm2_s = 0, D_sigma_lo_cm2_s = 0, D_sigma_hi_cm2_s = 0, D_sigma_err_cm2_s = 0;
+    double haven_ratio = 0, haven_ratio_err = 0, haven_ratio_lo = 0, haven_ratio_hi = 0;
     std::string haven_status;
-    double D_green_kubo_cm2_s = 0;        // from the VACF (when the species is in vacf.elements), else NaN
+    // Conductivity with the measured Haven ratio (= NE with D_sigma), when haven_status is ok; else NaN.
+    double sigma_haven_mS_cm = std::nan(""), sigma_haven_lo_mS_cm = std::nan(""), sigma_haven_hi_mS_cm = std::nan("");
+    double D_green_kubo_cm2_s = 0;        // plateau of the running VACF integral (vacf.elements), else NaN
+    GreenKuboResult green_kubo;           // running integral, plateau test, error
 };
 
 struct ReorientationCurve {
