@@ -159,7 +159,20 @@ AnalysisSet::AnalysisSet(AnalysisSet&&) noexcept = default;
 AnalysisSet& AnalysisSet::operator=(AnalysisSet&&) noexcept = default;
 
 int AnalysisSet::sample_every() const { return static_cast<int>(impl_->cfg.sample_every); }
-bool AnalysisSet::due(long step) const { return impl_->cfg.enabled && step % impl_->cfg.sample_every == 0; }
+long AnalysisSet::start_step() const {
+    const Impl& I = *impl_;
+    if (!(I.cfg.start_ps > 0)) return 0;
+    // The first step at or after start_ps (1e-9 relative slack so that e.g. 50 ps / 0.001 ps is step 50000).
+    return static_cast<long>(std::ceil(I.cfg.start_ps / I.info.timestep_ps * (1 - 1e-12)));
+}
+bool AnalysisSet::due(long step) const {
+    return impl_->cfg.enabled && step % impl_->cfg.sample_every == 0 && step >= start_step();
+}
+void AnalysisSet::observe_temperature(long step, double T) {
+    if (!impl_->cfg.enabled || step < start_step() || !std::isfinite(T)) return;
+    impl_->temperature_sum_K += T;
+    ++impl_->temperature_count;
+}
 long AnalysisSet::samples_taken() const { return impl_->n_samples; }
 
 void AnalysisSet::sample(long step, const System& sys) {
@@ -280,7 +293,7 @@ std::string signature(const AnalysisConfig& c) {
         for (const auto& x : v) o << x << ',';
         o << ']';
     };
-    o << "sample_every=" << c.sample_every << ";drift=" << c.drift << ";msd=" << c.msd;
+    o << "sample_every=" << c.sample_every << ";start_ps=" << c.start_ps << ";drift=" << c.drift << ";msd=" << c.msd;
     list(c.msd_elements);
     o << c.msd_block << '/' << c.msd_ratio << ";reorientation=" << c.reorientation << ";centers=";
     list(c.centers);
@@ -299,7 +312,7 @@ std::string signature(const AnalysisConfig& c) {
 
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
-    w.section("analysis_v2");  // v2: carries the [analysis] signature
+    w.section("analysis_v3");  // v2: carries the [analysis] signature; v3: + measured temperature sums
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
     w.str(signature(I.cfg));
@@ -313,6 +326,8 @@ void AnalysisSet::save(BinaryWriter& w) const {
     w.vec(I.unwrapped0);
     w.vec(I.drift_now);
     w.pod(I.max_framework_disp_A);
+    w.pod(I.temperature_sum_K);
+    w.pod(I.temperature_count);
     w.pod(static_cast<std::uint8_t>(I.cfg.msd));
     if (I.cfg.msd) { I.msd.save(w); I.mscd.save(w); }
     save_groups(w, I.groups);
@@ -332,7 +347,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
 
 void AnalysisSet::load(BinaryReader& r) {
     Impl& I = *impl_;
-    r.section("analysis_v2");
+    r.section("analysis_v3");
     const bool enabled = r.pod<std::uint8_t>() != 0;
     const auto mismatch = [&](const std::string& what) {
         return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +
@@ -359,6 +374,8 @@ void AnalysisSet::load(BinaryReader& r) {
     r.vec(I.unwrapped0);
     r.vec(I.drift_now);
     r.pod(I.max_framework_disp_A);
+    r.pod(I.temperature_sum_K);
+    r.pod(I.temperature_count);
     if (I.n_samples > 0 && (I.unwrapped.size() != I.type.size() || I.prev_wrapped.size() != I.type.size()))
         throw mismatch("number of atoms");
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.msd) throw mismatch("msd");

@@ -35,6 +35,8 @@ struct AnalysisSet::Impl {
     std::vector<Vec3> unwrapped0;    // u_i(0)
     std::vector<Vec3> drift_now;     // R(t) (one element; a vector so it serialises with vec())
     double max_framework_disp_A = 0; // max over samples and mobile framework atoms of |x_i(t) - x_i(0)|
+    double temperature_sum_K = 0;    // sum of the thermo temperatures at steps >= start_step
+    long temperature_count = 0;
 
     // MSD (E1 displacement mode): items = all atoms; group = species for mobile atoms, n_species + species
     // for frozen atoms (so a frozen species reports its own, exactly zero, MSD and never dilutes a mobile one).

@@ -24,7 +24,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     c.enabled = true;
     const std::string W = "[analysis]";
     check_known_keys(t,
-                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
+                     {"sample_every", "start_ps", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
                       "oxidation_states"},
                      W, file);
@@ -32,6 +32,12 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.sample_every = get_integer(t, "sample_every", W, file);
         if (c.sample_every < 1)
             throw Error(file + ": [analysis].sample_every must be >= 1, got " + std::to_string(c.sample_every));
+    }
+    if (has_key(t, "start_ps")) {
+        c.start_ps = get_double(t, "start_ps", W, file);
+        if (!(c.start_ps >= 0) || !std::isfinite(c.start_ps))
+            throw Error(file + ": [analysis].start_ps must be >= 0 (ps of equilibration to discard), got " +
+                        std::to_string(c.start_ps));
     }
     if (has_key(t, "drift")) {
         c.drift = get_string(t, "drift", W, file);

@@ -30,6 +30,21 @@ AnalysisResults compute_results(const AnalysisSet& set) {
     R.sample_dt_ps = I.sample_dt_ps();
     R.t_run_ps = I.t_run_ps();
     R.mean_volume_A3 = I.n_samples ? I.volume_sum_A3 / I.n_samples : 0;
+    R.start_ps = I.cfg.start_ps;
+    R.start_step = set.start_step();
+    R.temperature_samples = I.temperature_count;
+    R.mean_temperature_K = I.temperature_count ? I.temperature_sum_K / I.temperature_count : kNaN;
+    R.provenance = I.info.provenance;
+    for (std::size_t s = 0; s < I.species.size(); ++s) {
+        int all = 0, mobile = 0;
+        for (std::size_t i = 0; i < I.type.size(); ++i)
+            if (I.type[i] == static_cast<int>(s)) {
+                ++all;
+                mobile += I.frozen[i] == 0;
+            }
+        R.atoms_per_species.emplace_back(I.species[s], all);
+        R.mobile_atoms_per_species.emplace_back(I.species[s], mobile);
+    }
     const int ns = static_cast<int>(I.species.size());
     const double dts = R.sample_dt_ps;
 

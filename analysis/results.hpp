@@ -100,6 +100,12 @@ struct Classification {
 struct AnalysisResults {
     long samples = 0;
     double sample_dt_ps = 0, t_run_ps = 0, mean_volume_A3 = 0;
+    double start_ps = 0;                   // [analysis].start_ps (equilibration discarded)
+    long start_step = 0;
+    double mean_temperature_K = 0;         // mean of the thermo temperatures at steps >= start_step (NaN: none)
+    long temperature_samples = 0;
+    std::vector<std::pair<std::string, int>> atoms_per_species, mobile_atoms_per_species;
+    std::vector<std::pair<std::string, std::string>> provenance;  // from AnalysisRunInfo
     std::vector<SpeciesMsd> msd;
     std::vector<DiffusionSummary> diffusion;
     std::vector<ReorientationCurve> reorientation;

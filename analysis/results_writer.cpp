@@ -10,6 +10,7 @@
 #include "analysis/analysis_state.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
+#include "engine/integrator_math.hpp"
 #include "engine/version.hpp"
 
 namespace mdrun {
@@ -360,7 +361,20 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
       << ", \"first_step\": " << meta.first_step << ", \"last_step\": " << meta.last_step
       << ", \"t_run_ps\": " << jnum(r.t_run_ps) << ", \"mean_volume_A3\": " << jnum(r.mean_volume_A3)
       << ", \"drift_correction\": " << jstr(meta.drift) << ", \"msd_block\": " << meta.msd_block
-      << ", \"msd_ratio\": " << meta.msd_ratio << "},\n";
+      << ", \"msd_ratio\": " << meta.msd_ratio << ",\n          \"start_ps\": " << jnum(r.start_ps)
+      << ", \"start_step\": " << r.start_step << ", \"mean_temperature_K\": " << jnum(r.mean_temperature_K)
+      << ", \"temperature_samples\": " << r.temperature_samples
+      << ", \"mean_temperature_note\": \"mean of the instantaneous temperatures at the thermo steps >= start_step\""
+      << ",\n          \"atoms_per_species\": {";
+    for (std::size_t k = 0; k < r.atoms_per_species.size(); ++k)
+        o << (k ? ", " : "") << jstr(r.atoms_per_species[k].first) << ": " << r.atoms_per_species[k].second;
+    o << "}, \"mobile_atoms_per_species\": {";
+    for (std::size_t k = 0; k < r.mobile_atoms_per_species.size(); ++k)
+        o << (k ? ", " : "") << jstr(r.mobile_atoms_per_species[k].first) << ": " << r.mobile_atoms_per_species[k].second;
+    o << "}},\n";
+    o << "  \"provenance\": {\"mdrun_version\": " << jstr(MDRUN_VERSION_STRING) << ", \"k_B_eV_K\": " << jnum(kBoltz);
+    for (const auto& kv : r.provenance) o << ", " << jstr(kv.first) << ": " << kv.second;
+    o << "},\n";
     o << "  \"diffusion\": [";
     for (std::size_t k = 0; k < r.diffusion.size(); ++k) {
         const auto& d = r.diffusion[k];

@@ -17,7 +17,7 @@ using namespace mdrun;
 
 TEST_CASE("check 8: Nernst-Einstein, N = 100, z = 1, V = 2000 A^3, D = 1e-6 cm^2/s, T = 300 K") {
     CHECK(nernst_einstein_mS_cm(100, 1, 1e-6, 2000, 300) == doctest::Approx(309.87).epsilon(1e-4));
-    // e / k_B with LAMMPS metal's k_B (8.617343e-5 eV/K) and e (1.6021765e-19 C): 1.8592508e12 in these units.
+    // e / k_B with LAMMPS metal's k_B (8.617343e-5 eV/K) and e (1.6021765e-19 C): 1.8592465e12 in these units.
     CHECK(nernst_einstein_mS_cm(1, 1, 1, 1, 1) == doctest::Approx(1.6021765e-19 * 1e27 / 8.617343e-5).epsilon(1e-15));
     CHECK(nernst_einstein_mS_cm(100, 2, 1e-6, 2000, 300) == doctest::Approx(4 * 309.87).epsilon(1e-4));
 }
