@@ -125,18 +125,32 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
     if (I.cfg.cna) {
         if (I.cfg.cna_elements.empty()) I.cfg.cna_elements = mobile_el;
         std::vector<int> ions;
-        double rs = I.cfg.cna_r_shell_A;
+        const int nk = static_cast<int>(I.groups.centre_species.size());
+        std::vector<double> rs_kind(nk, 0.0);
         for (const auto& e : I.cfg.cna_elements) {
             const int s = I.species_index(e);
             if (s < 0) throw Error("[analysis].cna_correlation.elements: species '" + e + "' is not in the structure");
             for (int i = 0; i < n; ++i)
                 if (I.type[i] == s && !I.frozen[i]) ions.push_back(i);
-            // Shell: first minimum of the centre-ion g(r) (largest over the centre species), unless configured.
-            if (I.cfg.cna_r_shell_A <= 0)
-                for (const auto& cs : I.groups.centre_species)
-                    rs = std::max(rs, first_minimum_cutoff(sys, I.species_index(cs), s));
+            // Shell per centre species: configured (one radius, or one per centre species), else the first
+            // minimum of the centre-ion g(r) of the initial structure (largest over the ion species).
+            for (int k = 0; k < nk; ++k) {
+                const std::string& cs = I.groups.centre_species[k];
+                double r = I.cfg.cna_r_shell_A;
+                const auto it = I.cfg.cna_r_shell_by_centre.find(cs);
+                if (it != I.cfg.cna_r_shell_by_centre.end()) r = it->second;
+                if (!(r > 0)) {
+                    r = first_shell_minimum(sys, I.species_index(cs), s);
+                    if (!(r > 0))
+                        throw Error("[analysis].cna_correlation: no first minimum of the " + cs + "-" + e +
+                                    " g(r) within 7 A of the initial structure; set r_shell_A = { " + cs + " = ... }");
+                }
+                rs_kind[k] = std::max(rs_kind[k], r);
+            }
         }
-        I.cna_r_shell_A = rs;
+        I.cna_r_shell_kind = rs_kind;
+        std::vector<double> rs(I.groups.size());
+        for (int g = 0; g < I.groups.size(); ++g) rs[g] = rs_kind[I.groups.kind[g]];
         I.cna = CnaTracker(ions, I.groups.centre, I.groups.offset, I.groups.ligand, rs, I.cfg.cna_tau_min_ps,
                            I.sample_dt_ps());
     }
@@ -306,6 +320,7 @@ std::string signature(const AnalysisConfig& c) {
     o << c.hop_a_A << ',' << c.hop_window_ps << ',' << c.hop_ta_ps << ',' << c.hop_tau_v_ps << ";cna=" << c.cna;
     list(c.cna_elements);
     o << c.cna_r_shell_A << ',' << c.cna_tau_min_ps;
+    for (const auto& kv : c.cna_r_shell_by_centre) o << ',' << kv.first << '=' << kv.second;
     return o.str();
 }
 }  // namespace

@@ -55,6 +55,7 @@ struct AnalysisConfig {
     bool cna = false;
     std::vector<std::string> cna_elements;  // default: msd.elements
     double cna_r_shell_A = 0.0;             // 0 = first minimum of the centre-ion g(r) at step 0
+    std::map<std::string, double> cna_r_shell_by_centre;  // r_shell_A = { P = 4.2 }: per centre species
     double cna_tau_min_ps = 1.0;
 
     // Results (diffusion fit, conductivity, classification).

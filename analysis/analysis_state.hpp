@@ -57,7 +57,7 @@ struct AnalysisSet::Impl {
     std::vector<int> hop_atoms;      // atoms tracked by the hop detector (mobile atoms of hops.elements)
     HopDetector hops;
     CnaTracker cna;
-    double cna_r_shell_A = 0;        // the shell radius used (configured or from the step-0 g(r))
+    std::vector<double> cna_r_shell_kind;  // shell radius per centre species (configured or step-0 g(r))
     std::vector<long> id;            // per atom: 1-based id from the input (for hops.csv)
 
     // Scratch (not state).

@@ -131,7 +131,16 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.cna = true;
         if (has_key(m, "elements")) c.cna_elements = get_string_list(m, "elements", w, file);
         if (has_key(m, "centers")) merge_centres(get_string_list(m, "centers", w, file), w);
-        if (has_key(m, "r_shell_A")) c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+        if (has_key(m, "r_shell_A")) {
+            const toml::value& v = toml::find(m, "r_shell_A");
+            if (v.is_table()) {
+                for (const auto& kv : v.as_table())
+                    c.cna_r_shell_by_centre[kv.first] =
+                        positive(get_double(v, kv.first, w + ".r_shell_A", file), w + ".r_shell_A." + kv.first, file);
+            } else {
+                c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+            }
+        }
         if (has_key(m, "tau_min_ps")) {
             c.cna_tau_min_ps = get_double(m, "tau_min_ps", w, file);
             if (!(c.cna_tau_min_ps >= 0)) throw Error(file + ": " + w + ".tau_min_ps must be >= 0");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "analysis/analysis_state.hpp"
@@ -155,6 +156,9 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         for (std::size_t k = 0; k < R.angular_vacf.size(); ++k)
             for (int g = 0; g < I.groups.size(); ++g) R.angular_vacf[k].items += (I.groups.kind[g] == static_cast<int>(k));
     }
+    for (const auto& v : R.vacf)
+        for (const auto& w : R.angular_vacf)
+            R.spectral_overlap.push_back(SpectralOverlapRecord{v.name, w.name, spectral_overlap(v.spectrum, w.spectrum, 8.0)});
     if (I.cfg.enabled && I.cfg.orientation_density) {
         const int nt = I.cfg.rho_bins_theta, np = I.cfg.rho_bins_phi;
         const double pi = 3.14159265358979323846;
@@ -202,7 +206,10 @@ AnalysisResults compute_results(const AnalysisSet& set) {
 
     if (I.cfg.enabled && I.cfg.cna) {
         R.cna_enabled = true;
-        R.cna_r_shell_A = I.cna_r_shell_A;
+        for (std::size_t k = 0; k < I.cna_r_shell_kind.size(); ++k)
+            R.cna_r_shell_A.emplace_back(I.groups.centre_species[k], I.cna_r_shell_kind[k]);
+        R.cna_spans = I.cna.spans_seen();
+        R.cna_longest_span_ps = I.cna.longest_span_ps();
         R.cna_tau_min_ps = I.cfg.cna_tau_min_ps;
         for (const CnaEvent& e : I.cna.events()) {
             CnaRecord c;
@@ -221,6 +228,14 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         R.cna_r = p.r;
         R.cna_ci_lo = p.ci_lo;
         R.cna_ci_hi = p.ci_hi;
+        if (p.n < 3) {
+            char b[300];
+            std::snprintf(b, sizeof b,
+                          "%ld event(s) (need 3): %ld (ion, centre) span(s) inside the shell, the longest %.3g ps, "
+                          "tau_min = %.3g ps",
+                          p.n, R.cna_spans, R.cna_longest_span_ps, I.cfg.cna_tau_min_ps);
+            R.cna_reason = R.cna_spans == 0 ? "no ion came within r_shell of a centre" : b;
+        }
     }
 
     // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.

@@ -9,6 +9,7 @@
 #include "analysis/analysis_set.hpp"
 #include "analysis/diffusion_fit.hpp"
 #include "analysis/green_kubo.hpp"
+#include "analysis/spectral_overlap.hpp"
 #include "analysis/spectrum.hpp"
 #include "engine/vec3.hpp"
 
@@ -97,6 +98,11 @@ struct Classification {
     std::vector<std::pair<std::string, double>> tmsd_at_tau_cls;  // per species, per-atom TMSD (Å^2)
 };
 
+struct SpectralOverlapRecord {
+    std::string species, centre;          // VACF species, angular-VACF centre species
+    SpectralOverlap o;
+};
+
 struct AnalysisResults {
     long samples = 0;
     double sample_dt_ps = 0, t_run_ps = 0, mean_volume_A3 = 0;
@@ -110,12 +116,17 @@ struct AnalysisResults {
     std::vector<DiffusionSummary> diffusion;
     std::vector<ReorientationCurve> reorientation;
     std::vector<CorrelationCurve> vacf, angular_vacf;
+    std::vector<SpectralOverlapRecord> spectral_overlap;  // every (vacf species, angular centre) pair, < 8 THz
     std::vector<OrientationDensity> orientation;
     bool hops_enabled = false;
     std::vector<HopRecord> hops;
     std::vector<HopSummary> hop_summary;
     bool cna_enabled = false;
-    double cna_r_shell_A = 0, cna_tau_min_ps = 0;
+    std::vector<std::pair<std::string, double>> cna_r_shell_A;  // per centre species
+    double cna_tau_min_ps = 0;
+    std::string cna_reason;                // why n < 3 (no correlation), else empty
+    long cna_spans = 0;                    // (ion, centre) spans seen, long enough or not
+    double cna_longest_span_ps = 0;
     std::vector<CnaRecord> cna_events;     // closed events
     long cna_n = 0;                        // events in the correlation (closed + long-enough open spans)
     double cna_r = 0, cna_ci_lo = 0, cna_ci_hi = 0;

@@ -149,8 +149,10 @@ void write_hops_csv(std::ostream& os, const AnalysisResults& r) {
 
 void write_cna_csv(std::ostream& os, const AnalysisResults& r) {
     os << "# mdrun centre-ion / centre-anion angular displacement events (analysis.md §8): the ion stays within\n"
-          "# r_shell = " << num(r.cna_r_shell_A) << " A of the same centre for >= tau_min = " << num(r.cna_tau_min_ps)
-       << " ps; the ligand is the one closest to the ion at the start.\n"
+          "# r_shell of one centre (each (ion, centre) pair on its own) for >= tau_min = " << num(r.cna_tau_min_ps)
+       << " ps; r_shell [A]:";
+    for (const auto& kv : r.cna_r_shell_A) os << ' ' << kv.first << '=' << num(kv.second);
+    os << "; the ligand is the one closest to the ion at the start.\n"
           "# units: t_*_ps [ps]; dtheta_* [rad] = arccos(u(t_start).u(t_end)), the angle to the initial direction\n";
     os << "ion_species,ion_id,centre_id,ligand_id,t_start_ps,t_end_ps,dtheta_CNa_rad,dtheta_CA_rad\n";
     for (const auto& e : r.cna_events)
@@ -315,7 +317,8 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
         }
         if (r.cna_enabled) {
             H5Handle g{group(f.id, "cna_correlation", path), H5Gclose};
-            attr_double(g.id, "r_shell_A", r.cna_r_shell_A, path);
+            for (const auto& kv : r.cna_r_shell_A)
+                attr_double(g.id, ("r_shell_A_" + kv.first).c_str(), kv.second, path);
             attr_double(g.id, "tau_min_ps", r.cna_tau_min_ps, path);
             attr_double(g.id, "pearson_r", r.cna_r, path);
             attr_long(g.id, "n", r.cna_n, path);
@@ -432,6 +435,19 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating) << "}";
     }
     o << "],\n";
+    o << "  \"spectral_overlap\": [";
+    for (std::size_t k = 0; k < r.spectral_overlap.size(); ++k) {
+        const auto& s = r.spectral_overlap[k];
+        o << (k ? ", " : "") << "{\"species\": " << jstr(s.species) << ", \"centre\": " << jstr(s.centre)
+          << ", \"nu_max_THz\": " << jnum(s.o.nu_max_THz) << ", \"overlap\": " << jnum(s.o.overlap)
+          << ", \"fraction_below_vacf\": " << jnum(s.o.fraction_a) << ", \"fraction_below_angular\": "
+          << jnum(s.o.fraction_b) << ", \"resolution_THz\": " << jnum(s.o.resolution_THz)
+          << ", \"estimator\": \"each normalised spectrum restricted to [0, nu_max] and renormalised; overlap = "
+             "int min(p_vacf, p_angular) dnu (1 = same shape)\", \"caveat\": \"a shared frequency range shows "
+             "that Na rattling and polyanion librations could exchange energy, not that they do (no phase or "
+             "causality); it depends on the Hann window and on the resolution set by the max lags\"}";
+    }
+    o << "],\n";
     o << "  \"hops\": [";
     for (std::size_t k = 0; k < r.hop_summary.size(); ++k) {
         const auto& h = r.hop_summary[k];
@@ -439,10 +455,17 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"events\": " << h.events << ", \"rate_per_atom_per_ps\": " << jnum(h.rate_per_atom_per_ps) << "}";
     }
     o << "],\n";
-    if (r.cna_enabled)
-        o << "  \"cna_correlation\": {\"r_shell_A\": " << jnum(r.cna_r_shell_A) << ", \"tau_min_ps\": "
-          << jnum(r.cna_tau_min_ps) << ", \"n\": " << r.cna_n << ", \"pearson_r\": " << jnum(r.cna_r)
-          << ", \"ci95\": [" << jnum(r.cna_ci_lo) << ", " << jnum(r.cna_ci_hi) << "]},\n";
+    if (r.cna_enabled) {
+        o << "  \"cna_correlation\": {\"r_shell_A\": {";
+        for (std::size_t k = 0; k < r.cna_r_shell_A.size(); ++k)
+            o << (k ? ", " : "") << jstr(r.cna_r_shell_A[k].first) << ": " << jnum(r.cna_r_shell_A[k].second);
+        o << "}, \"tau_min_ps\": " << jnum(r.cna_tau_min_ps) << ", \"n\": " << r.cna_n << ", \"pearson_r\": "
+          << jnum(r.cna_r) << ", \"ci95\": [" << jnum(r.cna_ci_lo) << ", " << jnum(r.cna_ci_hi) << "], \"reason\": "
+          << jstr(r.cna_reason) << ", \"spans\": " << r.cna_spans << ", \"longest_span_ps\": "
+          << jnum(r.cna_longest_span_ps)
+          << ", \"estimator\": \"Pearson r over events of (dtheta_CNa, dtheta_CA); 95 % CI by Fisher z = atanh r +- "
+             "1.96/sqrt(n-3)\"},\n";
+    }
     const auto& c = r.classification;
     o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
       << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
