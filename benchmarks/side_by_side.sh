@@ -12,13 +12,14 @@
 #               steps (default 500), vs LAMMPS `lmp` (Debian package `lammps`: apt-get install lammps)
 #   lammps216   the same for the 216-atom NaCl cell (default 5000 steps)
 #   mlp         `mdrun calc-efs` vs `mlp calc-efs` (MLIP-2, not redistributable: give its path with --mlp)
-#               on the level-22 La2Zr2O7 5632-atom cell in benchmarks/side_by_side, plus every --mtp pair
+#               on the level-16 Na2O 2592-atom and level-22 La2Zr2O7 5632-atom cells of tests/data/mtp, plus
+#               every --mtp pair
 # Both codes get T threads (default 1): OMP_NUM_THREADS for mdrun; LAMMPS and MLIP-2 are serial builds.
 # Whole-process times include start-up, input reading and (MD) the set-up before the first step.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-data="$here/side_by_side"
+data="$root/tests/data"
 rounds=10
 threads=1
 mdrun="$root/build/mdrun"
@@ -27,7 +28,8 @@ mlp=""
 steps4096=500
 steps216=5000
 cases=()
-mtp_cases=("$data/La2Zr2O7_lev22.mtp $data/La2Zr2O7_lev22_big5632_input.cfg")
+mtp_cases=("$data/mtp/NaO_lev16/pot.mtp $data/mtp/NaO_lev16/big2592_input.cfg"
+           "$data/mtp/La2Zr2O7_lev22/pot.mtp $data/mtp/La2Zr2O7_lev22/big5632_input.cfg")
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
@@ -90,7 +92,7 @@ report() {
 lammps_inputs() {  # dir datafile steps
     local d="$1"
     mkdir -p "$d"
-    cp "$data/$2" "$d/"
+    cp "$data/lammps_reference/data/$2" "$d/"
     cat > "$d/in.lmp" <<EOF
 units           metal
 atom_style      charge
@@ -167,7 +169,7 @@ for c in "${cases[@]}"; do
                 pot="${pc%% *}"
                 cfg="${pc##* }"
                 atoms=$(sed -n 3p "$cfg" | tr -d ' ')
-                name="mlp:$(basename "$cfg" .cfg)"
+                name="mlp:$(basename "$(dirname "$cfg")")/$(basename "$cfg" _input.cfg)"
                 key="mlp$(echo "$cfg" | md5sum | cut -c1-6)"
                 mkdir -p "$tmp/$key"
                 for ((r = 0; r < rounds; ++r)); do
@@ -179,8 +181,8 @@ for c in "${cases[@]}"; do
                         timed "$key.mdrun" "$tmp/$key" "$mdrun" calc-efs "$pot" "$cfg" out_mdrun.cfg
                     fi
                 done
-                for s in mdrun peer; do mv "$tmp/$key.$s.times" "$tmp/$name.$s.times"; done
-                report "$name" "atoms $atoms"
+                for s in mdrun peer; do mv "$tmp/$key.$s.times" "$tmp/$key.x.$s.times"; done
+                report "$key.x" "atoms $atoms" | sed "s|^$key.x *|$(printf '%-22s' "$name")|"
             done
             ;;
         *) echo "side_by_side.sh: unknown case '$c'" >&2; exit 2 ;;

@@ -7,7 +7,7 @@
 #   <bundle>/lib/      the shared libraries they load that are not glibc or the GCC runtime (HDF5, libaec, ...)
 #   <bundle>/gcc/      the GCC runtime (libstdc++, libgcc_s, libgomp), used only if the machine's is too old
 #   <bundle>/glibc/    glibc and its loader, used only if the machine's glibc is too old (ld.so --library-path)
-#   <bundle>/data/     the reference files the test and the benchmark read (layout of ../shared/data)
+#   <bundle>/data/     the reference files the test and the benchmark read (a subset of tests/data)
 #   <bundle>/examples/ two short CLI runs (MTP NaAlCl4, 2 replicas; born/coul/dsf NaCl 216) with their inputs
 #   <bundle>/MANIFEST  what was built from which commit, with sizes
 #
@@ -76,20 +76,15 @@ if ls "$out/lib" | grep -q '^libcudart'; then
 fi
 
 # ---- 3. the data the GPU test and the benchmark read ----------------------------------------------------
-# From the repository's tests/data where a file is there, else from the shared reference folder
-# ($MDRUN_SHARED_DIR, else the build's MDRUN_SHARED_DIR, else ../shared beside the repository).
-shared="${MDRUN_SHARED_DIR:-$(sed -n 's/^MDRUN_SHARED_DIR:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)}"
-[ -n "$shared" ] || shared="$root/../shared"
-data_src() {
-    if [ -e "$root/tests/data/$1" ]; then echo "$root/tests/data/$1"; else echo "$shared/data/$1"; fi
-}
+# From the repository's tests/data (reference data kept in the repository, same layout as the bundle's).
+data_src() { echo "$root/tests/data/$1"; }
 for f in mtp/NaO_lev16/pot.mtp mtp/NaO_lev16/reference_mlp.cfg \
          mtp/La2Zr2O7_lev22/pot.mtp mtp/La2Zr2O7_lev22/reference_mlp.cfg \
          mtp/ZrYbO_lev18/pot.mtp mtp/ZrYbO_lev18/reference_mlp.cfg \
          mtp/Na3PS4_tensornet/pot.mtp structures/Na3PS4_cNa3PS4_snapshot.POSCAR \
          lammps_reference/data/nacl216_seed20240501.data; do
     src="$(data_src "$f")"
-    [ -f "$src" ] || { echo "gpu_bundle.sh: reference file $f not found in tests/data or $shared/data" >&2; exit 4; }
+    [ -f "$src" ] || { echo "gpu_bundle.sh: reference file $f not found in tests/data" >&2; exit 4; }
     mkdir -p "$out/data/$(dirname "$f")"
     cp "$src" "$out/data/$f"
 done

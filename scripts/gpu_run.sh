@@ -235,14 +235,14 @@ fi
 # ---- benchmark ------------------------------------------------------------------------------------------
 if [ "$runmode" != none ]; then
     if [ $nogpu = 0 ]; then
-        stage bench 170 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --shared "$B" --seconds 0.5
+        stage bench 170 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5
         cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
         record bench "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench.txt") rows (bench.txt)"
-        stage bench_nograph 70 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --shared "$B" --seconds 0.5 --quick --no-graphs
+        stage bench_nograph 70 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5 --quick --no-graphs
         cp "$work/logs/bench_nograph.log" "$OUT/bench_nographs.txt" 2>/dev/null || : > "$OUT/bench_nographs.txt"
         record bench_nograph "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench_nographs.txt") rows (bench_nographs.txt)"
     else
-        stage bench 60 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --shared "$B" --cpu-only --quick --seconds 0.2 --max-total-atoms 2000
+        stage bench 60 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --cpu-only --quick --seconds 0.2 --max-total-atoms 2000
         cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
         record bench "$(status_of $stage_rc)" "$stage_secs" "--cpu-only rehearsal: $(grep -c '^lev' "$OUT/bench.txt") rows"
     fi
