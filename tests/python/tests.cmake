@@ -4,6 +4,7 @@
 # parallel entries do not clean up each other's temporary directories.
 if(MDRUN_HAVE_PYTHON_MODULE)
   file(GLOB MDRUN_PYTEST_FILES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/python/test_*.py)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/pytest)  # pytest needs the parent of --basetemp
   foreach(src ${MDRUN_PYTEST_FILES})
     get_filename_component(name ${src} NAME_WE)
     add_test(NAME python.${name}
