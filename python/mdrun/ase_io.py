@@ -26,11 +26,25 @@ def _external_format():
 h5md_format = _external_format()
 
 
+def _entry_point_installed():
+    """True when this package is installed with its `ase.ioformats` entry point (pip install)."""
+    try:
+        from importlib.metadata import entry_points
+
+        eps = entry_points()
+        group = eps.select(group="ase.ioformats") if hasattr(eps, "select") else eps.get("ase.ioformats", ())
+        return any(ep.value.startswith("mdrun.") for ep in group)
+    except Exception:
+        return False
+
+
 def register():
     from ase.io import formats
 
     if "h5md" in formats.ioformats:
         return formats.ioformats["h5md"]
+    if hasattr(formats, "define_external_io_format") and _entry_point_installed():
+        return None  # ASE >= 3.23 defines it from the entry point (possibly while importing this module)
     sys.modules.setdefault("ase.io.mdrun_h5md", sys.modules[__name__])
     fmt = formats.IOFormat("h5md", "H5MD trajectory (mdrun)", "+S", module_name="ase.io.mdrun_h5md")
     fmt.extensions = ["h5md"]

@@ -35,3 +35,21 @@ r = subprocess.run([exe, "plot", "--help"], capture_output=True, text=True)
 assert r.returncode == 0 and "run_dir" in r.stdout, r.stdout + r.stderr
 print("pip install check: ok")
 PY
+
+# ASE >= 3.23 finds readers of other packages through the `ase.ioformats` entry point: with a current ASE
+# in the venv, ase.io.read opens trajectory.h5md without `import mdrun`.
+"$py" -m pip install -q "ase>=3.23"
+"$py" - "$repo" <<'PY'
+import os, subprocess, sys, tempfile
+repo = sys.argv[1]
+import warnings
+warnings.filterwarnings("error", message=".*register.*")  # ASE only warns when an entry point fails
+import ase, ase.io
+d = tempfile.mkdtemp()
+exe = os.path.join(os.path.dirname(sys.executable), "mdrun")
+src = os.path.join(repo, "tests/data/mtp/NaAlCl4_tensornet_lev08/ev_scan.cfg")
+subprocess.run([exe, "convert", src, os.path.join(d, "t.h5md"), "--elements", "Na,Al,Cl"], check=True)
+frames = ase.io.read(os.path.join(d, "t.h5md"), index=":")
+assert len(frames) == 14 and frames[0].get_chemical_formula() == "Al4Cl16Na4", (len(frames), frames[0])
+print("ASE", ase.__version__, "reads trajectory.h5md through the entry point: ok")
+PY
