@@ -45,7 +45,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -x "$mdrun" ] || { echo "side_by_side.sh: mdrun not found at $mdrun (build it, or give --mdrun PATH)" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "side_by_side.sh: /usr/bin/time (Debian package 'time') is needed" >&2; exit 2; }
+mdrun="$(realpath "$mdrun")"  # the runs start in their own folders
+[ -n "$mlp" ] && mlp="$(realpath "$mlp")"
+[ -n "$lmp" ] && lmp="$(realpath "$lmp")"
 if [ ${#cases[@]} -eq 0 ]; then
     [ -n "$lmp" ] && cases+=(lammps4096 lammps216)
     [ -n "$mlp" ] && cases+=(mlp)
@@ -61,13 +63,24 @@ trap 'rm -rf "$tmp"' EXIT
 ncores="$(nproc)"
 export OMP_NUM_THREADS="$threads" OMP_WAIT_POLICY=passive OMPI_MCA_btl=self,vader
 
-# timed LABEL DIR CMD... : runs CMD in DIR, appends "cpu wall maxrss_kB" to $tmp/LABEL.times
+# timed LABEL DIR CMD... : runs CMD in DIR, appends "cpu wall maxrss_kB" to $tmp/LABEL.times: the child's own
+# rusage (wait4: user + system CPU at microsecond resolution, peak RSS) and a monotonic wall clock around it.
+cat > "$tmp/timed.py" <<'EOF'
+import os, subprocess, sys, time
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[2:])
+_, status, ru = os.wait4(p.pid, 0)
+wall = time.monotonic() - t0
+with open(sys.argv[1], "w") as f:
+    f.write(f"{ru.ru_utime:.6f} {ru.ru_stime:.6f} {wall:.6f} {ru.ru_maxrss}\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+EOF
 timed() {
     local label="$1" dir="$2"
     shift 2
-    (cd "$dir" && /usr/bin/time -f '%U %S %e %M' -o "$tmp/$label.t" "$@" > "$tmp/$label.out" 2>&1) ||
+    (cd "$dir" && /usr/bin/python3 "$tmp/timed.py" "$tmp/$label.t" "$@" > "$tmp/$label.out" 2>&1) ||
         { echo "side_by_side.sh: $label failed:"; tail -20 "$tmp/$label.out"; exit 1; }
-    awk '{ printf "%.4f %.4f %d\n", $1 + $2, $3, $4 }' "$tmp/$label.t" >> "$tmp/$label.times"
+    awk '{ printf "%.6f %.6f %d\n", $1 + $2, $3, $4 }' "$tmp/$label.t" >> "$tmp/$label.times"
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 minimum() { sort -g | head -1; }
@@ -81,7 +94,7 @@ report() {
     ma=$(cut -d' ' -f1 "$a" | median); mb=$(cut -d' ' -f1 "$b" | median)
     wa=$(cut -d' ' -f2 "$a" | median); wb=$(cut -d' ' -f2 "$b" | median)
     pa=$(cut -d' ' -f3 "$a" | median); pb=$(cut -d' ' -f3 "$b" | median)
-    printf '%-22s %6s  cpu ratio min %6.3f median %6.3f | wall ratio min %6.3f median %6.3f | cpu s mdrun %8.3f peer %8.3f | wall s %8.3f %8.3f | peak MB %6.1f %6.1f' \
+    printf '%-28s %3s  cpu ratio min %6.3f median %6.3f | wall ratio min %6.3f median %6.3f | cpu s mdrun %8.4f peer %8.4f | wall s %8.4f %8.4f | peak MB %6.1f %6.1f' \
         "$name" "$(wc -l < "$a")" "$rc_min" "$rc_med" "$rw_min" "$rw_med" "$ma" "$mb" "$wa" "$wb" \
         "$(awk -v k="$pa" 'BEGIN { print k / 1024 }')" "$(awk -v k="$pb" 'BEGIN { print k / 1024 }')"
     [ -n "$work" ] && printf ' | %s/cpu-s mdrun %.3e peer %.3e' "${work%% *}" \
@@ -182,7 +195,7 @@ for c in "${cases[@]}"; do
                     fi
                 done
                 for s in mdrun peer; do mv "$tmp/$key.$s.times" "$tmp/$key.x.$s.times"; done
-                report "$key.x" "atoms $atoms" | sed "s|^$key.x *|$(printf '%-22s' "$name")|"
+                report "$key.x" "atoms $atoms" | sed "s|^$key.x *|$(printf '%-28s' "$name")|"
             done
             ;;
         *) echo "side_by_side.sh: unknown case '$c'" >&2; exit 2 ;;
