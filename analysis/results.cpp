@@ -24,6 +24,24 @@ double default_oxidation_state(const std::string& e) {
     return 0;
 }
 
+double reorientation_time(const std::vector<double>& tau, const std::vector<double>& c1, std::string& status) {
+    double integral = 0, tp = 0, cp = 1;
+    status = tau.empty() ? "insufficient" : "lower_bound";
+    for (std::size_t i = 0; i < tau.size(); ++i) {
+        const double t = tau[i], v = c1[i];
+        if (v <= 0) {  // first zero: linear interpolation between the bracketing lags
+            const double t0 = tp + (t - tp) * cp / (cp - v);
+            integral += 0.5 * cp * (t0 - tp);
+            status = "ok";
+            return integral;
+        }
+        integral += 0.5 * (cp + v) * (t - tp);
+        tp = t;
+        cp = v;
+    }
+    return integral;
+}
+
 AnalysisResults compute_results(const AnalysisSet& set) {
     const AnalysisSet::Impl& I = set.impl();
     AnalysisResults R;
@@ -117,6 +135,7 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                 if (c.tau_ps.back() <= tmax) c.min_c1 = std::min(c.min_c1, c.c1.back());
             }
             c.rotating = c.min_c1 < 0.9;
+            c.tau_rot_ps = reorientation_time(c.tau_ps, c.c1, c.tau_rot_status);
             R.reorientation.push_back(std::move(c));
         }
     }

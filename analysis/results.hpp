@@ -51,6 +51,10 @@ struct ReorientationCurve {
     std::vector<int> level;
     double min_c1 = 1;                    // over tau <= tau_max
     bool rotating = false;
+    // Reorientation time of the species-averaged C1: integral (trapezoid over the stored lags, C1(0) = 1) to the
+    // first zero crossing. When C1 stays positive: status "lower_bound" and the integral over all lags.
+    double tau_rot_ps = 0;
+    std::string tau_rot_status;
 };
 
 struct CorrelationCurve {
@@ -134,6 +138,10 @@ struct AnalysisResults {
 };
 
 AnalysisResults compute_results(const AnalysisSet& set);
+
+// Integral of C1 (with C1(0) = 1 at tau = 0) by the trapezoid rule to its first zero (linearly interpolated):
+// status "ok"; when C1 stays positive, the integral over all lags and status "lower_bound".
+double reorientation_time(const std::vector<double>& tau_ps, const std::vector<double>& c1, std::string& status);
 
 // Default charge numbers for Nernst-Einstein (alkali and coinage metals +1, alkaline earths/Zn +2);
 // 0 when unknown. [analysis].oxidation_states overrides.

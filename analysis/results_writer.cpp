@@ -415,7 +415,9 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << jnum(d.haven_ratio_lo) << ", " << jnum(d.haven_ratio_hi) << "], \"haven_ratio_err\": "
           << jnum(d.haven_ratio_err) << ", \"haven_status\": " << jstr(d.haven_status)
           << ", \"haven_estimator\": \"H_R = D*/D_sigma; interval = D* over the ends of D_sigma's 95 % interval; err by "
-             "first-order propagation of the two posterior sds (treated as independent)\""
+             "first-order propagation of the two posterior sds (treated as independent). Calibration on independent random walks "
+             "(16 walkers x 1024 steps, 200 runs): D_sigma's 95 % interval covered the truth in 79 % of runs (sd 25 % below "
+             "the scatter), so these are lower bounds on the Haven-ratio uncertainty\""
           << ", \"conductivity_haven_mS_cm\": " << jnum(d.sigma_haven_mS_cm) << ", \"conductivity_haven_interval_mS_cm\": ["
           << jnum(d.sigma_haven_lo_mS_cm) << ", " << jnum(d.sigma_haven_hi_mS_cm) << "]"
           << ",\n     \"green_kubo\": {\"status\": " << jstr(d.green_kubo.status) << ", \"reason\": "
@@ -432,7 +434,10 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
     for (std::size_t k = 0; k < r.reorientation.size(); ++k) {
         const auto& c = r.reorientation[k];
         o << (k ? ", " : "") << "{\"centre\": " << jstr(c.centre) << ", \"bonds\": " << c.bonds
-          << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating) << "}";
+          << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating)
+          << ", \"tau_rot_ps\": " << jnum(c.tau_rot_ps) << ", \"tau_rot_status\": " << jstr(c.tau_rot_status)
+          << ", \"tau_rot_estimator\": \"integral of the species-averaged C1 (C1(0) = 1, trapezoid over the stored lags) "
+             "to its first zero; lower_bound: C1 stays > 0, integral over all lags\"}";
     }
     o << "],\n";
     o << "  \"spectral_overlap\": [";

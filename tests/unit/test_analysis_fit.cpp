@@ -135,15 +135,15 @@ TEST_CASE("posterior truncated at slope >= 0 when the slope is not resolved") {
     CHECK(normal_quantile(1e-10) == doctest::Approx(-6.361340902404056).epsilon(1e-12));
 }
 
-TEST_CASE("coverage: the 95 % interval contains the true D in about 95 % of independent random walks") {
+TEST_CASE("coverage: the 95 % intervals of D and of the collective D_sigma contain the truth in ~95 % of runs") {
     // 200 runs of 16 walkers x 1024 samples (D = 0.5 Å^2/ps per axis step sigma = 1, dt = 1 ps), the all-origin
     // MSD at E1-like lags, the He/Mo window: the fraction of intervals containing 0.5 must be 0.95 within
     // binomial noise (3 sigma: +-0.046), and the mean posterior sd must match the scatter of D to 25 %.
     const int runs = 200, W = 16, T = 1024;
     std::mt19937_64 rng(17);
     std::normal_distribution<double> g(0, 1);
-    int inside = 0;
-    double sum_sd = 0, sum_d = 0, sum_d2 = 0;
+    int inside = 0, inside_sigma = 0;
+    double sum_sd = 0, sum_d = 0, sum_d2 = 0, sum_sd_sigma = 0, sum_ds = 0, sum_ds2 = 0;
     std::vector<int> lags;
     for (int l = 1; l < 16; ++l) lags.push_back(l);
     for (int k = 1; (8 << k) < T; ++k)
@@ -182,6 +182,38 @@ TEST_CASE("coverage: the 95 % interval contains the true D in about 95 % of inde
         REQUIRE(w.status == "ok");
         const DiffusionResult r = fit_diffusion(c, w.first, w.last);
         REQUIRE(r.status == "ok");
+        // Collective MSD of the same walkers over the same window (what the Haven ratio uses): independent
+        // walkers have D_sigma = D, so its interval must cover 0.5 as often.
+        {
+            std::vector<double> x, y, s2;
+            for (int i = w.first; i <= w.last; ++i) {
+                const int l = static_cast<int>(c.tau_ps[i]);
+                double sm = 0, sm4 = 0;
+                long cnt = 0;
+                for (int t = 0; t + l < T; ++t) {
+                    double d2 = 0;
+                    for (int a = 0; a < 3; ++a) {
+                        double dx = 0;
+                        for (int ww = 0; ww < W; ++ww)
+                            dx += xs[(static_cast<std::size_t>(ww) * T + t + l) * 3 + a] - xs[(static_cast<std::size_t>(ww) * T + t) * 3 + a];
+                        d2 += dx * dx;
+                    }
+                    sm += d2;
+                    sm4 += d2 * d2;
+                    ++cnt;
+                }
+                x.push_back(l);
+                y.push_back(sm / cnt);
+                s2.push_back(sm4 / cnt - (sm / cnt) * (sm / cnt));
+            }
+            const MsdSlopePosterior p = msd_slope_posterior(x, y, s2, 1.0, T - 1);
+            REQUIRE(p.ok);
+            const double lo = p.lo / (6.0 * W), hi = p.hi / (6.0 * W), Ds = p.median / (6.0 * W);
+            inside_sigma += (lo <= 0.5 && 0.5 <= hi);
+            sum_sd_sigma += p.sd / (6.0 * W);
+            sum_ds += Ds;
+            sum_ds2 += Ds * Ds;
+        }
         const double D = r.D_cm2_s / 1e-4;
         inside += (r.D_lo_cm2_s / 1e-4 <= 0.5 && 0.5 <= r.D_hi_cm2_s / 1e-4);
         sum_sd += r.sigma_D_cm2_s / 1e-4;
@@ -194,6 +226,16 @@ TEST_CASE("coverage: the 95 % interval contains the true D in about 95 % of inde
     CHECK(frac == doctest::Approx(0.95).epsilon(0.05));
     CHECK(sum_sd / runs == doctest::Approx(scatter).epsilon(0.25));
     CHECK(mean == doctest::Approx(0.5).epsilon(0.03));
+    const double frac_s = static_cast<double>(inside_sigma) / runs, mean_s = sum_ds / runs;
+    const double scatter_s = std::sqrt((sum_ds2 - runs * mean_s * mean_s) / (runs - 1));
+    MESSAGE("collective: coverage " << frac_s << ", mean D_sigma " << mean_s << ", scatter " << scatter_s
+                                    << ", mean sd " << sum_sd_sigma / runs);
+    // Known shortfall (docs/analysis-estimators.md, Haven ratio): with one collective item the model interval
+    // under-covers (measured 0.79, sd 25 % below the scatter). This pins the documented calibration; a block or
+    // replica estimate should replace it.
+    CHECK(frac_s > 0.70);
+    CHECK(frac_s < 0.90);
+    CHECK(sum_sd_sigma / runs < scatter_s);
 }
 
 TEST_CASE("statuses instead of numbers: too little displacement, too short a run") {

@@ -102,3 +102,20 @@ TEST_CASE("linear group: singular inertia handled by the pseudo-inverse, no NaN"
     CHECK(w.y == doctest::Approx(-0.25).epsilon(1e-12));
     CHECK(std::fabs(w.z) < 1e-12);
 }
+
+#include "analysis/results.hpp"
+
+TEST_CASE("reorientation time: integral of C1 to its first zero, or a lower bound") {
+    std::string st;
+    // C1 = 1 - t/2 sampled at uneven lags: zero at t = 2, integral 1 exactly (piecewise linear).
+    CHECK(reorientation_time({0.5, 1.0, 1.5, 2.5}, {0.75, 0.5, 0.25, -0.25}, st) == doctest::Approx(1.0).epsilon(1e-14));
+    CHECK(st == "ok");
+    // exp(-t) never crosses zero: lower bound close to the full integral 1 on a fine grid to t = 20.
+    std::vector<double> t, c;
+    for (int k = 1; k <= 20000; ++k) {
+        t.push_back(k * 1e-3);
+        c.push_back(std::exp(-k * 1e-3));
+    }
+    CHECK(reorientation_time(t, c, st) == doctest::Approx(1.0).epsilon(1e-6));
+    CHECK(st == "lower_bound");
+}
