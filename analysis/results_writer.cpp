@@ -332,7 +332,12 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
       << ", \"first_step\": " << meta.first_step << ", \"last_step\": " << meta.last_step
       << ", \"t_run_ps\": " << jnum(r.t_run_ps) << ", \"mean_volume_A3\": " << jnum(r.mean_volume_A3)
       << ", \"drift_correction\": " << jstr(meta.drift) << ", \"msd_block\": " << meta.msd_block
-      << ", \"msd_ratio\": " << meta.msd_ratio << "},\n";
+      << ", \"msd_ratio\": " << meta.msd_ratio << ", \"stop\": ";
+    if (meta.stopped_at_step >= 0)
+        o << "{\"step\": " << meta.stopped_at_step << ", \"reason\": " << jstr(meta.stop_reason) << "}";
+    else
+        o << "null";
+    o << "},\n";
     o << "  \"diffusion\": [";
     for (std::size_t k = 0; k < r.diffusion.size(); ++k) {
         const auto& d = r.diffusion[k];
@@ -418,6 +423,8 @@ void AnalysisSet::write_results(const std::string& replica_dir) const {
     meta.total_steps = I.info.total_steps;
     meta.msd_block = I.cfg.msd_block;
     meta.msd_ratio = I.cfg.msd_ratio;
+    meta.stopped_at_step = I.info.stopped_at_step;
+    meta.stop_reason = I.info.stop_reason;
     meta.drift = I.cfg.drift;
     write_analysis_files(replica_dir, compute_results(*this), meta);
 }

@@ -30,6 +30,8 @@ const Subcommand kSubcommands[] = {
      mdrun::cmd_analyze},
     {"convert", "convert IN OUT [--format F] [--elements Na,Cl] [--replicate a,b,c] [--remove El:n:seed]   convert structures",
      mdrun::cmd_convert},
+    {"collect", "collect RUN_DIR... [--out DIR] [--partial]   arrhenius.json + controls.json from finished runs (or --replicas parts)",
+     mdrun::cmd_collect},
 };
 
 void print_help() {

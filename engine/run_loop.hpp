@@ -17,6 +17,7 @@ struct RunOptions {
     std::string device = "auto";  // cpu | cuda | auto
     long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
     bool quiet = false;         // no progress lines
+    std::vector<int> replicas;  // --replicas 3,4: only these [[replica]] tables (1-based; empty = all)
 };
 
 // Reads the structure once, applies replicate/remove, runs the pre-run checks (unknown elements,

@@ -11,5 +11,6 @@ int cmd_calc_efs(const std::vector<std::string>& args);   // potentials/calc_efs
 int cmd_run(const std::vector<std::string>& args);        // engine/run_cmd.cpp: `mdrun config.toml [...]`
 int cmd_analyze(const std::vector<std::string>& args);    // engine/analyze_cmd.cpp: results from a checkpoint
 int cmd_convert(const std::vector<std::string>& args);    // engine/convert_cmd.cpp: structure format conversion
+int cmd_collect(const std::vector<std::string>& args);    // engine/collect_cmd.cpp: cross-replica outputs of finished runs
 
 }  // namespace mdrun
