@@ -167,6 +167,7 @@ ControlsResult controls_from_replicas(const std::vector<ControlReplica>& reps) {
         row.ion_diffusing = k.na_diffusing;
         row.melted = k.framework_melting;
         row.melted_species = k.melted_species;
+        row.tmsd_at_tau_cls = k.tmsd_at_tau_cls;
         if (row.melted) row.verdict = "melted";
         else if (row.rotation_evaluated)
             row.verdict = row.rotating ? (row.ion_diffusing ? "rotation + diffusion" : "rotation, no diffusion")
@@ -317,7 +318,10 @@ void write_controls_json(const std::string& path, const ControlsResult& c) {
           << ", \"C1_at_tau_cls\": " << jnum(r.c1_tau) << ", \"C2_at_tau_cls\": " << jnum(r.c2_tau)
           << ", \"classification\": {\"rotation\": " << (r.rotation_evaluated ? jbool(r.rotating) : "null")
           << ", \"ion_diffusion\": " << jbool(r.ion_diffusing) << ", \"framework_melting\": " << jbool(r.melted)
-          << ", \"melted_species\": " << jlist(r.melted_species) << "}, \"verdict\": " << jstr(r.verdict) << "}";
+          << ", \"melted_species\": " << jlist(r.melted_species) << "}, \"tmsd_at_tau_cls_A2\": {";
+        for (std::size_t k = 0; k < r.tmsd_at_tau_cls.size(); ++k)
+            o << (k ? ", " : "") << jstr(r.tmsd_at_tau_cls[k].first) << ": " << jnum(r.tmsd_at_tau_cls[k].second);
+        o << "}, \"verdict\": " << jstr(r.verdict) << "}";
     }
     o << "\n  ],\n  \"per_seed\": [";
     auto nm = [&](int k) { return k >= 0 ? jstr(c.replicas[static_cast<std::size_t>(k)].name) : std::string("null"); };

@@ -46,6 +46,7 @@ struct ControlRow {  // one replica
     double min_c1 = 0, c1_tau = 0, c2_tau = 0;  // NaN without reorientation
     bool rotation_evaluated = false, rotating = false, ion_diffusing = false, melted = false;
     std::vector<std::string> melted_species;
+    std::vector<std::pair<std::string, double>> tmsd_at_tau_cls;  // every species (the classification's numbers)
 };
 
 struct ControlGroup {  // one (T, seed)

@@ -377,7 +377,10 @@ int run_md(const RunOptions& opt) {
                 SafetyStop stop;
                 outs[r].grades->check(s, rep, stop);
                 tm.grades += seconds_since(t0);
-                if (stop.stopped) fail_with_postmortem(stop);
+                if (stop.stopped) {  // extrapolation grade too high: this replica stops alone
+                    handle_stops(stop);
+                    continue;
+                }
             }
             if (s % out.thermo_every == 0) {
                 const auto t0 = Clock::now();
