@@ -18,6 +18,7 @@ struct ResultsMetadata {
     std::string drift;
     long stopped_at_step = -1;   // >= 0: the run loop stopped this replica early ("run.stop" in summary.json)
     std::string stop_reason;
+    double fit_min_tmsd_A2 = 4.5, fit_min_time_ps = 1.0;
 };
 
 void write_analysis_files(const std::string& dir, const AnalysisResults& r, const ResultsMetadata& meta);

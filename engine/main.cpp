@@ -36,6 +36,8 @@ const Subcommand kSubcommands[] = {
      mdrun::cmd_convert},
     {"collect", "collect RUN_DIR... [--out DIR] [--partial]   arrhenius.json + controls.json from finished runs (or --replicas parts)",
      mdrun::cmd_collect},
+    {"plot", "plot RUN_DIR [--format png|pdf|svg] [--out DIR]   figures of a run (Python: mdrun.plot, matplotlib)",
+     mdrun::cmd_plot},
 };
 
 void print_help() {

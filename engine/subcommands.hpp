@@ -14,5 +14,6 @@ int cmd_run(const std::vector<std::string>& args);        // engine/run_cmd.cpp:
 int cmd_analyze(const std::vector<std::string>& args);    // engine/analyze_cmd.cpp: results from a checkpoint
 int cmd_convert(const std::vector<std::string>& args);    // engine/convert_cmd.cpp: structure format conversion
 int cmd_collect(const std::vector<std::string>& args);    // engine/collect_cmd.cpp: cross-replica outputs of finished runs
+int cmd_plot(const std::vector<std::string>& args);       // engine/plot_cmd.cpp: figures via python -m mdrun.plot
 
 }  // namespace mdrun
