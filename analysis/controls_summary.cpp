@@ -149,7 +149,7 @@ ControlsResult controls_from_replicas(const std::vector<ControlReplica>& reps) {
             if (d.species == row.ion) {
                 row.D_status = d.tracer.status;
                 row.D_cm2_s = d.tracer.D_cm2_s;
-                row.sigma_D_cm2_s = d.tracer.sigma_gls_cm2_s;
+                row.sigma_D_cm2_s = d.tracer.sigma_D_cm2_s;
             }
         row.tmsd_ion_A2.status = "absent";
         for (const auto& m : R.msd)
@@ -301,7 +301,7 @@ void write_controls_json(const std::string& path, const ControlsResult& c) {
     std::ostringstream o;
     o << "{\n  \"description\": \"frozen-species controls (docs/paddlewheel.md): per replica the classification "
          "(rotation: min C1 < 0.9 over tau <= rotation_tmax; ion diffusion: ion TMSD(tau_cls) > 5 A^2; framework melting: "
-         "framework-cation TMSD(tau_cls) > 2 A^2); per (T, seed) frozen-framework / mobile ratios of D (GLS sigmas "
+         "framework-cation TMSD(tau_cls) > 2 A^2); per (T, seed) frozen-framework / mobile ratios of D (the fits' sigmas "
          "propagated) and of the ion TMSD at the common tau (sigma from the kinisi variance model), C1/C2 mobile vs "
          "frozen-ion at that tau; over seeds the mean and standard error over the usable seeds (mobile not melted, "
          "both replicas finished)\",\n";

@@ -1,7 +1,7 @@
 // The frozen-species controls of a replica series (issue 17; the paper's protocol): replicas are grouped by
 // (temperature, seed) into a mobile run, a frozen-framework ("frozen-anion": every non-mobile-ion species
 // frozen) run and a frozen-ion ("frozen-Na") run. Per group: D of the mobile ion mobile vs frozen-framework
-// with their ratio and its uncertainty (GLS errors propagated), the same ratio of the per-atom TMSD at
+// with their ratio and its uncertainty (the D fits' standard deviations propagated), the same ratio of the per-atom TMSD at
 // tau_cls (defined even when the frozen run's D is "insufficient" because its MSD plateaus), C1/C2 mobile
 // vs frozen-ion at tau_cls; per replica the paper's classification (rotation: min C1 < 0.9; diffusion:
 // ion TMSD > 5 Å^2; framework melting: framework-cation TMSD > 2 Å^2) and whether it finished. Over seeds:

@@ -63,7 +63,8 @@ void write_replicas_json(const RunConfig& cfg, const std::vector<std::unique_ptr
         const Replica& r = *reps[k];
         const char* status = r.stopped ? "stopped" : (step >= total ? "finished" : "running");
         o << (k ? "," : "") << "\n    {\"index\": " << k + 1 << ", \"name\": " << jstr(r.name)
-          << ", \"directory\": " << jstr(r.directory) << ", \"status\": \"" << status << "\", \"last_step\": "
+          << ", \"directory\": " << jstr(fs::path(r.directory).lexically_relative(cfg.output.directory).string())
+          << ", \"status\": \"" << status << "\", \"last_step\": "
           << (r.stopped ? r.stop_step : step) << ", \"stop_reason\": " << (r.stopped ? jstr(r.stop_reason) : "null") << "}";
     }
     o << "\n  ]\n}\n";

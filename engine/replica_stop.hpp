@@ -45,7 +45,7 @@ int restore_stopped_replicas(long checkpoint_step, Backend* backend, std::vector
 void stop_melted_replicas(const RunConfig& cfg, Backend& backend, std::vector<std::unique_ptr<Replica>>& reps,
                           RunLog& log, long step);
 
-// <output.directory>/replicas.json: per replica its name, directory, "finished" | "stopped" | "running",
+// <output.directory>/replicas.json: per replica its name, directory (relative to the output directory), "finished" | "stopped" | "running",
 // the last step reached and the stop's step and reason.
 void write_replicas_json(const RunConfig& cfg, const std::vector<std::unique_ptr<Replica>>& reps, long step, long total);
 

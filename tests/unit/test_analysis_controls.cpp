@@ -54,7 +54,7 @@ ControlReplica replica(const std::string& name, long seed, std::vector<std::stri
     d.species = "Na";
     d.tracer.status = na_fz ? "frozen" : d_status;
     d.tracer.D_cm2_s = na_fz ? 0.0 : D;
-    d.tracer.sigma_gls_cm2_s = sD;
+    d.tracer.sigma_D_cm2_s = sD;
     R.diffusion = {d};
     R.reorientation = {c1curve(fw_fz ? 0.0 : rot_rate)};
     AnalysisConfig cfg;
