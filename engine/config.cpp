@@ -294,77 +294,7 @@ RunConfig load_config(const std::string& path) {
     return parse_config(ss.str(), path);
 }
 
-namespace {
-
-std::string q(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-std::string num(double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    std::string s = buf;
-    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-    return s;
-}
-std::string list(const std::vector<std::string>& v) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + q(v[i]);
-    return s + "]";
-}
-
-void write_md(std::ostream& os, const MdConfig& md) {
-    os << "ensemble = " << q(md.ensemble) << "\n";
-    os << "timestep_fs = " << num(md.timestep_fs) << "\n";
-    os << "steps = " << md.steps << "\n";
-    if (md.temperature_K >= 0) os << "temperature_K = " << num(md.temperature_K) << "\n";
-    os << "tdamp_fs = " << num(md.tdamp_fs) << "\n";
-    os << "chain = " << md.chain << "\n";
-    os << "tloop = " << md.tloop << "\n";
-    os << "velocities = " << q(md.velocities) << "\n";
-    os << "seed = " << md.seed << "\n";
-    os << "freeze = " << list(md.freeze) << "\n";
-    os << "neighbor_skin = " << num(md.neighbor_skin) << "\n";
-    os << "stop_on_close_pairs = " << (md.stop_on_close_pairs ? "true" : "false") << "\n";
-    os << "max_displacement = " << num(md.max_displacement) << "\n";
-    os << "min_distance = " << num(md.min_distance) << "\n";
-}
-
-}  // namespace
-
-std::string resolved_config_toml(const RunConfig& cfg) {
-    std::ostringstream os;
-    os << "# resolved from " << cfg.config_file << " (defaults included; paths absolute)\n";
-    const StructureConfig& s = cfg.structure;
-    os << "[structure]\nfile = " << q(s.file) << "\nformat = " << q(s.format) << "\nreplicate = [" << s.replicate[0]
-       << ", " << s.replicate[1] << ", " << s.replicate[2] << "]\nelements = " << list(s.elements) << "\n";
-    if (s.remove)
-        os << "remove = { element = " << q(s.remove_element) << ", count = " << s.remove_count
-           << ", seed = " << s.remove_seed << " }\n";
-    os << "\n[potential]\n";
-    for (const auto& kv : cfg.potential.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";
-    os << "\n[md]\n";
-    write_md(os, cfg.md);
-    for (const auto& r : cfg.replicas) {
-        os << "\n[[replica]]  # output: " << r.directory << "\n";
-        if (!r.name.empty()) os << "name = " << q(r.name) << "\n";
-        write_md(os, r.md);
-    }
-    const OutputConfig& o = cfg.output;
-    os << "\n[output]\ndirectory = " << q(o.directory) << "\nthermo_every = " << o.thermo_every
-       << "\ntrajectory_every = " << o.trajectory_every << "\ntrajectory_format = " << q(o.trajectory_format)
-       << "\ncheckpoint_every = " << o.checkpoint_every << "\nprogress_every_s = " << num(o.progress_every_s)
-       << "\nwrite_final = " << (o.write_final ? "true" : "false") << "\n";
-    if (cfg.has_analysis) {
-        os << "\n[analysis]\n";
-        for (const auto& kv : cfg.analysis.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";
-    }
-    return os.str();
-}
+// resolved_config_toml: engine/config_resolved.cpp (written with toml11's serializer).
 
 std::uint64_t config_fingerprint(const RunConfig& cfg) {
     // Everything except the step count, [output] and [analysis]: a restart may extend a run or change

@@ -1,6 +1,9 @@
 // `mdrun convert IN OUT [options]`: reads a structure in any supported format, optionally replicates it or
 // removes atoms at random, and writes POSCAR, extended XYZ, MLIP .cfg, or a one-frame H5MD/extxyz trajectory.
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,18 +17,6 @@
 namespace mdrun {
 
 namespace {
-
-const char* kUsage =
-    "usage: mdrun convert IN OUT [--format auto|poscar|extxyz|cfg|lammps-data] [--elements Na,Cl]\n"
-    "                            [--replicate a,b,c] [--remove El:count:seed]\n"
-    "                            [--out-format poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory]\n"
-    "  --format      format of IN (default auto: by extension, then content)\n"
-    "  --elements    element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)\n"
-    "  --replicate   supercell a x b x c\n"
-    "  --remove      remove `count` random atoms of element El with the given seed (after replicate)\n"
-    "  --out-format  default by OUT's extension: .h5/.h5md -> h5md (one frame, step 0), .xyz/.extxyz -> extxyz,\n"
-    "                .cfg -> cfg (type = species index), .data/.lmp -> lammps-data,\n"
-    "                POSCAR/CONTCAR/.vasp/.poscar -> poscar\n";
 
 std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> out;
@@ -62,50 +53,30 @@ std::string output_format_of(const std::string& path) {
     throw Error("convert: cannot tell the output format from '" + path + "'; use --out-format");
 }
 
-}  // namespace
+struct ConvertArgs {
+    std::string in, out;
+    std::string in_format = "auto", out_format, elements, replicate, remove_spec;
+};
 
-int cmd_convert(const std::vector<std::string>& args) {
-    std::vector<std::string> positional;
-    std::string in_format = "auto", out_format;
-    std::vector<std::string> elements;
+int convert(const ConvertArgs& a) {
+    const std::string& in = a.in;
+    const std::string& out = a.out;
+    const std::string& in_format = a.in_format;
+    const std::string& out_format = a.out_format;
+    const std::string& remove_spec = a.remove_spec;
+    const std::vector<std::string> elements = a.elements.empty() ? std::vector<std::string>{} : split_commas(a.elements);
     int rep[3] = {1, 1, 1};
-    std::string remove_spec;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw Error("convert: option " + a + " needs a value\n" + kUsage);
-            return args[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            std::printf("%s", kUsage);
-            return 0;
-        } else if (a == "--format") {
-            in_format = value();
-        } else if (a == "--out-format") {
-            out_format = value();
-        } else if (a == "--elements") {
-            elements = split_commas(value());
-        } else if (a == "--replicate") {
-            const std::string v = value();
-            const auto parts = split_commas(v);
-            long c;
-            if (parts.size() != 3) throw Error("convert: --replicate expects a,b,c (three integers), got '" + v + "'");
-            for (int k = 0; k < 3; ++k) {
-                if (!parse_long(parts[k], c) || c < 1)
-                    throw Error("convert: --replicate expects three integers >= 1, got '" + v + "'");
-                rep[k] = (int)c;
-            }
-        } else if (a == "--remove") {
-            remove_spec = value();
-        } else if (!a.empty() && a[0] == '-') {
-            throw Error("convert: unknown option '" + a + "'\n" + kUsage);
-        } else {
-            positional.push_back(a);
+    if (!a.replicate.empty()) {
+        const auto parts = split_commas(a.replicate);
+        long c;
+        if (parts.size() != 3)
+            throw UsageError("convert: --replicate expects a,b,c (three integers), got '" + a.replicate + "'");
+        for (int k = 0; k < 3; ++k) {
+            if (!parse_long(parts[k], c) || c < 1)
+                throw UsageError("convert: --replicate expects three integers >= 1, got '" + a.replicate + "'");
+            rep[k] = (int)c;
         }
     }
-    if (positional.size() != 2) throw Error(std::string("convert: expected IN and OUT\n") + kUsage);
-    const std::string& in = positional[0];
-    const std::string& out = positional[1];
 
     System sys = read_structure(in, in_format, elements);
     replicate(sys, rep[0], rep[1], rep[2]);
@@ -116,7 +87,7 @@ int cmd_convert(const std::vector<std::string>& args) {
         const auto parts = split_commas(spec);
         long count, seed;
         if (parts.size() != 3 || !parse_long(parts[1], count) || !parse_long(parts[2], seed) || seed < 0)
-            throw Error("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
+            throw UsageError("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
         remove_random(sys, parts[0], count, (std::uint64_t)seed);
     }
 
@@ -144,6 +115,28 @@ int cmd_convert(const std::vector<std::string>& args) {
     }
     std::fprintf(stderr, "convert: %zu atoms (%s) -> %s [%s]\n", sys.size(), in.c_str(), out.c_str(), fmt.c_str());
     return 0;
+}
+
+}  // namespace
+
+cli::Action setup_convert(CLI::App& app) {
+    auto a = std::make_shared<ConvertArgs>();
+    app.add_option("in", a->in, "structure to read")->required()->type_name("IN");
+    app.add_option("out", a->out, "file to write")->required()->type_name("OUT");
+    app.add_option("--format", a->in_format, "format of IN (default auto: by extension, then content)")
+        ->type_name("auto|poscar|extxyz|cfg|lammps-data");
+    app.add_option("--elements", a->elements,
+                   "element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)")
+        ->type_name("Na,Cl");
+    app.add_option("--replicate", a->replicate, "supercell a x b x c")->type_name("a,b,c");
+    app.add_option("--remove", a->remove_spec,
+                   "remove `count` random atoms of element El with the given seed (after --replicate)")
+        ->type_name("El:count:seed");
+    app.add_option("--out-format", a->out_format,
+                   "default by OUT's extension: .h5/.h5md -> h5md (one frame, step 0), .xyz/.extxyz -> extxyz, "
+                   ".cfg -> cfg (type = species index), .data/.lmp -> lammps-data, POSCAR/CONTCAR/.vasp/.poscar -> poscar")
+        ->type_name("poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory");
+    return [a] { return convert(*a); };
 }
 
 }  // namespace mdrun
