@@ -69,6 +69,8 @@ struct RunConfig {
     OutputConfig output;
     bool has_analysis = false;
     toml::value analysis;      // raw [analysis] table (when has_analysis)
+    bool has_extrapolation = false;
+    toml::value extrapolation; // raw [extrapolation] table (engine/extrapolation.hpp)
 };
 
 // Parses and checks `path`. Throws mdrun::Error naming the file and key for any problem.

@@ -122,6 +122,12 @@ std::string resolved_config_toml(const RunConfig& cfg) {
     root["output"] = out;
 
     if (cfg.has_analysis) root["analysis"] = sorted(cfg.analysis);
+    if (cfg.has_extrapolation) {  // its active-learning state file is resolved like the potential's file
+        Sorted ex = sorted(cfg.extrapolation);
+        if (ex.is_table() && ex.as_table().count("state") && ex.as_table().at("state").is_string())
+            ex.as_table()["state"] = resolve_path(cfg.config_dir, ex.as_table().at("state").as_string().str);
+        root["extrapolation"] = ex;
+    }
 
     std::ostringstream os;
     os << "# resolved from " << cfg.config_file << " (defaults included; paths absolute)\n";

@@ -23,7 +23,9 @@ std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps
     return buf;
 }
 
-ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(path) {
+ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool with_grade)
+    : path_(path), with_grade_(with_grade) {
+    const std::string head = std::string(header()) + (with_grade ? ",max_grade" : "");
     if (resume_step >= 0) {
         // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
         std::ifstream in(path);
@@ -34,7 +36,10 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(pa
         while (std::getline(in, line)) {
             ++lineno;
             if (first) {
-                if (line != header()) throw input_error(path, lineno, "unexpected thermo.csv header");
+                if (line != head)
+                    throw input_error(path, lineno,
+                                      "unexpected thermo.csv header (expected '" + head +
+                                          "'; adding or removing [extrapolation] on a restart changes the columns)");
                 kept += line + "\n";
                 first = false;
                 continue;
@@ -50,7 +55,7 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(pa
         write_file_atomically(path, [&](std::ostream& os) { os << kept; });
         f_ = std::fopen(path.c_str(), "a");
     } else {
-        write_file_atomically(path, [&](std::ostream& os) { os << header() << "\n"; });
+        write_file_atomically(path, [&](std::ostream& os) { os << head << "\n"; });
         f_ = std::fopen(path.c_str(), "a");
     }
     if (!f_) throw Error(path + ": cannot open for writing: " + std::strerror(errno));
@@ -60,8 +65,13 @@ ThermoWriter::~ThermoWriter() {
     if (f_) std::fclose(f_);
 }
 
-void ThermoWriter::write(const ReplicaObservables& o, double time_ps) {
-    const std::string row = format_row(o, time_ps);
+void ThermoWriter::write(const ReplicaObservables& o, double time_ps, double grade) {
+    std::string row = format_row(o, time_ps);
+    if (with_grade_) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, ",%.17g", grade);
+        row += buf;
+    }
     if (std::fprintf(f_, "%s\n", row.c_str()) < 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
 }
 

@@ -1,6 +1,6 @@
 // thermo.csv of one replica (../shared/docs/config.md): header
 // `step,time_ps,temperature_K,kinetic_eV,potential_eV,total_eV,conserved_eV,pressure_bar` followed by the
-// extra columns `close_pairs,neighbor_rebuilds`; numbers with 17 significant digits (%.17g, round-trips).
+// extra columns `close_pairs,neighbor_rebuilds` (and `max_grade` with [extrapolation]); numbers with 17 significant digits (%.17g, round-trips).
 // On a restart the rows after the checkpoint step are dropped and the run appends, so the final file
 // equals an uninterrupted run's byte for byte.
 #pragma once
@@ -15,12 +15,13 @@ class ThermoWriter {
 public:
     // resume_step < 0: create a new file (replacing any old one). resume_step >= 0: keep the header and
     // rows with step <= resume_step of the existing file (error if it is missing) and append after them.
-    ThermoWriter(const std::string& path, long resume_step);
+    // with_grade adds the column `max_grade` (the latest extrapolation grade, engine/extrapolation.hpp).
+    ThermoWriter(const std::string& path, long resume_step, bool with_grade = false);
     ~ThermoWriter();
     ThermoWriter(const ThermoWriter&) = delete;
     ThermoWriter& operator=(const ThermoWriter&) = delete;
 
-    void write(const ReplicaObservables& o, double time_ps);
+    void write(const ReplicaObservables& o, double time_ps, double grade = 0.0);
     void flush();
     const std::string& path() const { return path_; }
 
@@ -31,6 +32,7 @@ public:
 private:
     std::string path_;
     std::FILE* f_ = nullptr;
+    bool with_grade_ = false;
 };
 
 }  // namespace mdrun
