@@ -1,6 +1,7 @@
 // The resolved configuration (every key with its value in force, defaults included, paths absolute) as
 // TOML written by toml11's serializer, so that it is valid TOML that parses back to the same RunConfig:
 // `mdrun resolved.toml` repeats the run. Keys are sorted (std::map), so the text is canonical.
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -129,9 +130,16 @@ std::string resolved_config_toml(const RunConfig& cfg) {
         root["extrapolation"] = ex;
     }
 
+    // One [section] per top-level table (toml11 would inline the short ones at the root); inside them,
+    // short sub-tables are written inline as users write them (msd = {elements = ["Na"]}).
     std::ostringstream os;
     os << "# resolved from " << cfg.config_file << " (defaults included; paths absolute)\n";
-    os << toml::format(Sorted(root), 100);
+    for (const auto& [key, value] : root) {
+        os << "\n"
+           << toml::visit(toml::serializer<Sorted>(100, std::numeric_limits<toml::floating>::max_digits10,
+                                                   /*can_be_inlined=*/false, /*no_comment=*/true, {key}),
+                          value);
+    }
     return os.str();
 }
 
