@@ -1,6 +1,7 @@
 """The mdrun command line end to end: options before or after the config file and --opt=value give the same
 run as the classic spelling; `mdrun run CONFIG` equals `mdrun CONFIG`; per-subcommand help; a mistyped
-subcommand is an error with a suggestion (status 2) and is never read as a config file; usage errors exit 2,
+subcommand is an error with a suggestion (status 2) and is never read as a config file unless such a file
+exists; usage errors exit 2,
 input errors 1."""
 import os
 import subprocess
@@ -30,7 +31,7 @@ try:
     # Help at each level.
     p = mdrun("--help")
     check(p.returncode == 0 and "mdrun CONFIG.toml [options]" in p.stdout, "mdrun --help", p)
-    for sub in ("run", "calc-efs", "analyze", "convert"):
+    for sub in ("run", "calc-efs", "calc-grade", "select", "analyze", "convert"):
         check(sub in p.stdout, f"--help lists {sub}", p)
     p = mdrun("convert", "--help")
     check(p.returncode == 0 and "--replicate" in p.stdout and "--steps" not in p.stdout, "convert --help", p)
@@ -40,15 +41,15 @@ try:
     check(p.returncode == 2 and "usage:" in p.stdout, "no arguments", p)
 
     # A mistyped subcommand: status 2, a suggestion, no run.
-    p = mdrun("calc-grade", cwd=d)
-    check(p.returncode == 2 and "did you mean 'mdrun calc-efs'?" in p.stderr, "mdrun calc-grade", p)
+    p = mdrun("calc-efx", cwd=d)
+    check(p.returncode == 2 and "did you mean 'mdrun calc-efs'?" in p.stderr, "mdrun calc-efx", p)
     p = mdrun("anlyze", "x.mdrun", cwd=d)
     check(p.returncode == 2 and "did you mean 'mdrun analyze'?" in p.stderr, "mdrun anlyze", p)
     # ... but an existing file of that name is a config file (here an invalid one: status 1, named).
-    open(os.path.join(d, "calc-grade"), "w").write("[nonsense]\n")
-    p = mdrun("calc-grade", cwd=d)
-    check(p.returncode == 1 and "calc-grade" in p.stderr and "did you mean 'mdrun" not in p.stderr,
-          "existing file named calc-grade", p)
+    open(os.path.join(d, "calc-efx"), "w").write("[nonsense]\n")
+    p = mdrun("calc-efx", cwd=d)
+    check(p.returncode == 1 and "calc-efx" in p.stderr and "did you mean 'mdrun" not in p.stderr,
+          "existing file named calc-efx", p)
     # Unknown options, with suggestions; usage errors exit 2.
     cfg = os.path.join(d, "nacl.toml")
     open(cfg, "w").write(h.nacl_config(NACL, MD, "thermo_every = 10\ntrajectory_every = 0\ncheckpoint_every = 0"))

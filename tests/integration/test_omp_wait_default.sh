@@ -21,7 +21,7 @@ got=$(spin GOMP_SPINCOUNT=1234); [ "$got" = "1234" ] || fail "GOMP_SPINCOUNT=123
 out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$MDRUN_BIN" --version)
 case "$out" in "mdrun "*) ;; *) fail "mdrun --version printed '$out'";; esac
 set +e
-env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$MDRUN_BIN" calc-grade >/dev/null 2>&1; st=$?
+env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$MDRUN_BIN" calc-efx >/dev/null 2>&1; st=$?
 set -e
 [ "$st" = 2 ] || fail "exit status $st after re-execution, expected 2"
 # run.log names the policy in force.

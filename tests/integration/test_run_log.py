@@ -83,7 +83,7 @@ def round_trip(d, cfg_text):
     # Re-run from the resolved file alone (its output directory is the same absolute path).
     saved = os.path.join(d, "first")
     shutil.move(out, saved)
-    os.makedirs(os.path.join(d, "elsewhere"))
+    os.makedirs(os.path.join(d, "elsewhere"), exist_ok=True)
     copy = os.path.join(d, "elsewhere", "resolved.toml")
     shutil.copy(os.path.join(saved, "resolved.toml"), copy)
     p = subprocess.run([h.MDRUN, copy, "--quiet"], capture_output=True, text=True, timeout=600,
