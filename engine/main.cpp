@@ -26,8 +26,9 @@ const std::vector<mdrun::cli::Subcommand> kSubcommands = {
      mdrun::cli::raw_args<mdrun::cmd_select>},
     {"analyze", "write the analysis results stored in a checkpoint (also while the run goes on)",
      mdrun::setup_analyze},
-    {"convert", "convert, replicate or thin out structures (POSCAR, extxyz, cfg, LAMMPS data, H5MD)",
+    {"convert", "convert, replicate or thin out structures and trajectories (POSCAR, extxyz, cfg, LAMMPS data, H5MD)",
      mdrun::setup_convert},
+    {"plot", "figures of a run directory (Python package mdrun.plot, matplotlib)", mdrun::cli::raw_args<mdrun::cmd_plot>},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "engine/run_report.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/structure_io.hpp"
+#include "engine/run_provenance.hpp"
 #include "engine/thermo_output.hpp"
 #include "engine/extrapolation.hpp"
 #include "engine/trajectory.hpp"
@@ -200,6 +201,7 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
             info.temperature_K = rc.md.temperature_K < 0 ? 0.0 : rc.md.temperature_K;
             info.total_steps = rc.md.steps;
             info.replica_name = rc.name;
+            info.provenance = run_provenance(cfg, rc);
             rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
         }
         reps.push_back(std::move(rep));
@@ -239,7 +241,7 @@ struct ReplicaOutputs {
 };
 
 std::string trajectory_file(const Replica& r, const OutputConfig& o) {
-    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5md" : "trajectory.extxyz")).string();
+    return (fs::path(r.directory) / trajectory_file_name(o.trajectory_format)).string();
 }
 
 void write_run_summary(RunLog& log, Backend& backend,
@@ -281,7 +283,7 @@ void write_run_summary(RunLog& log, Backend& backend,
 int run_md(const RunOptions& opt) {
     const auto t_start = Clock::now();
     Timings tm;
-    RunConfig cfg = load_config(opt.config_path);
+    RunConfig cfg = opt.config_text.empty() ? load_config(opt.config_path) : parse_config(opt.config_text, opt.config_path);
     if (opt.steps_override >= 0) {
         cfg.md.steps = opt.steps_override;
         for (auto& r : cfg.replicas) r.md.steps = opt.steps_override;
@@ -412,6 +414,7 @@ int run_md(const RunOptions& opt) {
                 outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps,
                                       outs[r].grades ? outs[r].grades->last_grade() : 0.0);
                 outs[r].thermo->flush();
+                if (rep.analysis) rep.analysis->observe_temperature(s, o.temperature_K);
                 tm.thermo += seconds_since(t0);
             }
             if (outs[r].traj && s % out.trajectory_every == 0) {
@@ -488,6 +491,7 @@ int run_md(const RunOptions& opt) {
             checkpointed_last = true;
         }
         if (!opt.quiet) progress.update(step);
+        if (opt.on_progress) opt.on_progress(step, total);
         if (g_signal != 0) break;
     }
     if (!checkpointed_last) checkpoint_now();  // a checkpoint is also written at the end of the run
@@ -545,7 +549,7 @@ int run_md(const RunOptions& opt) {
         std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
         for (const auto& r : reps)
             std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
-                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5md" : ", trajectory.extxyz") : "",
+                         out.trajectory_every > 0 ? (", " + trajectory_file_name(out.trajectory_format)).c_str() : "",
                          r->analysis ? ", analysis results" : "");
         std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
     }
