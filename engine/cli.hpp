@@ -14,9 +14,19 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.hpp"
+
 namespace CLI {
 class App;
 }
+
+namespace mdrun {
+// A command line that cannot be run as given (unknown option, missing or malformed argument): exit status 2.
+// Bad input (a file, key or value) is mdrun::Error: exit status 1.
+struct UsageError : Error {
+    using Error::Error;
+};
+}  // namespace mdrun
 
 namespace mdrun::cli {
 

@@ -1,5 +1,5 @@
 // Errors reported to the user: every message says where (file, line or TOML key) and what was expected.
-// The CLI catches mdrun::Error, prints "mdrun: error: <what>" and exits with status 1 (2 for UsageError).
+// The CLI catches mdrun::Error, prints "mdrun: error: <what>" and exits with status 1.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -8,11 +8,6 @@ namespace mdrun {
 
 struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;
-};
-
-// A command line that cannot be run as given (unknown option, missing argument): exit status 2.
-struct UsageError : Error {
-    using Error::Error;
 };
 
 // "file:line: message" (line <= 0 omits the line).

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "potentials/mtp_potential.hpp"
+
 namespace mdrun {
 
 namespace {
@@ -19,10 +21,11 @@ std::string who(const Replica& r) { return r.name.empty() ? std::string("replica
 void log_start_state(RunLog& log, Backend& backend, const std::vector<std::unique_ptr<Replica>>& reps, long step) {
     for (std::size_t r = 0; r < reps.size(); ++r) {
         const Replica& rep = *reps[r];
-        const std::vector<int> types = rep.potential ? rep.potential->species_types() : std::vector<int>{};
+        // Potentials with types of their own (the MTP's species index) map the structure's elements onto them.
+        const auto* mtp = dynamic_cast<const MtpPotential*>(rep.potential.get());
+        const std::vector<int> types = mtp ? mtp->species_map() : std::vector<int>{};
         if (!types.empty() && types.size() == rep.sys.species.size()) {
-            std::string line = who(rep) + ": element -> " + (rep.potential->name() == "mtp" ? "MTP" : "potential") +
-                               " type:";
+            std::string line = who(rep) + ": element -> MTP type:";
             for (std::size_t k = 0; k < types.size(); ++k)
                 line += (k ? ", " : " ") + rep.sys.species[k] + " -> " + std::to_string(types[k]);
             log.line(line + " ([potential].elements)");

@@ -19,7 +19,6 @@ public:
     MtpPotential(MtpModel model, std::vector<int> species_map);
 
     std::string name() const override { return "mtp"; }
-    std::vector<int> species_types() const override { return species_map_; }
     double cutoff() const override { return model_.max_dist; }
     double min_trusted_distance() const override { return model_.min_dist; }
     // Energy, forces, virial (W = -dE/deps = MLIP PlusStress) and optionally site energies.

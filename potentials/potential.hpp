@@ -29,9 +29,6 @@ public:
     virtual double cutoff() const = 0;
     // Distance below which the potential extrapolates (MTP min_dist); 0 when not applicable.
     virtual double min_trusted_distance() const { return 0.0; }
-    // The potential's own type of each structure species (MTP species index), for run.log; empty when the
-    // potential works with element names directly.
-    virtual std::vector<int> species_types() const { return {}; }
     // Computes energy, virial and forces (written into `force`, resized to N). Deterministic: the result
     // does not depend on the number of OpenMP threads.
     virtual void compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
