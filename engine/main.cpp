@@ -28,6 +28,8 @@ const std::vector<mdrun::cli::Subcommand> kSubcommands = {
      mdrun::setup_analyze},
     {"convert", "convert, replicate or thin out structures and trajectories (POSCAR, extxyz, cfg, LAMMPS data, H5MD)",
      mdrun::setup_convert},
+    {"collect", "arrhenius.json and controls.json from finished runs or --replicas parts",
+     mdrun::cli::raw_args<mdrun::cmd_collect>},
     {"plot", "figures of a run directory (Python package mdrun.plot, matplotlib)", mdrun::cli::raw_args<mdrun::cmd_plot>},
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/error.hpp"
+#include "engine/replica_select.hpp"
 #include "engine/run_loop.hpp"
 #include "engine/subcommands.hpp"
 
@@ -27,6 +28,7 @@ cli::Action setup_run(CLI::App& app) {
     struct State {
         RunOptions opt;
         std::string steps;  // converted after parsing, so that the message says what was expected
+        std::string replicas;
     };
     auto st = std::make_shared<State>();
     app.add_option("config", st->opt.config_path, "the run's configuration (TOML, see docs/config.md)")
@@ -40,6 +42,11 @@ cli::Action setup_run(CLI::App& app) {
         ->type_name("cpu|cuda|auto");
     app.add_option("--steps", st->steps, "final step of the run (overrides [md].steps; with --restart this extends a run)")
         ->type_name("N");
+    app.add_option("--replicas", st->replicas,
+                   "run only these [[replica]] tables, counted from 1: 3,4 or 1-3,7 (e.g. one per Slurm array task); "
+                   "their run.log and checkpoint go to <output.directory>/replicas_3_4/, and `mdrun collect "
+                   "<output.directory>` combines the parts afterwards")
+        ->type_name("LIST");
     app.add_flag("-q,--quiet", st->opt.quiet, "no progress lines on stderr");
     return [st] {
         RunOptions opt = st->opt;
@@ -47,6 +54,7 @@ cli::Action setup_run(CLI::App& app) {
         if (opt.device != "cpu" && opt.device != "cuda" && opt.device != "auto")
             throw UsageError("--device must be cpu, cuda or auto, got '" + opt.device + "'");
         if (!st->steps.empty()) opt.steps_override = parse_steps(st->steps);
+        if (!st->replicas.empty()) opt.replicas = parse_replica_list(st->replicas);
         return run_md(opt);
     };
 }

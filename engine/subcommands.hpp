@@ -17,6 +17,7 @@ cli::Action setup_convert(CLI::App& app);   // engine/convert_cmd.cpp: structure
 // and the subcommand itself; returns the process exit status.
 int cmd_calc_grade(const std::vector<std::string>& args);  // potentials/calc_grade_cmd.cpp
 int cmd_select(const std::vector<std::string>& args);      // potentials/select_cmd.cpp
+int cmd_collect(const std::vector<std::string>& args);    // engine/collect_cmd.cpp: cross-replica outputs of finished runs
 int cmd_plot(const std::vector<std::string>& args);       // engine/plot_cmd.cpp: figures via python -m mdrun.plot
 
 }  // namespace mdrun
