@@ -235,7 +235,7 @@ struct ReplicaOutputs {
 };
 
 std::string trajectory_file(const Replica& r, const OutputConfig& o) {
-    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5md" : "trajectory.extxyz")).string();
+    return (fs::path(r.directory) / trajectory_file_name(o.trajectory_format)).string();
 }
 
 void write_run_summary(RunLog& log, Backend& backend,
@@ -277,7 +277,7 @@ void write_run_summary(RunLog& log, Backend& backend,
 int run_md(const RunOptions& opt) {
     const auto t_start = Clock::now();
     Timings tm;
-    RunConfig cfg = load_config(opt.config_path);
+    RunConfig cfg = opt.config_text.empty() ? load_config(opt.config_path) : parse_config(opt.config_text, opt.config_path);
     if (opt.steps_override >= 0) {
         cfg.md.steps = opt.steps_override;
         for (auto& r : cfg.replicas) r.md.steps = opt.steps_override;
@@ -468,6 +468,7 @@ int run_md(const RunOptions& opt) {
             checkpointed_last = true;
         }
         if (!opt.quiet) progress.update(step);
+        if (opt.on_progress) opt.on_progress(step, total);
         if (g_signal != 0) break;
     }
     if (!checkpointed_last) checkpoint_now();  // a checkpoint is also written at the end of the run
@@ -523,7 +524,7 @@ int run_md(const RunOptions& opt) {
         std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
         for (const auto& r : reps)
             std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
-                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5md" : ", trajectory.extxyz") : "",
+                         out.trajectory_every > 0 ? (", " + trajectory_file_name(out.trajectory_format)).c_str() : "",
                          r->analysis ? ", analysis results" : "");
         std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
     }

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh -DMDRUN_CUDA_WERROR=ON
+bash scripts/build.sh -DMDRUN_CUDA_WERROR=ON -DMDRUN_TEST_PIP_INSTALL=ON   # CI also checks `pip install .` (tests/python)
 cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1500
