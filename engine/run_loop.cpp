@@ -21,6 +21,7 @@
 #include "engine/progress.hpp"
 #include "engine/run_log.hpp"
 #include "engine/structure_io.hpp"
+#include "engine/run_provenance.hpp"
 #include "engine/thermo_output.hpp"
 #include "engine/extrapolation.hpp"
 #include "engine/trajectory.hpp"
@@ -196,6 +197,7 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
             info.temperature_K = rc.md.temperature_K < 0 ? 0.0 : rc.md.temperature_K;
             info.total_steps = rc.md.steps;
             info.replica_name = rc.name;
+            info.provenance = run_provenance(cfg, rc);
             rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
         }
         reps.push_back(std::move(rep));
@@ -395,6 +397,7 @@ int run_md(const RunOptions& opt) {
                 outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps,
                                       outs[r].grades ? outs[r].grades->last_grade() : 0.0);
                 outs[r].thermo->flush();
+                if (rep.analysis) rep.analysis->observe_temperature(s, o.temperature_K);
                 tm.thermo += seconds_since(t0);
             }
             if (outs[r].traj && s % out.trajectory_every == 0) {
