@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "engine/replica_select.hpp"
 #include "engine/run_loop.hpp"
 #include "engine/subcommands.hpp"
 
@@ -12,11 +13,14 @@ namespace mdrun {
 
 namespace {
 const char* kUsage =
-    "usage: mdrun CONFIG.toml [--restart CHECKPOINT] [--device cpu|cuda|auto] [--steps N] [--quiet]\n"
+    "usage: mdrun CONFIG.toml [--restart CHECKPOINT] [--device cpu|cuda|auto] [--steps N] [--replicas LIST] [--quiet]\n"
     "  --restart FILE   continue from a checkpoint (e.g. <output.directory>/checkpoint.mdrun); the result is\n"
     "                   bit-identical to an uninterrupted run\n"
     "  --device D       cpu, cuda or auto (default: cuda when compiled in and a GPU is visible, else cpu)\n"
     "  --steps N        final step of the run (overrides [md].steps; with --restart this extends a run)\n"
+    "  --replicas LIST  run only these [[replica]] tables, counted from 1: 3,4 or 1-3,7 (e.g. one per Slurm\n"
+    "                   array task); their run.log and checkpoint go to <output.directory>/replicas_3_4/,\n"
+    "                   and `mdrun collect <output.directory>` combines the parts afterwards\n"
     "  --quiet          no progress lines on stderr\n";
 
 long parse_long(const std::string& s, const std::string& opt) {
@@ -46,6 +50,8 @@ int cmd_run(const std::vector<std::string>& args) {
                 throw Error("--device must be cpu, cuda or auto, got '" + opt.device + "'");
         } else if (a == "--steps") {
             opt.steps_override = parse_long(value(), "--steps");
+        } else if (a == "--replicas") {
+            opt.replicas = parse_replica_list(value());
         } else if (a == "--quiet" || a == "-q") {
             opt.quiet = true;
         } else if (!a.empty() && a[0] == '-') {

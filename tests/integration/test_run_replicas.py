@@ -42,7 +42,7 @@ seed = 77          # same velocities as T600 (without it: [md].seed + 2)
 """
     h.run(d, h.nacl_config(NACL, multi, OUT), name="multi.toml")
     out = os.path.join(d, "out")
-    assert sorted(os.listdir(out)) == ["T600", "T600_nve", "T900_frozenCl", "checkpoint.mdrun", "run.log"], os.listdir(out)
+    assert sorted(os.listdir(out)) == ["T600", "T600_nve", "T900_frozenCl", "checkpoint.mdrun", "replicas.json", "run.log"], os.listdir(out)
     temps = {}
     for rep in ("T600", "T900_frozenCl", "T600_nve"):
         header, th = h.read_thermo(os.path.join(out, rep, "thermo.csv"))
