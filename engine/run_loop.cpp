@@ -18,10 +18,14 @@
 #include "engine/elements.hpp"
 #include "engine/error.hpp"
 #include "engine/neighbor_list.hpp"
+#include "engine/omp_defaults.hpp"
 #include "engine/progress.hpp"
+#include "engine/restart_hint.hpp"
 #include "engine/replica_select.hpp"
 #include "engine/replica_stop.hpp"
 #include "engine/run_log.hpp"
+#include "engine/run_report.hpp"
+#include "engine/atomic_file.hpp"
 #include "engine/structure_io.hpp"
 #include "engine/run_provenance.hpp"
 #include "engine/thermo_output.hpp"
@@ -296,6 +300,12 @@ int run_md(const RunOptions& opt) {
     const bool restart = !opt.restart_file.empty();
     CheckpointData ckpt;
     if (restart) ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
+    if (restart && ckpt.step >= total) {  // nothing to do: say so and touch nothing
+        std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, ckpt, total).c_str());
+        return 0;
+    }
+    const std::string note = restart ? target_note(cfg, opt.restart_file, ckpt, total, opt.steps_override >= 0) : "";
+    if (!note.empty()) std::fprintf(stderr, "mdrun: %s\n", note.c_str());
 
     auto reps = build_replicas(cfg, true);
     make_directory(cfg.output.directory);
@@ -306,14 +316,20 @@ int run_md(const RunOptions& opt) {
     log.line("mdrun " + std::string(MDRUN_VERSION_STRING) + ", config " +
              fs::absolute(cfg.config_file).lexically_normal().string());
     if (restart) log.line("restarted from checkpoint " + opt.restart_file + " at step " + std::to_string(ckpt.step));
-    log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()));
+    if (!note.empty()) log.line(note);
+    log.line("final step of this run: " + std::to_string(total) + (opt.steps_override >= 0 ? " (--steps)" : " ([md].steps)"));
+    log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()) + ", waiting: " + omp_wait_description());
 
     std::string device_note;
     std::unique_ptr<Backend> backend = make_backend(opt.device, reps, &device_note);
     log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
     if (!device_note.empty()) log.line(device_note);
     log.section("resolved configuration");
-    log.line(resolved_config_toml(cfg));
+    const std::string resolved = resolved_config_toml(cfg);
+    log.line(resolved);
+    // The same text as a file: `mdrun <output.directory>/resolved.toml` repeats this run.
+    write_file_atomically((fs::path(cfg.output.directory) / "resolved.toml").string(),
+                          [&](std::ostream& os) { os << resolved; });
     log.section("set-up");
     for (const auto& r : reps) {
         std::string line = (r->name.empty() ? std::string("replica") : "replica " + r->name) + ": " +
@@ -342,6 +358,7 @@ int run_md(const RunOptions& opt) {
         if (s0.stopped) handle_stops(s0);
     }
     tm.setup = seconds_since(t_start);
+    log_start_state(log, *backend, reps, step);
 
     const OutputConfig& out = cfg.output;
     std::vector<ReplicaOutputs> outs(reps.size());
@@ -433,6 +450,7 @@ int run_md(const RunOptions& opt) {
         }
         stop_melted_replicas(cfg, *backend, reps, log, backend->step());
         write_checkpoint(checkpoint_path(cfg), cfg, *backend, reps);
+        log_checkpoint(log, *backend, reps, step, checkpoint_path(cfg));
         tm.checkpoint += seconds_since(t0);
     };
 
@@ -449,6 +467,7 @@ int run_md(const RunOptions& opt) {
     long chunk_cap = 10;  // grows so one chunk takes about 0.25 s: progress stays live, overhead stays small
     const long start_step = step;
     bool checkpointed_last = false;
+    std::vector<bool> warned;  // close-pair warning already in run.log, per replica
     while (step < total) {
         long next = total;
         next = std::min(next, next_multiple(step, out.thermo_every));
@@ -472,6 +491,7 @@ int run_md(const RunOptions& opt) {
             chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
         }
         outputs_at(step);
+        log_new_warnings(log, reps, step, warned);
         checkpointed_last = false;
         if (out.checkpoint_every > 0 && step % out.checkpoint_every == 0) {
             checkpoint_now();
@@ -489,10 +509,12 @@ int run_md(const RunOptions& opt) {
         log.section("INTERRUPTED by signal " + std::to_string(sig) + " " + utc_now() + " at step " +
                     std::to_string(step) + "; checkpoint written");
         log.write();
+        const std::string again = restart_command(cfg, checkpoint_path(cfg), total);
+        log.line("continue with: " + again);
         std::fprintf(stderr,
                      "mdrun: interrupted by signal %d at step %ld; checkpoint written: %s\n"
-                     "  continue with: mdrun %s --restart %s\n",
-                     sig, step, checkpoint_path(cfg).c_str(), opt.config_path.c_str(), checkpoint_path(cfg).c_str());
+                     "  continue with: %s\n",
+                     sig, step, checkpoint_path(cfg).c_str(), again.c_str());
         return 128 + sig;
     }
     if (!opt.quiet) progress.finish(step);
