@@ -25,6 +25,12 @@ struct ReplicaObservables {
     double dof = 0.0;
     long close_pairs = 0;         // pairs closer than the potential's min_dist at this step
     long neighbor_rebuilds = 0;   // since step 0 of the run (restored from checkpoints)
+    // NPT only (has_cell): the cell and the pressure tensor, LAMMPS thermo vol lx ly lz xy xz yz pxx .. pyz.
+    bool has_cell = false;
+    double volume_A3 = 0.0;
+    double cell[6] = {0, 0, 0, 0, 0, 0};         // lx, ly, lz, xy, xz, yz (Å)
+    double pressure_tensor_bar[6] = {0, 0, 0, 0, 0, 0};  // xx, yy, zz, xy, xz, yz
+    double ecouple_eV = 0.0;                     // chains + barostat (conserved = total + ecouple)
 };
 
 // Why advance() stopped before completing its steps (a safety check failed). The replica's state is

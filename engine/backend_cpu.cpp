@@ -119,6 +119,15 @@ public:
         o.dof = d.dof();
         o.close_pairs = d.last_force().close_pairs;
         o.neighbor_rebuilds = d.neighbor_rebuilds();
+        if (d.npt()) {
+            const MtkBox& b = d.barostat().box;
+            o.has_cell = true;
+            o.volume_A3 = d.cell_volume();
+            const double cell[6] = {b.h[0], b.h[1], b.h[2], b.h[5], b.h[4], b.h[3]};
+            for (int k = 0; k < 6; ++k) o.cell[k] = cell[k];
+            d.pressure_tensor_bar(o.pressure_tensor_bar);
+            o.ecouple_eV = d.thermostat_energy();
+        }
         return o;
     }
     void sync_to_host(int) override {}  // the System is the state

@@ -25,7 +25,7 @@ struct StructureConfig {
 
 // [md] keys; a [[replica]] table overrides any of them.
 struct MdConfig {
-    std::string ensemble = "nvt";     // nve | nvt
+    std::string ensemble = "nvt";     // nve | nvt | npt
     double timestep_fs = 1.0;
     long steps = 0;                   // required
     double temperature_K = -1.0;      // required for nvt and for Maxwell–Boltzmann velocities (<0 = not given)
@@ -40,6 +40,14 @@ struct MdConfig {
     bool stop_on_close_pairs = true;  // stop when an MTP pair is closer than its min_dist
     double max_displacement = 1.0;    // Å per step; more stops the run (safety)
     double min_distance = 0.5;        // Å; two atoms closer than this at step 0 are an error
+    // npt (LAMMPS fix npt; docs/npt.md). Target pressure on the diagonal, 0 on the tilts.
+    double pressure_bar = 1.0;
+    double pdamp_fs = 1000.0;         // barostat damping time (LAMMPS recommends ~1000 time steps)
+    std::string barostat = "iso";     // iso | aniso | tri
+    std::string couple = "none";      // none | xyz | xy | yz | xz (aniso/tri; iso is xyz)
+    int pchain = 3;
+    int ploop = 1;
+    bool mtk = true;
 };
 
 struct ReplicaConfig {

@@ -353,7 +353,7 @@ int run_md(const RunOptions& opt) {
     std::vector<ReplicaOutputs> outs(reps.size());
     for (std::size_t r = 0; r < reps.size(); ++r) {
         outs[r].thermo = std::make_unique<ThermoWriter>((fs::path(reps[r]->directory) / "thermo.csv").string(),
-                                                        restart ? step : -1);
+                                                        restart ? step : -1, reps[r]->params.ensemble == "npt");
         if (out.trajectory_every > 0) {
             backend->sync_to_host(static_cast<int>(r));
             outs[r].traj = open_trajectory(trajectory_file(*reps[r], out), out.trajectory_format, reps[r]->sys,

@@ -15,15 +15,29 @@ const char* ThermoWriter::header() {
            "neighbor_rebuilds";
 }
 
+std::string ThermoWriter::header_npt() {
+    return std::string(header()) +
+           ",volume_A3,lx_A,ly_A,lz_A,xy_A,xz_A,yz_A,pxx_bar,pyy_bar,pzz_bar,pxy_bar,pxz_bar,pyz_bar,ecouple_eV";
+}
+
 std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld", o.step, time_ps,
-                  o.temperature_K, o.kinetic_eV, o.potential_eV, o.total_eV, o.conserved_eV, o.pressure_bar,
-                  o.close_pairs, o.neighbor_rebuilds);
+    char buf[1024];
+    int len = std::snprintf(buf, sizeof buf, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld", o.step, time_ps,
+                            o.temperature_K, o.kinetic_eV, o.potential_eV, o.total_eV, o.conserved_eV, o.pressure_bar,
+                            o.close_pairs, o.neighbor_rebuilds);
+    if (o.has_cell) {
+        const double* c = o.cell;
+        const double* p = o.pressure_tensor_bar;
+        std::snprintf(buf + len, sizeof buf - static_cast<std::size_t>(len),
+                      ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", o.volume_A3,
+                      c[0], c[1], c[2], c[3], c[4], c[5], p[0], p[1], p[2], p[3], p[4], p[5], o.ecouple_eV);
+    }
     return buf;
 }
 
-ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(path) {
+ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool cell_columns)
+    : path_(path), cell_(cell_columns) {
+    const std::string head = cell_columns ? header_npt() : std::string(header());
     if (resume_step >= 0) {
         // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
         std::ifstream in(path);
@@ -34,7 +48,7 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(pa
         while (std::getline(in, line)) {
             ++lineno;
             if (first) {
-                if (line != header()) throw input_error(path, lineno, "unexpected thermo.csv header");
+                if (line != head) throw input_error(path, lineno, "unexpected thermo.csv header");
                 kept += line + "\n";
                 first = false;
                 continue;
@@ -50,7 +64,7 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step) : path_(pa
         write_file_atomically(path, [&](std::ostream& os) { os << kept; });
         f_ = std::fopen(path.c_str(), "a");
     } else {
-        write_file_atomically(path, [&](std::ostream& os) { os << header() << "\n"; });
+        write_file_atomically(path, [&](std::ostream& os) { os << head << "\n"; });
         f_ = std::fopen(path.c_str(), "a");
     }
     if (!f_) throw Error(path + ": cannot open for writing: " + std::strerror(errno));
@@ -61,6 +75,7 @@ ThermoWriter::~ThermoWriter() {
 }
 
 void ThermoWriter::write(const ReplicaObservables& o, double time_ps) {
+    if (o.has_cell != cell_) throw Error(path_ + ": internal error: thermo row and header disagree on the cell columns");
     const std::string row = format_row(o, time_ps);
     if (std::fprintf(f_, "%s\n", row.c_str()) < 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
 }

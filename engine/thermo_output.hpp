@@ -1,6 +1,7 @@
 // thermo.csv of one replica (../shared/docs/config.md): header
 // `step,time_ps,temperature_K,kinetic_eV,potential_eV,total_eV,conserved_eV,pressure_bar` followed by the
-// extra columns `close_pairs,neighbor_rebuilds`; numbers with 17 significant digits (%.17g, round-trips).
+// extra columns `close_pairs,neighbor_rebuilds` and, for NPT runs, the cell and pressure-tensor columns
+// `volume_A3,lx_A,ly_A,lz_A,xy_A,xz_A,yz_A,pxx_bar,pyy_bar,pzz_bar,pxy_bar,pxz_bar,pyz_bar,ecouple_eV`; numbers with 17 significant digits (%.17g, round-trips).
 // On a restart the rows after the checkpoint step are dropped and the run appends, so the final file
 // equals an uninterrupted run's byte for byte.
 #pragma once
@@ -15,7 +16,8 @@ class ThermoWriter {
 public:
     // resume_step < 0: create a new file (replacing any old one). resume_step >= 0: keep the header and
     // rows with step <= resume_step of the existing file (error if it is missing) and append after them.
-    ThermoWriter(const std::string& path, long resume_step);
+    // cell_columns: write the NPT columns (header_npt()).
+    ThermoWriter(const std::string& path, long resume_step, bool cell_columns = false);
     ~ThermoWriter();
     ThermoWriter(const ThermoWriter&) = delete;
     ThermoWriter& operator=(const ThermoWriter&) = delete;
@@ -25,12 +27,14 @@ public:
     const std::string& path() const { return path_; }
 
     static const char* header();
+    static std::string header_npt();
     // One formatted row (no newline); shared with tests.
     static std::string format_row(const ReplicaObservables& o, double time_ps);
 
 private:
     std::string path_;
     std::FILE* f_ = nullptr;
+    bool cell_ = false;
 };
 
 }  // namespace mdrun

@@ -16,6 +16,8 @@
 namespace mdrun_test {
 
 inline std::string ref_dir() { return std::string(MDRUN_SHARED_DIR) + "/data/lammps_reference"; }
+// The trimmed copy kept in the repository (tests/data/lammps_reference, see its SOURCE.md).
+inline std::string repo_ref_dir() { return std::string(MDRUN_TEST_DATA) + "/lammps_reference"; }
 
 // LAMMPS data file (atom_style charge, orthogonal box from 0, Masses, Atoms, Velocities), types 1=Na 2=Cl.
 inline mdrun::System read_nacl_data(const std::string& path) {
