@@ -216,6 +216,9 @@ double Dynamics::thermostat_energy() const {
     if (npt_) return mtk_add_energy(bar_, nhc_energy(nhc_));
     return nvt_ ? nhc_energy(nhc_) : 0.0;
 }
+double Dynamics::lammps_ecouple() const {
+    return npt_ ? mtk_add_energy(bar_, nhc_energy(nhc_), true) : thermostat_energy();
+}
 double Dynamics::cell_volume() const { return npt_ ? mtk_volume(bar_.box) : volume(sys_.box); }
 double Dynamics::conserved_energy() const {
     return potential_energy() + kinetic_energy() + thermostat_energy();

@@ -59,6 +59,9 @@ public:
     // LAMMPS thermo pxx pyy pzz pxy pxz pyz (bar) with the current velocities.
     void pressure_tensor_bar(double out[6]) const;
     double thermostat_energy() const;  // LAMMPS `ecouple`: chains, and for NPT the barostat (0 for NVE)
+    // For iso NPT the barostat-chain term of thermostat_energy() uses the kT of the dynamics (conserved);
+    // this is LAMMPS' reported ecouple, which counts 3 kT there (see mtk_add_energy).
+    double lammps_ecouple() const;
     double conserved_energy() const;   // PE + KE + ecouple (LAMMPS `econserve`)
     double dof() const { return dof_; }
     long neighbor_rebuilds() const { return rebuilds_; }

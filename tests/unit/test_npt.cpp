@@ -98,7 +98,7 @@ TEST_CASE("NPT neighbour list stays exact while the cell deforms fast (rebuild c
     // 50 kbar with a short Pdamp squeezes the cell by several per cent within 300 fs. At every step the
     // maintained list must hold exactly the pairs a fresh list finds within the cutoff, and give the same
     // forces.
-    for (const char* baro : {"iso", "tri"}) {
+    for (const std::string baro : {"iso", "tri"}) {
         CAPTURE(baro);
         BornCoulDsfPotential pot(nacl_params(true));
         System sys = nacl();
@@ -196,7 +196,10 @@ ensemble = "npt"
     CHECK(error_of("barostat = \"aniso\"\ncouple = \"xy\"\n").empty());
 }
 
-TEST_CASE("MTP NPT (NaAlCl4 demo, 48 atoms, 300 K, 1 bar): Econserve drift < 1e-4 eV/atom over 10 ps, mean P on target") {
+// The target is 10 kbar: this demo potential holds its cell at about +1 GPa in NVT at 300 K, and at 1 bar it
+// lets the cell expand to 2.4 times its volume until atoms fall into the potential's unphysical Na–Al well
+// below min_dist (a property of the demo fit, not of the barostat; see inputs/NaAlCl4/config.toml).
+TEST_CASE("MTP NPT (NaAlCl4 demo, 48 atoms, 300 K, 10 kbar): Econserve drift < 1e-4 eV/atom over 10 ps, mean P on target") {
     const std::string dir = std::string(MDRUN_SOURCE_DIR) + "/inputs/NaAlCl4";
     const auto cfgs = read_cfg(dir + "/supercell_b6167.cfg");
     REQUIRE(!cfgs.empty());
@@ -220,7 +223,7 @@ TEST_CASE("MTP NPT (NaAlCl4 demo, 48 atoms, 300 K, 1 bar): Econserve drift < 1e-
     dp.tdamp_ps = 0.1;
     dp.skin = 1.0;
     dp.barostat = "iso";
-    dp.pressure_bar = 1.0;
+    dp.pressure_bar = 10000.0;
     dp.pdamp_ps = 0.5;
     Dynamics dyn(dp, sys, pot);
     dyn.setup();
@@ -267,12 +270,12 @@ TEST_CASE("MTP NPT (NaAlCl4 demo, 48 atoms, 300 K, 1 bar): Econserve drift < 1e-
     const double se = std::sqrt(var / (nb - 1) / nb);
     MESSAGE("NaAlCl4 48 atoms NPT: drift (fit) " << slope_drift << " eV/atom/10ps, last-ps minus first-ps " << end_drift
                                                  << " eV/atom; mean P (2-10 ps) " << pm << " ± " << se
-                                                 << " bar (target 1 bar); V " << v_first << " -> " << v_last
+                                                 << " bar (target 10000 bar); V " << v_first << " -> " << v_last
                                                  << " Å³; rebuilds " << dyn.neighbor_rebuilds() << ", close pairs " << close);
     CHECK(std::fabs(slope_drift) < 1e-4);
     CHECK(std::fabs(end_drift) < 1e-4);
     CHECK(close == 0);
     // Within three standard errors (a correct barostat fails a one-sigma check a third of the time).
-    CHECK(std::fabs(pm - 1.0) < 3.0 * se);
+    CHECK(std::fabs(pm - dp.pressure_bar) < 3.0 * se);
     CHECK(se < 2000.0);  // and the estimate is informative (the run is not wildly unstable)
 }
