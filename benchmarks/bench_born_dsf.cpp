@@ -1,8 +1,8 @@
 // Throughput of the whole CPU MD loop (velocity Verlet, neighbour list with skin, born/coul/dsf forces)
-// for the LAMMPS bench case: 4096-atom NaCl (../shared/data/lammps_reference/data/nacl4096_seed7.data),
+// for the LAMMPS bench case: 4096-atom NaCl (tests/data/lammps_reference/data/nacl4096_seed7.data),
 // NVE, dt = 1 fs, rc = 8 Å, skin 2 Å. A warm-up run, then a timed run, for each thread count.
 //
-// usage (from the repository root, or with MDRUN_SHARED_DIR set): bench_born_dsf [DATAFILE|""] [timed_steps=2000] [warmup_steps=200] [threads=1,2] [--born]
+// usage: bench_born_dsf [DATAFILE|""] [timed_steps=2000] [warmup_steps=200] [threads=1,2] [--born]
 //   --born: the plain `born` potential (no Coulomb), LAMMPS' second anchor.
 // Prints atom-steps/s; LAMMPS 29 Sep 2021 on one core: 2.9–3.0e5 (born/coul/dsf), 5.7–6.1e5 (born).
 #include <omp.h>
@@ -28,9 +28,8 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]) == "--born") born_only = true;
         else args.push_back(argv[i]);
     }
-    // Default: $MDRUN_SHARED_DIR, else ../shared relative to the working directory (the repository root).
-    const char* shared = std::getenv("MDRUN_SHARED_DIR");
-    std::string data = std::string(shared ? shared : "../shared") + "/data/lammps_reference/data/nacl4096_seed7.data";
+    // Default: the 4096-atom NaCl data file kept in the repository; DATAFILE overrides it.
+    std::string data = std::string(MDRUN_TEST_DATA) + "/lammps_reference/data/nacl4096_seed7.data";
     if (args.size() > 0 && !args[0].empty()) data = args[0];
     const long timed = args.size() > 1 ? std::atol(args[1].c_str()) : 2000;
     const long warm = args.size() > 2 ? std::atol(args[2].c_str()) : 200;

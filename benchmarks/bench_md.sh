@@ -2,21 +2,20 @@
 # Whole-MD-loop throughput of `mdrun config.toml` (atom-steps/s as run.log reports it: time spent in the
 # backend's step loop, i.e. forces + integration + neighbour lists + safety checks, excluding set-up):
 #   1. the LAMMPS CPU anchor: NaCl 4096 atoms, born/coul/dsf (alpha 0.2, rc 8 Å), NVE, 1 fs, skin 2 Å
-#      (../shared/data/lammps_reference/bench: LAMMPS 29 Sep 2021 gives 2.9–3.0e5 atom-steps/s on 1 core);
+#      (tests/data/lammps_reference/data/nacl4096_seed7.data; LAMMPS 29 Sep 2021 gives 2.9–3.0e5 atom-steps/s on 1 core);
 #   2. the NaAlCl4 MTP example of inputs/NaAlCl4 (384 atoms, level 8, NVT 300 K, all analyses on).
 # Usage: benchmarks/bench_md.sh [MDRUN_BIN] [STEPS_NACL] [STEPS_MTP]
-# Environment: MDRUN_SHARED_DIR (default: ../shared next to the repository), THREADS (default "1 2").
+# Environment: THREADS (default "1 2"), NACL_DATA (default: tests/data/lammps_reference/data/nacl4096_seed7.data).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 mdrun="${1:-$repo/build/mdrun}"
 steps_nacl="${2:-2000}"
 steps_mtp="${3:-5000}"
-shared="${MDRUN_SHARED_DIR:-$repo/../shared}"
 threads="${THREADS:-1 2}"
-data="$shared/data/lammps_reference/data/nacl4096_seed7.data"
+data="${NACL_DATA:-$repo/tests/data/lammps_reference/data/nacl4096_seed7.data}"
 [ -x "$mdrun" ] || { echo "no mdrun binary at $mdrun (build first, or pass its path)"; exit 1; }
-[ -f "$data" ] || { echo "missing $data (set MDRUN_SHARED_DIR)"; exit 1; }
+[ -f "$data" ] || { echo "missing $data (set NACL_DATA)"; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -6,15 +6,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 repeats=${2:-7}
-shared=${MDRUN_SHARED_DIR:-$here/../shared}
+data=${MDRUN_TEST_DATA:-$here/tests/data}   # the reference MTPs kept in the repository
 mdrun=$build/mdrun
 bench=$build/benchmarks/bench_mtp
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf "%-28s %8s %8s %12s %12s %8s\n" case atoms threads best_s median_s speedup
 for case in NaO_lev16/big2592 ZrYbO_lev18/big2511 La2Zr2O7_lev22/big5632; do
-    dir=$shared/data/mtp/$(dirname "$case")
-    in=$shared/data/mtp/${case}_input.cfg
+    dir=$data/mtp/$(dirname "$case")
+    in=$data/mtp/${case}_input.cfg
     atoms=$(sed -n 3p "$in" | tr -d ' ')
     t1=""
     for threads in 1 2; do
@@ -37,6 +37,6 @@ if [ -x "$bench" ]; then
     echo
     echo "# bench_mtp breakdown (best of $repeats; eval = energy+forces+virial)"
     for case in NaO_lev16/big2592 ZrYbO_lev18/big2511 La2Zr2O7_lev22/big5632; do
-        "$bench" "$shared/data/mtp/$(dirname "$case")/pot.mtp" "$shared/data/mtp/${case}_input.cfg" "$repeats" 1,2
+        "$bench" "$data/mtp/$(dirname "$case")/pot.mtp" "$data/mtp/${case}_input.cfg" "$repeats" 1,2
     done
 fi

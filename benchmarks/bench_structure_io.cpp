@@ -2,7 +2,7 @@
 // reading the 4096-atom LAMMPS data file, POSCAR and extxyz of a replicated NaAlCl4 supercell, and
 // writing H5MD / extxyz trajectory frames of 4096 atoms (time per frame and MB/s).
 //
-// usage (from the repository root, or with MDRUN_SHARED_DIR set): bench_structure_io [frames=200] [tmpdir=/tmp]
+// usage: bench_structure_io [frames=200] [tmpdir=/tmp] [datadir=tests/data of this repository]
 #include <unistd.h>
 
 #include <chrono>
@@ -29,14 +29,13 @@ int main(int argc, char** argv) try {
     const std::string tmp = (argc > 2 ? std::string(argv[2]) : std::string("/tmp")) + "/mdrun_bench_io_" +
                             std::to_string(::getpid());
     std::filesystem::create_directories(tmp);
-    const char* shared_env = std::getenv("MDRUN_SHARED_DIR");
-    const std::string shared = shared_env ? shared_env : "../shared";
+    const std::string data = argc > 3 ? std::string(argv[3]) : std::string(MDRUN_TEST_DATA);
 
     double t0 = now();
-    System nacl = read_structure(shared + "/data/lammps_reference/data/nacl4096_seed7.data", "auto", {"Na", "Cl"});
+    System nacl = read_structure(data + "/lammps_reference/data/nacl4096_seed7.data", "auto", {"Na", "Cl"});
     std::printf("read LAMMPS data, %zu atoms: %.3f s\n", nacl.size(), now() - t0);
 
-    System big = read_structure(shared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System big = read_structure(data + "/structures/NaAlCl4.POSCAR", "auto", {});
     replicate(big, 8, 12, 8);  // 18432 atoms
     write_poscar(tmp + "/big.POSCAR", big);
     write_extxyz(tmp + "/big.extxyz", big);

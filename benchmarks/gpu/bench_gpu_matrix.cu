@@ -1,10 +1,10 @@
-// GPU benchmark matrix: NVT MD with MTP level 16 (Na2O, ../shared/data/mtp/NaO_lev16) and level 22
-// (La2Zr2O7 pyrochlore, ../shared/data/mtp/La2Zr2O7_lev22), systems of ~200 to ~100k atoms, 1 to 256
+// GPU benchmark matrix: NVT MD with MTP level 16 (Na2O, tests/data/mtp/NaO_lev16) and level 22
+// (La2Zr2O7 pyrochlore, tests/data/mtp/La2Zr2O7_lev22), systems of ~200 to ~100k atoms, 1 to 256
 // replicas batched in one BatchEngine. Prints atom-steps/s, ns/day (per replica) and device memory.
 // Exits 0 with a message when no GPU is visible.
 // With --cpu, each system size is also run on the CPU backend (engine/dynamics.cpp, OpenMP, one replica) for
 // comparison; --cpu-only does just that (works without a GPU).
-//   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs] [--cpu|--cpu-only]
+//   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--data DIR] [--no-graphs] [--cpu|--cpu-only]
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     bool quick = false, graphs = true, cpu = false, cpu_only = false;
     double seconds = 2.0;
     double max_total = 4.0e6;
-    std::string shared = MDRUN_SHARED_DIR;
+    std::string data = MDRUN_TEST_DATA;  // the reference MTPs kept in the repository
     for (int a = 1; a < argc; ++a) {
         if (!std::strcmp(argv[a], "--quick")) quick = true;
         else if (!std::strcmp(argv[a], "--no-graphs")) graphs = false;
@@ -59,9 +59,9 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[a], "--cpu-only")) cpu = cpu_only = true;
         else if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc) seconds = std::atof(argv[++a]);
         else if (!std::strcmp(argv[a], "--max-total-atoms") && a + 1 < argc) max_total = std::atof(argv[++a]);
-        else if (!std::strcmp(argv[a], "--shared") && a + 1 < argc) shared = argv[++a];
+        else if (!std::strcmp(argv[a], "--data") && a + 1 < argc) data = argv[++a];
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--shared DIR] [--no-graphs] [--cpu|--cpu-only]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--data DIR] [--no-graphs] [--cpu|--cpu-only]\n", argv[0]);
             return 2;
         }
     }
@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
     std::printf("%-16s %8s %5s %10s %14s %12s %10s %6s %7s\n", "model", "atoms", "reps", "steps", "atom-steps/s",
                 "ns/day/rep", "MiB", "cap", "chunks");
     for (const Model& m : models) {
-        MtpPotential pot(read_mtp(shared + "/data/mtp/" + m.dir + "/pot.mtp"), m.map);
-        const auto cfgs = read_cfg(shared + "/data/mtp/" + m.dir + "/reference_mlp.cfg");
+        MtpPotential pot(read_mtp(data + "/mtp/" + m.dir + "/pot.mtp"), m.map);
+        const auto cfgs = read_cfg(data + "/mtp/" + m.dir + "/reference_mlp.cfg");
         for (std::size_t si = 0; si < m.reps.size(); ++si) {
             if (quick && si >= 2) break;
             System unit = system_from_cfg(cfgs[static_cast<std::size_t>(m.config)], m.masses);

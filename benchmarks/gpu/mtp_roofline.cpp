@@ -2,7 +2,7 @@
 // the code in potentials/mtp_math.hpp + kernels/mtp_bodies.hpp (counted from the model's own tables and
 // the benchmark structures' real neighbour counts), and the bytes the per-thread scratch layout moves.
 // Host-only; numbers go into benchmarks/README.md (GPU section).
-//   mtp_roofline [--shared DIR]
+//   mtp_roofline [--data DIR]   (default: tests/data of this repository)
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -19,9 +19,9 @@
 using namespace mdrun;
 
 int main(int argc, char** argv) {
-    std::string shared = MDRUN_SHARED_DIR;
+    std::string data = MDRUN_TEST_DATA;
     for (int a = 1; a + 1 < argc; ++a)
-        if (!std::strcmp(argv[a], "--shared")) shared = argv[a + 1];
+        if (!std::strcmp(argv[a], "--data")) data = argv[a + 1];
     struct M {
         const char* label;
         const char* dir;
@@ -29,10 +29,10 @@ int main(int argc, char** argv) {
     };
     const M models[] = {{"lev16 Na2O", "NaO_lev16", {7, 7, 7}}, {"lev22 La2Zr2O7", "La2Zr2O7_lev22", {2, 2, 3}}};
     for (const M& m : models) {
-        const MtpModel model = read_mtp(shared + "/data/mtp/" + m.dir + "/pot.mtp");
+        const MtpModel model = read_mtp(data + "/mtp/" + m.dir + "/pot.mtp");
         const MtpTables t = build_mtp_tables(model);
         const MtpParamsView& p = t.counts;
-        const auto cfgs = read_cfg(shared + "/data/mtp/" + m.dir + "/reference_mlp.cfg");
+        const auto cfgs = read_cfg(data + "/mtp/" + m.dir + "/reference_mlp.cfg");
         System s;
         s.box = make_box(cfgs[0].lattice);
         s.pos = cfgs[0].pos;

@@ -8,4 +8,4 @@ build="${MDRUN_BENCH_BUILD:-$root/build-bench-gpu}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMDRUN_CUDA=ON -DBUILD_TESTING=OFF \
       ${MDRUN_CUDA_FMAD:+-DMDRUN_CUDA_FMAD=$MDRUN_CUDA_FMAD} >/dev/null
 cmake --build "$build" --target bench_gpu_matrix -j"$(nproc)"
-exec "$build/benchmarks/gpu/bench_gpu_matrix" --shared "${MDRUN_SHARED_DIR:-$root/../shared}" "$@"
+exec "$build/benchmarks/gpu/bench_gpu_matrix" --data "$root/tests/data" "$@"

@@ -1,6 +1,6 @@
 // Every CPU-versus-GPU comparison of the CUDA backend, in one binary (run by ctest; exits 77 = skipped
 // with "skipped: no GPU" when no device is visible). The GPU runs kernels/batch_engine.hpp with the CUDA
-// executor; the references are (a) MLIP-2 `mlp calc-efs` values from ../shared/data/mtp, (b) the same
+// executor; the references are (a) MLIP-2 `mlp calc-efs` values from tests/data/mtp, (b) the same
 // engine driven on the host (identical bodies and sequence) and (c) the CPU backend (engine/dynamics.cpp
 // with potentials/mtp_potential.cpp). With MDRUN_CUDA_FMAD=OFF (default) the GPU performs the CPU's IEEE
 // operations, so differences are expected at the level of exp() in the thermostat only; the tolerances
@@ -50,7 +50,7 @@ void check(bool ok, const std::string& what, double value, double limit) {
     if (!ok) ++g_failures;
 }
 
-std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
+std::string data(const std::string& rel) { return std::string(MDRUN_TEST_DATA) + "/" + rel; }
 
 DynamicsParams nvt_params(double T) {
     DynamicsParams p;
@@ -71,8 +71,8 @@ double max_abs_diff(const std::vector<Vec3>& a, const std::vector<Vec3>& b) {
 // (1) step-0 energies, forces, virials of every reference configuration, all configs batched as replicas.
 void compare_static(const char* dir, const std::vector<double>& masses, const std::vector<int>& map) {
     std::printf("[static] %s\n", dir);
-    MtpPotential pot(read_mtp(shared(std::string("data/mtp/") + dir + "/pot.mtp")), map);
-    const auto ref = read_cfg(shared(std::string("data/mtp/") + dir + "/reference_mlp.cfg"));
+    MtpPotential pot(read_mtp(data(std::string("mtp/") + dir + "/pot.mtp")), map);
+    const auto ref = read_cfg(data(std::string("mtp/") + dir + "/reference_mlp.cfg"));
     std::vector<System> sys;
     for (const auto& c : ref) sys.push_back(system_from_cfg(c, masses));
     std::vector<BatchReplicaSpec> specs;
@@ -109,8 +109,8 @@ void compare_static(const char* dir, const std::vector<double>& masses, const st
 // (3) bit-for-bit reproducibility of the GPU run; (4) launches per step independent of replicas.
 void compare_dynamics() {
     std::printf("[dynamics] NaO_lev16, 4 replicas (NVT 900 K, NVT 1500 K chain 5 tloop 2, frozen O, NVE 3-atom cell)\n");
-    MtpPotential pot(read_mtp(shared("data/mtp/NaO_lev16/pot.mtp")), {0, 1});
-    const auto ref = read_cfg(shared("data/mtp/NaO_lev16/reference_mlp.cfg"));
+    MtpPotential pot(read_mtp(data("mtp/NaO_lev16/pot.mtp")), {0, 1});
+    const auto ref = read_cfg(data("mtp/NaO_lev16/reference_mlp.cfg"));
     const std::vector<double> masses = {22.98977, 15.9994};
     std::vector<System> sys;
     std::vector<DynamicsParams> par;
@@ -187,8 +187,8 @@ void compare_dynamics() {
 
 void compare_launches() {
     std::printf("[launches] per step, 1 vs 64 replicas of the 96-atom cell\n");
-    MtpPotential pot(read_mtp(shared("data/mtp/NaO_lev16/pot.mtp")), {0, 1});
-    const auto ref = read_cfg(shared("data/mtp/NaO_lev16/reference_mlp.cfg"));
+    MtpPotential pot(read_mtp(data("mtp/NaO_lev16/pot.mtp")), {0, 1});
+    const auto ref = read_cfg(data("mtp/NaO_lev16/reference_mlp.cfg"));
     long per[2] = {0, 0};
     const int counts[2] = {1, 64};
     for (int k = 0; k < 2; ++k) {
@@ -224,8 +224,8 @@ std::vector<std::vector<double>> read_csv_numbers(const std::filesystem::path& p
 }
 
 std::string mtp_run_config(const std::string& sh, const std::string& out) {
-    return "[structure]\nfile = \"" + sh + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
-           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+    return "[structure]\nfile = \"" + sh + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = 60\ntemperature_K = 800.0\n"
            "velocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
@@ -238,9 +238,9 @@ std::string mtp_run_config(const std::string& sh, const std::string& out) {
            "orientation_density = { centers = [\"P\"], bins = [6, 12] }\n";
 }
 
-// The LAMMPS reference NaCl system (shared/data/lammps_reference) with born/coul/dsf.
+// The LAMMPS reference NaCl system (tests/data/lammps_reference) with born/coul/dsf.
 std::string born_run_config(const std::string& sh, const std::string& out) {
-    return "[structure]\nfile = \"" + sh + "/data/lammps_reference/data/nacl216_seed20240501.data\"\n"
+    return "[structure]\nfile = \"" + sh + "/lammps_reference/data/nacl216_seed20240501.data\"\n"
            "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
            "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
            "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
@@ -262,7 +262,7 @@ void compare_run_loop(bool born) {
     register_cuda_backend();
     const fs::path dir = fs::temp_directory_path() / ("mdrun_gpu_run_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string sh = MDRUN_SHARED_DIR;
+    const std::string sh = MDRUN_TEST_DATA;
     for (const char* dev : {"cpu", "cuda"}) {
         const fs::path cfg = dir / (std::string(dev) + ".toml");
         const std::string out = (dir / dev).string();
@@ -308,8 +308,8 @@ double rel(double a, double b) { return std::fabs(a - b) / std::max(1e-300, std:
 
 void compare_analysis() {
     std::printf("[analysis] device-side accumulators vs host AnalysisSet, Na3PS4 MTP, 2 replicas, 41 samples\n");
-    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
-    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    const MtpPotential pot(read_mtp(data("mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    const System base = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     std::vector<System> sys(2, base);
     maxwell_boltzmann(sys[0], 900.0, 5);
     for (std::size_t a = 0; a < sys[1].size(); ++a) sys[1].frozen[a] = base.species[base.type[a]] == "P" ? 1 : 0;

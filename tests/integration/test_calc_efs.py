@@ -1,5 +1,5 @@
 """`mdrun calc-efs` against MLIP-2's `mlp calc-efs` output for every reference pair in
-$MDRUN_SHARED_DIR/data/mtp/*/ (energy per atom 1e-9 eV, forces 1e-8 eV/Å, PlusStress 1e-8*max(1,|W|) eV),
+tests/data/mtp/*/ (energy per atom 1e-9 eV, forces 1e-8 eV/Å, PlusStress 1e-8*max(1,|W|) eV),
 site energies against reference_site_energies.csv, Feature lines copied, and the 16-digit layout."""
 import csv
 import glob
@@ -84,14 +84,17 @@ def pairs(mtp_dir):
 
 def main():
     mdrun = os.environ.get("MDRUN_BIN")
-    shared = os.environ.get("MDRUN_SHARED_DIR")
-    if not mdrun or not shared or not os.path.isdir(os.path.join(shared, "data", "mtp")):
-        print("MDRUN_BIN or MDRUN_SHARED_DIR/data/mtp missing: skipped")
+    data = os.environ.get("MDRUN_TEST_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+    if not mdrun:
+        print("MDRUN_BIN not set (run through ctest): skipped")
         return 77
+    if not os.path.isdir(os.path.join(data, "mtp")):
+        print(f"reference data missing: {data}/mtp")
+        return 1
     failures = []
     n_checked = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for folder, inp, ref in pairs(os.path.join(shared, "data", "mtp")):
+        for folder, inp, ref in pairs(os.path.join(data, "mtp")):
             out = os.path.join(tmp, "out.cfg")
             site_csv = os.path.join(folder, "reference_site_energies.csv")
             want_site = os.path.basename(inp) == "input.cfg" and os.path.isfile(site_csv)
@@ -101,7 +104,7 @@ def main():
                 failures.append(f"{' '.join(cmd)} failed: {p.stderr}")
                 continue
             got, want, given = read_cfg(out), read_cfg(ref), read_cfg(inp)
-            name = os.path.relpath(ref, shared)
+            name = os.path.relpath(ref, data)
             if len(got) != len(want):
                 failures.append(f"{name}: {len(got)} configurations, reference has {len(want)}")
                 continue

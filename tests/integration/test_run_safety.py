@@ -18,7 +18,7 @@ import ase  # noqa: E402
 import ase.io  # noqa: E402
 
 NACL = os.path.join(h.LAMMPS, "data", "nacl216_seed20240501.data")
-MTP_DIR = os.path.join(h.SHARED, "data", "mtp", "NaAlCl4_tensornet_lev08")
+MTP_DIR = os.path.join(h.DATA, "mtp", "NaAlCl4_tensornet_lev08")
 MD = 'ensemble = "nvt"\ntimestep_fs = 1.0\nsteps = 20\ntemperature_K = 300.0\nvelocities = "maxwell"\nseed = 1'
 
 

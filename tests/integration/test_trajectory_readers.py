@@ -2,7 +2,7 @@
 """Trajectories and structures written by mdrun, read by the tools users use:
 H5MD with MDAnalysis (Debian python3-mdanalysis) and h5py, extended XYZ / POSCAR with ASE (python3-ase).
 
-Writes them with `mdrun convert` from reference inputs in ../shared (a LAMMPS data file with
+Writes them with `mdrun convert` from reference inputs in tests/data (a LAMMPS data file with
 velocities, a triclinic POSCAR) and checks positions, box and velocities against the input to 1e-12
 (raw HDF5 via h5py, ASE) and to float32 precision through MDAnalysis (which stores coordinates as float32).
 Exit 77 (skipped) when a reader is not installed.
@@ -23,7 +23,7 @@ except ImportError as e:  # pragma: no cover
     sys.exit(77)
 
 MDRUN = os.environ["MDRUN_BIN"]
-SHARED = os.environ["MDRUN_SHARED_DIR"]
+DATA = os.environ.get("MDRUN_TEST_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
 # ASE velocity unit (Å per ASE time unit) -> Å/ps.
 ASE_TO_A_PER_PS = 1000.0 * ase.units.fs
 
@@ -69,7 +69,7 @@ def close(a, b, tol, what):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="mdrun_traj_test_")
-    data = os.path.join(SHARED, "data/lammps_reference/data/nacl216_seed20240501.data")
+    data = os.path.join(DATA, "lammps_reference/data/nacl216_seed20240501.data")
     box, pos, vel, types = read_lammps_data(data)
     n = len(pos)
 
@@ -98,7 +98,7 @@ def main():
     close(ts.dimensions, [box[0], box[1], box[2], 90, 90, 90], 2e-7, "MDAnalysis box dimensions")
 
     # Triclinic cell (monoclinic Na3PS4 snapshot, beta = 92.95 deg): MDAnalysis vs ASE cell parameters.
-    tri = os.path.join(SHARED, "data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR")
+    tri = os.path.join(DATA, "structures/Na3PS4_cNa3PS4_snapshot.POSCAR")
     h5t = os.path.join(tmp, "tri.h5md")
     run("convert", tri, h5t)
     ref = ase.io.read(tri, format="vasp")
@@ -150,9 +150,9 @@ def main():
 
     # --- POSCAR with ASE; replicate against the verified supercell --------------------------------------
     poscar = os.path.join(tmp, "sc.POSCAR")
-    run("convert", os.path.join(SHARED, "data/structures/NaAlCl4.POSCAR"), poscar, "--replicate", "1,2,1")
+    run("convert", os.path.join(DATA, "structures/NaAlCl4.POSCAR"), poscar, "--replicate", "1,2,1")
     got = ase.io.read(poscar, format="vasp")
-    want = ase.io.read(os.path.join(SHARED, "data/structures/NaAlCl4_sc121.POSCAR"), format="vasp")
+    want = ase.io.read(os.path.join(DATA, "structures/NaAlCl4_sc121.POSCAR"), format="vasp")
     close(got.cell[:], want.cell[:], 1e-12, "replicated cell vs NaAlCl4_sc121")
     assert sorted(got.get_chemical_symbols()) == sorted(want.get_chemical_symbols())
     fg, fw = got.get_scaled_positions(), want.get_scaled_positions()
@@ -173,7 +173,7 @@ def ase_written_inputs(tmp):
     """Files written by ASE (an independent writer) read by mdrun: POSCAR (Cartesian, selective dynamics),
     extxyz with momenta, LAMMPS data (charge style, triclinic, velocities) -> mdrun convert -> extxyz -> ASE."""
     from ase.constraints import FixAtoms
-    atoms = ase.io.read(os.path.join(SHARED, "data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), format="vasp")
+    atoms = ase.io.read(os.path.join(DATA, "structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), format="vasp")
     rng = np.random.default_rng(5)
     atoms.positions += rng.normal(0, 0.02, atoms.positions.shape)
     atoms.set_velocities(rng.normal(0, 0.05, atoms.positions.shape))  # ASE units

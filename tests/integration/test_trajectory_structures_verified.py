@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every verified crystal in ../shared/data/structures, read by mdrun and checked against the independent
+"""Every verified crystal in tests/data/structures, read by mdrun and checked against the independent
 pymatgen verification (verification.json): atom count, cell lengths and angles, volume, density (with mdrun's
 built-in atomic weights), shortest interatomic distance; POSCAR and the ASE-written extxyz of each give the
 same structure; `--replicate` of the unit cell gives the published supercell. mdrun's output (extxyz) is read
@@ -19,7 +19,8 @@ except ImportError as e:  # pragma: no cover
     sys.exit(77)
 
 MDRUN = os.environ["MDRUN_BIN"]
-DIR = os.path.join(os.environ["MDRUN_SHARED_DIR"], "data", "structures")
+DIR = os.path.join(os.environ.get("MDRUN_TEST_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data"),
+                   "structures")
 AMU_PER_A3_TO_G_CM3 = 1.66053906660
 
 

@@ -1,4 +1,4 @@
-// Readers for the LAMMPS reference runs in ../shared/data/lammps_reference (data files, traj.dump,
+// Readers for the LAMMPS reference runs in tests/data/lammps_reference (data files, traj.dump,
 // thermo.dat) and the Tosi–Fumi NaCl parameters of its README, for the dynamics/pair-potential tests.
 // Kept minimal and independent of the engine's structure readers, so the tests check the engine against
 // the reference files directly.
@@ -15,9 +15,8 @@
 
 namespace mdrun_test {
 
-inline std::string ref_dir() { return std::string(MDRUN_SHARED_DIR) + "/data/lammps_reference"; }
-// The trimmed copy kept in the repository (tests/data/lammps_reference, see its SOURCE.md).
-inline std::string repo_ref_dir() { return std::string(MDRUN_TEST_DATA) + "/lammps_reference"; }
+inline std::string ref_dir() { return std::string(MDRUN_TEST_DATA) + "/lammps_reference"; }
+inline std::string repo_ref_dir() { return ref_dir(); }  // (alias used by the NPT tests)
 
 // LAMMPS data file (atom_style charge, orthogonal box from 0, Masses, Atoms, Velocities), types 1=Na 2=Cl.
 inline mdrun::System read_nacl_data(const std::string& path) {

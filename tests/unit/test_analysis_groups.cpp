@@ -1,4 +1,4 @@
-// Polyanion group finding (analysis.md §5) on the reference structures of shared/data/structures: the
+// Polyanion group finding (analysis.md §5) on the reference structures of tests/data/structures: the
 // automatic cutoff (first minimum of the centre-ligand g(r)) must give tetrahedral groups for PS4, SbS4 and
 // AlCl4, every ligand assigned once, and bond vectors shorter than half the smallest cell width.
 #include <doctest/doctest.h>
@@ -15,7 +15,7 @@ using namespace mdrun;
 
 namespace {
 void check_structure(const std::string& file, const std::string& centre, const std::string& ligand, int cn) {
-    const System sys = read_structure(std::string(MDRUN_SHARED_DIR) + "/data/structures/" + file, "auto", {});
+    const System sys = read_structure(std::string(MDRUN_TEST_DATA) + "/structures/" + file, "auto", {});
     const PolyanionGroups g = find_polyanion_groups(sys, {centre}, {ligand}, 0.0, file);
     int n_centres = 0;
     for (int t : sys.type) n_centres += sys.species[t] == centre;
@@ -35,7 +35,7 @@ void check_structure(const std::string& file, const std::string& centre, const s
 }
 }  // namespace
 
-TEST_CASE("automatic groups on the shared reference structures") {
+TEST_CASE("automatic groups on the reference structures") {
     check_structure("Na3PS4_cNa3PS4_snapshot.POSCAR", "P", "S", 4);
     check_structure("Na3SbS4_cubic_sc222.POSCAR", "Sb", "S", 4);
     check_structure("Li3PS4_beta_Pnma_dft_sc211.POSCAR", "P", "S", 4);
@@ -44,7 +44,7 @@ TEST_CASE("automatic groups on the shared reference structures") {
 
 TEST_CASE("default ligands are the anion species present") {
     const System sys =
-        read_structure(std::string(MDRUN_SHARED_DIR) + "/data/structures/NaAlCl4_sc121.POSCAR", "auto", {});
+        read_structure(std::string(MDRUN_TEST_DATA) + "/structures/NaAlCl4_sc121.POSCAR", "auto", {});
     const auto l = default_ligand_species(sys);
     REQUIRE(l.size() == 1);
     CHECK(l[0] == "Cl");

@@ -128,7 +128,7 @@ TEST_CASE("registry errors name the key") {
 
 TEST_CASE("mtp: a structure element that the potential lacks is an error") {
     System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
-    const std::string mtp = std::string(MDRUN_SHARED_DIR) + "/data/mtp/NaO_lev16/pot.mtp";
+    const std::string mtp = std::string(MDRUN_TEST_DATA) + "/mtp/NaO_lev16/pot.mtp";
     std::ifstream probe(mtp);
     if (!probe) return;  // data set without this potential
     const std::string e = error_of("kind = \"mtp\"\nfile = \"" + mtp + "\"\nelements = [\"Na\", \"O\"]\n", sys);

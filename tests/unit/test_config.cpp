@@ -1,4 +1,4 @@
-// config.toml parsing (../shared/docs/config.md): every key of the contract, defaults, [[replica]]
+// config.toml parsing (docs/config.md): every key of the contract, defaults, [[replica]]
 // overrides, unknown-key suggestions, wrong types and out-of-range values naming the key.
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // NVE energy conservation with an MTP, 10 ps at dt = 1 fs, small cells so that the test stays fast:
 // Na2O (NaO_lev16: the rattled, triclinically deformed primitive cell of input.cfg replicated 2×2×2, 24 atoms)
-// and NaAlCl4 (tensornet lev08, the relaxed 24-atom cell), both from ../shared/data/mtp, Maxwell–Boltzmann
+// and NaAlCl4 (tensornet lev08, the relaxed 24-atom cell), both from tests/data/mtp, Maxwell–Boltzmann
 // 600 K (about 300 K on average after equipartition). The drift of the
 // total energy (least-squares slope × 10 ps, and mean of the last ps minus mean of the first ps) must stay
 // below 1e-4 eV/atom.
@@ -89,7 +89,7 @@ DriftResult nve_drift(System& sys, const Potential& pot, int steps, double skin)
 }  // namespace
 
 TEST_CASE("MTP NVE: Na2O (NaO_lev16) drift below 1e-4 eV/atom over 10 ps at 1 fs") {
-    const std::string dir = std::string(MDRUN_SHARED_DIR) + "/data/mtp/NaO_lev16";
+    const std::string dir = std::string(MDRUN_TEST_DATA) + "/mtp/NaO_lev16";
     std::ifstream probe(dir + "/pot.mtp");
     REQUIRE_MESSAGE(probe.good(), "missing " << dir << "/pot.mtp");
     System sys = cfg_system(dir + "/input.cfg", 1, {"Na", "O"}, 2);
@@ -107,7 +107,7 @@ TEST_CASE("MTP NVE: Na2O (NaO_lev16) drift below 1e-4 eV/atom over 10 ps at 1 fs
 }
 
 TEST_CASE("MTP NVE: NaAlCl4 (tensornet lev08, 24 atoms) drift below 1e-4 eV/atom over 10 ps at 1 fs") {
-    const std::string dir = std::string(MDRUN_SHARED_DIR) + "/data/mtp/NaAlCl4_tensornet_lev08";
+    const std::string dir = std::string(MDRUN_TEST_DATA) + "/mtp/NaAlCl4_tensornet_lev08";
     std::ifstream probe(dir + "/pot.mtp");
     if (!probe.good()) return;  // optional data set
     // The TNet-relaxed 24-atom cell (b = 6.167 Å), where SOURCE.md shows stable MD at 300 K.

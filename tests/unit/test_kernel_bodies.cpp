@@ -1,7 +1,7 @@
 // The CUDA backend's per-thread kernel bodies and its launch sequence (kernels/batch_engine.hpp), driven
 // on the CPU by the host executor, one "thread" after another. The same bodies and sequence are what the
 // GPU runs, so this tests the GPU code path everywhere except the launch mechanics and the compiler.
-// References: MLIP-2 `mlp calc-efs` values in ../shared/data/mtp (energies, forces, PlusStress) and the
+// References: MLIP-2 `mlp calc-efs` values in tests/data/mtp (energies, forces, PlusStress) and the
 // CPU backend (engine/neighbor_list.cpp, potentials/mtp_potential.cpp, engine/dynamics.cpp), which the
 // host-driven bodies must reproduce bit for bit (same operations in the same order).
 #include <doctest/doctest.h>
@@ -29,7 +29,7 @@ namespace {
 
 using HostEngine = BatchEngine<HostExec, HostBuffer>;
 
-std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
+std::string data(const std::string& rel) { return std::string(MDRUN_TEST_DATA) + "/" + rel; }
 
 bool same_bits(double a, double b) { return a == b || (a != a && b != b); }
 
@@ -105,8 +105,8 @@ struct Fixture {
     std::vector<CfgConfig> ref;
     std::vector<System> sys;
     Fixture(const std::string& dir, const std::vector<double>& masses, std::vector<int> species_map)
-        : pot(read_mtp(shared("data/mtp/" + dir + "/pot.mtp")), std::move(species_map)),
-          ref(read_cfg(shared("data/mtp/" + dir + "/reference_mlp.cfg"))) {
+        : pot(read_mtp(data("mtp/" + dir + "/pot.mtp")), std::move(species_map)),
+          ref(read_cfg(data("mtp/" + dir + "/reference_mlp.cfg"))) {
         for (const auto& c : ref) sys.push_back(system_from_cfg(c, masses));
     }
 };
@@ -485,7 +485,7 @@ TEST_CASE("kernel bodies: multi-lane reductions (used for replicas above 4096 at
 }
 
 TEST_CASE("kernel bodies: born/coul/dsf forces, energy, virial and a 50-step trajectory equal the CPU bit for bit") {
-    System nacl = read_lammps_data(std::string(MDRUN_SHARED_DIR) + "/data/lammps_reference/data/nacl216_seed20240501.data",
+    System nacl = read_lammps_data(std::string(MDRUN_TEST_DATA) + "/lammps_reference/data/nacl216_seed20240501.data",
                                    {"Na", "Cl"});
     BornCoulDsfParams bp;
     bp.cutoff = 8.0;

@@ -1,5 +1,5 @@
 // The device-side analysis accumulators (kernels/device_analysis.hpp over kernels/analysis_bodies.hpp)
-// driven by the HOST executor along a real batched MTP run (Na3PS4, shared/data), sampled in place from the
+// driven by the HOST executor along a real batched MTP run (Na3PS4, tests/data), sampled in place from the
 // engine's position/velocity buffers, against the host AnalysisSet sampled from downloaded copies of the
 // same states. Every accumulator (unwrapped positions, drift, E1 rings and lag sums of MSD/MSCD/C1/C2, E2
 // rings and sums of VACF/omega-ACF, rho histogram, counts) must be BIT-identical: each accumulator slot is
@@ -40,7 +40,7 @@ namespace {
 using HostEngine = BatchEngine<HostExec, HostBuffer>;
 using HostAnalysis = DeviceAnalysis<HostExec, HostBuffer>;
 
-std::string shared(const std::string& rel) { return std::string(MDRUN_SHARED_DIR) + "/" + rel; }
+std::string data(const std::string& rel) { return std::string(MDRUN_TEST_DATA) + "/" + rel; }
 
 std::string saved(const AnalysisSet& a) {
     std::ostringstream os;
@@ -81,8 +81,8 @@ AnalysisConfig all_ported(long sample_every) {
 }  // namespace
 
 TEST_CASE("device analysis: accumulators sampled in place equal the host AnalysisSet bit for bit (Na3PS4 MTP, 2 replicas)") {
-    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
-    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    const MtpPotential pot(read_mtp(data("mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    const System base = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     REQUIRE(base.size() == 128);
 
     std::vector<System> sys(2, base);
@@ -182,8 +182,8 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
 }
 
 TEST_CASE("device analysis: the E1 lane split (used for groups above 4096 items) agrees with the host to 1e-12") {
-    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
-    System sys = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    const MtpPotential pot(read_mtp(data("mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    System sys = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     maxwell_boltzmann(sys, 1000.0, 9);
     DynamicsParams par;
     par.ensemble = "nvt";
@@ -232,7 +232,7 @@ TEST_CASE("device analysis: the E1 lane split (used for groups above 4096 items)
 }
 
 TEST_CASE("device analysis: every analysis is supported; a disabled [analysis] is not") {
-    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    const System base = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     AnalysisRunInfo info;
     AnalysisConfig c = all_ported(10);
     const AnalysisSet with_hops(c, base, info);
@@ -263,9 +263,9 @@ std::string slurp(const fs::path& p) {
 
 // Na3PS4 MTP, 2 replicas (one with frozen P), every analysis with device kernels (+ hops when asked).
 std::string run_config(const fs::path& out, long steps, long checkpoint_every, bool hops) {
-    const std::string sh = MDRUN_SHARED_DIR;
-    return "[structure]\nfile = \"" + sh + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
-           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+    const std::string sh = MDRUN_TEST_DATA;
+    return "[structure]\nfile = \"" + sh + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+           "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 900.0\nvelocities = \"maxwell\"\nseed = 3\nneighbor_skin = 0.6\n"
@@ -367,8 +367,8 @@ namespace {
 // atom of replica R - 1 is moved half a cell away (its polyanion "falls apart") before the sample.
 std::vector<long> batched_launches(int R, long steps, long break_at = -1, std::string* error = nullptr,
                                    long* unbatched = nullptr) {
-    const MtpPotential pot(read_mtp(shared("data/mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
-    const System base = read_structure(shared("data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
+    const MtpPotential pot(read_mtp(data("mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
+    const System base = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     std::vector<System> sys(static_cast<std::size_t>(R), base);
     std::vector<DynamicsParams> par(static_cast<std::size_t>(R));
     for (int r = 0; r < R; ++r) {

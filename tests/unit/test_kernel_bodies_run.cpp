@@ -42,9 +42,9 @@ std::unique_ptr<Backend> make_host_batched(std::vector<std::unique_ptr<Replica>>
 bool always(std::string&) { return true; }
 
 std::string config(const fs::path& out, long steps, long checkpoint_every) {
-    const std::string shared = MDRUN_SHARED_DIR;
-    return "[structure]\nfile = \"" + shared + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
-           "[potential]\nkind = \"mtp\"\nfile = \"" + shared + "/data/mtp/Na3PS4_tensornet/pot.mtp\"\n"
+    const std::string data = MDRUN_TEST_DATA;
+    return "[structure]\nfile = \"" + data + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
+           "[potential]\nkind = \"mtp\"\nfile = \"" + data + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 800.0\nvelocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
@@ -56,10 +56,10 @@ std::string config(const fs::path& out, long steps, long checkpoint_every) {
            "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
 }
 
-// The LAMMPS reference NaCl system with born/coul/dsf (shared/data/lammps_reference), 3 replicas.
+// The LAMMPS reference NaCl system with born/coul/dsf (tests/data/lammps_reference), 3 replicas.
 std::string born_config(const fs::path& out, long steps, long checkpoint_every) {
-    const std::string shared = MDRUN_SHARED_DIR;
-    return "[structure]\nfile = \"" + shared + "/data/lammps_reference/data/nacl216_seed20240501.data\"\n"
+    const std::string data = MDRUN_TEST_DATA;
+    return "[structure]\nfile = \"" + data + "/lammps_reference/data/nacl216_seed20240501.data\"\n"
            "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
            "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
            "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"

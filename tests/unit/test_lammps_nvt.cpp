@@ -1,5 +1,5 @@
 // Cases b (fix nvt, Nosé–Hoover chain M=3, 600 K, Tdamp 0.1 ps) and c (same with the Cl sublattice frozen,
-// thermostat and temperature over Na with dof = 3·N_Na) of ../shared/data/lammps_reference: 1000 steps of
+// thermostat and temperature over Na with dof = 3·N_Na) of tests/data/lammps_reference: 1000 steps of
 // 216-atom NaCl with born/coul/dsf. At every step: Temp, PotEng, Ecouple-including Econserve (and KinEng,
 // TotEng, Press) within 1e-8 relative of thermo.dat; every 100 steps positions/velocities/forces against
 // traj.dump; in case c the Cl positions never change (bit for bit).

@@ -19,7 +19,7 @@ using namespace mdrun;
 
 namespace {
 
-const std::string kMtpDir = std::string(MDRUN_SHARED_DIR) + "/data/mtp";
+const std::string kMtpDir = std::string(MDRUN_TEST_DATA) + "/mtp";
 
 struct Sample {
     Mat3 cell;

@@ -15,7 +15,7 @@ using namespace mdrun;
 
 namespace {
 
-const std::string kMtpDir = std::string(MDRUN_SHARED_DIR) + "/data/mtp";
+const std::string kMtpDir = std::string(MDRUN_TEST_DATA) + "/mtp";
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);

@@ -1,4 +1,4 @@
-// Structure readers and writers against the reference structures in ../shared/data: POSCAR vs the
+// Structure readers and writers against the reference structures in tests/data: POSCAR vs the
 // ASE-written extxyz of the same crystal, POSCAR vs MLIP .cfg, the LAMMPS data files of the LAMMPS
 // reference runs; round trips through the writers; POSCAR/extxyz/LAMMPS variants; clear errors.
 #include <doctest/doctest.h>
@@ -17,7 +17,7 @@ using namespace mdrun;
 
 namespace {
 
-const std::string kShared = MDRUN_SHARED_DIR;
+const std::string kData = MDRUN_TEST_DATA;  // tests/data: reference files kept in the repository
 
 std::string temp_dir() {
     static std::string dir;
@@ -53,8 +53,8 @@ double image_distance(const Box& box, Vec3 a, Vec3 b) { return norm(minimum_imag
 }  // namespace
 
 TEST_CASE("POSCAR and the ASE-written extxyz of NaAlCl4 describe the same crystal") {
-    const System p = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
-    const System x = read_structure(kShared + "/data/structures/NaAlCl4.extxyz", "auto", {});
+    const System p = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
+    const System x = read_structure(kData + "/structures/NaAlCl4.extxyz", "auto", {});
     REQUIRE(p.size() == 24);
     REQUIRE(x.size() == 24);
     CHECK(p.species == std::vector<std::string>{"Na", "Al", "Cl"});
@@ -79,7 +79,7 @@ TEST_CASE("POSCAR and the ASE-written extxyz of NaAlCl4 describe the same crysta
 }
 
 TEST_CASE("POSCAR with repeated species blocks equals the MLIP .cfg of the same Na3PS4 supercell") {
-    const std::string dir = kShared + "/data/mtp/Na3PS4_tensornet/";
+    const std::string dir = kData + "/mtp/Na3PS4_tensornet/";
     for (const char* stem : {"Na3PS4_relaxed128", "Na47P16S64_vacancy128"}) {
         CAPTURE(stem);
         const System p = read_structure(dir + stem + ".POSCAR", "auto", {});
@@ -96,14 +96,14 @@ TEST_CASE("POSCAR with repeated species blocks equals the MLIP .cfg of the same 
 
 TEST_CASE("cfg without elements is a clear error") {
     const std::string m = error_of([] {
-        read_structure(kShared + "/data/mtp/Na3PS4_tensornet/Na3PS4_relaxed16.cfg", "auto", {});
+        read_structure(kData + "/mtp/Na3PS4_tensornet/Na3PS4_relaxed16.cfg", "auto", {});
     });
     CHECK(contains(m, "Na3PS4_relaxed16.cfg"));
     CHECK(contains(m, "elements"));
 }
 
 TEST_CASE("LAMMPS data files of the reference runs: charges, Masses, Velocities, box") {
-    const std::string path = kShared + "/data/lammps_reference/data/nacl216_seed20240501.data";
+    const std::string path = kData + "/lammps_reference/data/nacl216_seed20240501.data";
     CHECK(detect_structure_format(path) == "lammps-data");
     const System s = read_structure(path, "auto", {"Na", "Cl"});
     REQUIRE(s.size() == 216);
@@ -139,7 +139,7 @@ TEST_CASE("LAMMPS data files of the reference runs: charges, Masses, Velocities,
     CHECK(t.species == std::vector<std::string>{"Na", "Cl"});
     CHECK(t.type == s.type);
     // The 4096-atom benchmark file.
-    const System big = read_structure(kShared + "/data/lammps_reference/data/nacl4096_seed7.data", "auto", {"Na", "Cl"});
+    const System big = read_structure(kData + "/lammps_reference/data/nacl4096_seed7.data", "auto", {"Na", "Cl"});
     CHECK(big.size() == 4096);
     CHECK(big.box.h.m[2][2] == 45.12);
 }
@@ -231,12 +231,12 @@ TEST_CASE("POSCAR errors name the file and line and say what was expected") {
     CHECK(contains(error_of([&] { read_structure(unknown, "poscar", {}); }), "unk.POSCAR: unknown element 'Xx'"));
     CHECK(contains(error_of([] { read_structure("/nonexistent/POSCAR", "auto", {}); }), "/nonexistent/POSCAR: cannot open"));
     // A structure element missing from an explicit elements list.
-    CHECK(contains(error_of([] { read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {"Na", "Cl"}); }),
+    CHECK(contains(error_of([] { read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {"Na", "Cl"}); }),
                    "element 'Al' of the structure is not in the given elements list"));
 }
 
 TEST_CASE("elements list fixes the species order of POSCAR/extxyz") {
-    const System s = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {"Cl", "Al", "Na"});
+    const System s = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {"Cl", "Al", "Na"});
     CHECK(s.species == std::vector<std::string>{"Cl", "Al", "Na"});
     CHECK(s.type[0] == 2);
     CHECK(s.type[23] == 0);
@@ -300,7 +300,7 @@ TEST_CASE("extxyz errors") {
 }
 
 TEST_CASE("round trips through write_poscar and write_extxyz keep structure, masses and velocities") {
-    System s = read_structure(kShared + "/data/lammps_reference/data/nacl216_frozenCl_seed20240502.data", "auto", {"Na", "Cl"});
+    System s = read_structure(kData + "/lammps_reference/data/nacl216_frozenCl_seed20240502.data", "auto", {"Na", "Cl"});
     // Shift some atoms out of the cell: writers wrap, readers must give the same atoms modulo the lattice.
     s.pos[3] = s.pos[3] + Vec3{16.92, -2 * 16.92, 0.0};
     const std::string px = temp_dir() + "/rt.extxyz", pp = temp_dir() + "/rt.POSCAR";
@@ -332,7 +332,7 @@ TEST_CASE("round trips through write_poscar and write_extxyz keep structure, mas
 }
 
 TEST_CASE("replicate: counts, order, positions, box") {
-    const System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    const System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     System s = base;
     replicate(s, 1, 2, 1);
     REQUIRE(s.size() == 48);
@@ -343,7 +343,7 @@ TEST_CASE("replicate: counts, order, positions, box") {
         CHECK(norm(s.pos[i + 24] - (base.pos[i] + row(base.box.h, 1))) < 1e-14);
     }
     // The same supercell as the verified file NaAlCl4_sc121 (which is sorted by species).
-    const System ref = read_structure(kShared + "/data/structures/NaAlCl4_sc121.POSCAR", "auto", {});
+    const System ref = read_structure(kData + "/structures/NaAlCl4_sc121.POSCAR", "auto", {});
     REQUIRE(ref.size() == 48);
     for (int i = 0; i < 3; ++i)
         for (int k = 0; k < 3; ++k) CHECK(ref.box.h.m[i][k] == doctest::Approx(s.box.h.m[i][k]).epsilon(1e-12));
@@ -362,7 +362,7 @@ TEST_CASE("replicate: counts, order, positions, box") {
 }
 
 TEST_CASE("remove_random: reproducible by seed, exact count, only the chosen element") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4_sc121.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4_sc121.POSCAR", "auto", {});
     base.vel[5] = Vec3{1, 2, 3};
     System a = base, b = base, c = base;
     remove_random(a, "Na", 3, 7);
@@ -405,12 +405,12 @@ TEST_CASE("format detection by name and content") {
     CHECK(detect_structure_format(write_temp("noext1", "2\nLattice=\"1 0 0 0 1 0 0 0 1\"\nNa 0 0 0\nNa 0.5 0.5 0.5\n")) == "extxyz");
     CHECK(detect_structure_format(write_temp("noext2", "x\n1.0\n 2 0 0\n 0 2 0\n 0 0 2\nNa\n1\nDirect\n0 0 0\n")) == "poscar");
     CHECK(detect_structure_format(write_temp("noext3", "x\n\n2 atoms\n1 atom types\n")) == "lammps-data");
-    CHECK(contains(error_of([] { read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "pdb", {}); }),
+    CHECK(contains(error_of([] { read_structure(kData + "/structures/NaAlCl4.POSCAR", "pdb", {}); }),
                    "unknown structure format 'pdb'"));
 }
 
 TEST_CASE("write_lammps_data round trip: charges, masses, image flags keep unwrapped positions") {
-    System s = read_structure(kShared + "/data/lammps_reference/data/nacl216_seed20240501.data", "auto", {"Na", "Cl"});
+    System s = read_structure(kData + "/lammps_reference/data/nacl216_seed20240501.data", "auto", {"Na", "Cl"});
     s.pos[7] = s.pos[7] + Vec3{-2 * 16.92, 16.92, 3 * 16.92};  // an unwrapped atom
     const std::string p = temp_dir() + "/rt.data";
     write_lammps_data(p, s);
@@ -428,7 +428,7 @@ TEST_CASE("write_lammps_data round trip: charges, masses, image flags keep unwra
 
 TEST_CASE("write_lammps_data rotates a general triclinic cell into LAMMPS form") {
     // The monoclinic Na3PS4 snapshot, rotated so that a is not along x.
-    System s = read_structure(kShared + "/data/structures/Na3PS4_cNa3PS4_snapshot.POSCAR", "auto", {});
+    System s = read_structure(kData + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR", "auto", {});
     const double c = std::cos(0.3), sn = std::sin(0.3);
     auto rot = [&](Vec3 v) { return Vec3{c * v.x - sn * v.y, sn * v.x + c * v.y, v.z}; };
     Mat3 h = s.box.h;

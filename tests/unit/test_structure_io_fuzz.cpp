@@ -18,7 +18,7 @@ using namespace mdrun;
 
 namespace {
 
-const std::string kShared = MDRUN_SHARED_DIR;
+const std::string kData = MDRUN_TEST_DATA;  // tests/data: reference files kept in the repository
 
 std::vector<std::string> lines_of(const std::string& path, std::size_t max_lines) {
     std::ifstream in(path);
@@ -64,10 +64,10 @@ struct Case {
 
 TEST_CASE("truncated and corrupted files give mdrun::Error, never a crash") {
     const std::vector<Case> cases = {
-        {kShared + "/data/structures/NaAlCl4.POSCAR", "f.POSCAR", "poscar", {}},
-        {kShared + "/data/structures/NaAlCl4.extxyz", "f.extxyz", "extxyz", {}},
-        {kShared + "/data/mtp/Na3PS4_tensornet/Na3PS4_relaxed16.cfg", "f.cfg", "cfg", {"Na", "P", "S"}},
-        {kShared + "/data/lammps_reference/data/nacl216_seed20240501.data", "f.data", "lammps-data", {"Na", "Cl"}},
+        {kData + "/structures/NaAlCl4.POSCAR", "f.POSCAR", "poscar", {}},
+        {kData + "/structures/NaAlCl4.extxyz", "f.extxyz", "extxyz", {}},
+        {kData + "/mtp/Na3PS4_tensornet/Na3PS4_relaxed16.cfg", "f.cfg", "cfg", {"Na", "P", "S"}},
+        {kData + "/lammps_reference/data/nacl216_seed20240501.data", "f.data", "lammps-data", {"Na", "Cl"}},
     };
     const char* garbage[] = {"", "x", "-", "1e999", "nan", "inf", "-1", "0", "3.5", "Xx", "#", "\"", "=", "{",
                              "99999999999999999999", "Atoms", "Lattice=\"1", "Properties=a:R:0", "BEGIN_CFG"};

@@ -23,7 +23,7 @@ using namespace mdrun;
 
 namespace {
 
-const std::string kShared = MDRUN_SHARED_DIR;
+const std::string kData = MDRUN_TEST_DATA;  // tests/data: reference files kept in the repository
 
 std::string temp_path(const std::string& name) {
     const auto dir = std::filesystem::temp_directory_path() / ("mdrun_test_traj_" + std::to_string(::getpid()));
@@ -87,7 +87,7 @@ std::string slurp(const std::string& p) {
 }  // namespace
 
 TEST_CASE("H5MD layout, units and values") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     const std::string path = temp_path("t.h5md");
     {
         auto w = open_trajectory(path, "h5md", base, -1);
@@ -147,7 +147,7 @@ TEST_CASE("H5MD layout, units and values") {
 }
 
 TEST_CASE("continuing an H5MD trajectory after a checkpoint equals the uninterrupted file") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     const std::string full = temp_path("full.h5md"), resumed = temp_path("resumed.h5md");
     {
         auto w = open_trajectory(full, "h5md", base, -1);
@@ -184,7 +184,7 @@ TEST_CASE("continuing an H5MD trajectory after a checkpoint equals the uninterru
 }
 
 TEST_CASE("continuing an extxyz trajectory gives the same bytes as the uninterrupted run") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     const std::string full = temp_path("full.extxyz"), resumed = temp_path("resumed.extxyz");
     {
         auto w = open_trajectory(full, "extxyz", base, -1);
@@ -211,7 +211,7 @@ TEST_CASE("continuing an extxyz trajectory gives the same bytes as the uninterru
 }
 
 TEST_CASE("unknown trajectory format and unwritable paths are clear errors") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     try {
         open_trajectory(temp_path("x.dcd"), "dcd", base, -1);
         FAIL("expected an error");
@@ -229,7 +229,7 @@ TEST_CASE("unknown trajectory format and unwritable paths are clear errors") {
 }
 
 TEST_CASE("a run killed between frames leaves a readable H5MD file with every flushed frame") {
-    System base = read_structure(kShared + "/data/structures/NaAlCl4.POSCAR", "auto", {});
+    System base = read_structure(kData + "/structures/NaAlCl4.POSCAR", "auto", {});
     const std::string path = temp_path("killed.h5md");
     const pid_t child = fork();
     REQUIRE(child >= 0);
