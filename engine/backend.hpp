@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/binary_io.hpp"
+#include "engine/error.hpp"
 #include "engine/replica.hpp"
 
 namespace mdrun {
@@ -31,6 +32,7 @@ struct ReplicaObservables {
     double cell[6] = {0, 0, 0, 0, 0, 0};         // lx, ly, lz, xy, xz, yz (Å)
     double pressure_tensor_bar[6] = {0, 0, 0, 0, 0, 0};  // xx, yy, zz, xy, xz, yz
     double ecouple_eV = 0.0;                     // chains + barostat (conserved = total + ecouple)
+    int stage = 0;                               // set by the run loop: 1-based [[stage]] index (0 = no stages)
 };
 
 // Why advance() stopped before completing its steps (a safety check failed). The replica's state is
@@ -79,6 +81,27 @@ public:
     virtual void sync_analysis(int r, AnalysisSet& set) {
         (void)r;
         (void)set;
+    }
+
+    // Staged protocols (docs/npt.md). begin_stage: replica r continues with new integrator parameters (fresh
+    // thermostat/barostat as after LAMMPS' unfix/fix, same step counter); with new_cell, atoms are first scaled
+    // into that cell (fractional coordinates kept). average_cell_from / mean_cell: the mean NPT cell over the
+    // steps after `step`. Backends without stages keep supports_stages() false.
+    virtual bool supports_stages() const { return false; }
+    virtual void begin_stage(int r, const DynamicsParams& p, const Mat3* new_cell) {
+        (void)r;
+        (void)p;
+        (void)new_cell;
+        throw Error("this backend does not run staged protocols");
+    }
+    virtual void average_cell_from(int r, long step) {
+        (void)r;
+        (void)step;
+    }
+    virtual bool mean_cell(int r, Mat3& rows) const {
+        (void)r;
+        (void)rows;
+        return false;
     }
 };
 

@@ -23,7 +23,7 @@ std::string resolve_path(const std::string& dir, const std::string& path) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis"};
+const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis", "stage"};
 const std::vector<std::string> kStructureKeys = {"file", "format", "replicate", "elements", "remove"};
 const std::vector<std::string> kRemoveKeys = {"element", "count", "seed"};
 const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",         "steps",           "temperature_K",
@@ -241,6 +241,11 @@ void parse_output(const toml::value& root, const std::string& file, const std::s
 
 }  // namespace
 
+void apply_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    read_md_keys(t, where, file, md);
+    check_md(md, where, file);
+}
+
 RunConfig parse_config(const std::string& text, const std::string& path) {
     RunConfig cfg;
     cfg.config_file = path;
@@ -267,7 +272,8 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
     {
         const toml::value& t = toml::find(root, "md");
         check_known_keys(t, kMdKeys, "[md]", file);
-        if (!has_key(t, "steps")) throw Error(file + ": missing key [md].steps (number of MD steps to run)");
+        if (!has_key(t, "steps") && !has_key(root, "stage"))
+            throw Error(file + ": missing key [md].steps (number of MD steps to run)");
         read_md_keys(t, "[md]", file, cfg.md);
     }
 
@@ -310,6 +316,8 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
         rc.directory = cfg.output.directory;
         cfg.replicas.push_back(rc);
     }
+
+    if (has_key(root, "stage")) parse_stages(root, file, cfg);
 
     if (has_key(root, "analysis")) {
         cfg.analysis = toml::find(root, "analysis");
@@ -399,6 +407,11 @@ std::string resolved_config_toml(const RunConfig& cfg) {
        << "\ntrajectory_every = " << o.trajectory_every << "\ntrajectory_format = " << q(o.trajectory_format)
        << "\ncheckpoint_every = " << o.checkpoint_every << "\nprogress_every_s = " << num(o.progress_every_s)
        << "\nwrite_final = " << (o.write_final ? "true" : "false") << "\n";
+    for (const auto& st : cfg.stages) {
+        os << "\n[[stage]]\nname = " << q(st.name) << "\nsteps = " << st.steps << "\ncell = " << q(st.cell)
+           << "\ncell_mean_ps = " << num(st.cell_mean_ps) << "\nanalysis = " << (st.analysis ? "true" : "false") << "\n";
+        for (const auto& kv : st.overrides.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";
+    }
     if (cfg.has_analysis) {
         os << "\n[analysis]\n";
         for (const auto& kv : cfg.analysis.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";

@@ -246,6 +246,10 @@ void Dynamics::save(BinaryWriter& w) const {
     w.vec(sys_.vel);
     w.vec(nl_.pos_at_build);
     if (npt_) npt_save(w);
+    if (params_.checkpoint_cell) {
+        w.section("cell");
+        w.pod(sys_.box);
+    }
 }
 
 void Dynamics::load(BinaryReader& r) {
@@ -270,10 +274,14 @@ void Dynamics::load(BinaryReader& r) {
     r.vec(at_build);
     if (sys_.pos.size() != n || sys_.vel.size() != n || at_build.size() != n)
         throw input_error(r.file(), 0, "checkpoint dynamics arrays are inconsistent");
+    if (npt_) npt_load(r);
+    if (params_.checkpoint_cell) {
+        r.section("cell");
+        r.pod(sys_.box);
+    }
     if (npt_) {
         // The cell, the barostat and the cell the list was built in; the list is rebuilt in that cell and its
         // image shifts then put into the current one, exactly as the uninterrupted run holds them.
-        npt_load(r);
         build_neighbor_list(make_box(mtk_lattice_rows(nl_box_)), at_build, neighbor_list_cutoff(pot_, params_.skin), nl_);
         npt_record_images();
         npt_refresh_shifts();

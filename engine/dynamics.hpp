@@ -36,6 +36,8 @@ struct DynamicsParams {
     int pchain = 3;                // barostat chain length (0 = none)
     int ploop = 1;                 // barostat chain sub-steps
     bool mtk = true;               // MTK correction terms
+    // Checkpoints also hold the cell (staged protocols, where an earlier stage may have changed it).
+    bool checkpoint_cell = false;
 };
 
 class Dynamics {
@@ -75,6 +77,12 @@ public:
     // Largest |Δx| of any atom in the last step (Å), and that atom's index, for the "> 1 Å" safety check.
     double max_displacement_last_step() const { return max_disp_; }
     int max_displacement_atom() const { return max_disp_atom_; }
+    // A stage of a staged protocol continues the run's step and rebuild counters (call after setup()).
+    void set_counters(long step, long rebuilds) { step_ = step; rebuilds_ = rebuilds; }
+    // NPT: sum the cell after every step > `step` (for a following stage that starts from the mean cell);
+    // mean_cell() gives the mean lattice rows, false when nothing was summed (then the cell did not change).
+    void average_cell_from(long step) { cell_from_ = step; }
+    bool mean_cell(Mat3& rows) const;
     // Whether per-atom energies are computed with each force call (off by default: costs a little).
     void set_want_site_energy(bool on) { want_site_energy_ = on; }
 
@@ -113,6 +121,9 @@ private:
     MtkBox nl_box_{};    // the cell the neighbour list was built in (NPT)
     struct Image16 { std::int16_t a, b, c; };
     std::vector<Image16> nl_image_;  // per list slot (NPT)
+    long cell_from_ = -1;            // < 0: no cell averaging
+    double cell_sum_[6] = {0, 0, 0, 0, 0, 0};  // Σ lx, ly, lz, yz, xz, xy over the averaged steps
+    long cell_n_ = 0;
     bool want_site_energy_ = false;
     double dof_ = 0.0;
     double t_now_ = 0.0;  // temperature after the last completed step (freshly computed)

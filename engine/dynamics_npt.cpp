@@ -228,6 +228,18 @@ void Dynamics::step_npt() {
     mtk_chain_half_step(bar_, dt);
     t_now_ = current_temperature();
     ++step_;
+    if (cell_from_ >= 0 && step_ > cell_from_) {
+        for (int k = 0; k < 6; ++k) cell_sum_[k] += bar_.box.h[k];
+        ++cell_n_;
+    }
+}
+
+bool Dynamics::mean_cell(Mat3& rows) const {
+    if (!npt_ || cell_n_ == 0) return false;
+    MtkBox b{};
+    for (int k = 0; k < 6; ++k) b.h[k] = cell_sum_[k] / static_cast<double>(cell_n_);
+    rows = mtk_lattice_rows(b);
+    return true;
 }
 
 void Dynamics::pressure_tensor_bar(double out[6]) const {
@@ -242,6 +254,9 @@ void Dynamics::npt_save(BinaryWriter& w) const {
     w.section("barostat");
     w.pod(bar_);
     w.pod(nl_box_);
+    w.pod(cell_from_);
+    for (double c : cell_sum_) w.pod(c);
+    w.pod(cell_n_);
 }
 
 void Dynamics::npt_load(BinaryReader& r) {
@@ -251,6 +266,9 @@ void Dynamics::npt_load(BinaryReader& r) {
     // (The barostat settings are part of the config fingerprint, so they match this run's config.)
     bar_ = b;
     r.pod(nl_box_);
+    r.pod(cell_from_);
+    for (double& c : cell_sum_) r.pod(c);
+    r.pod(cell_n_);
     sys_.box = make_box(mtk_lattice_rows(bar_.box));
 }
 

@@ -13,6 +13,7 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/arrhenius_summary.hpp"
+#include "engine/stage_run.hpp"
 #include "engine/backend.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/elements.hpp"
@@ -186,14 +187,22 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
         rep->sys = base;
         rep->sys.force.assign(rep->sys.size(), Vec3{0, 0, 0});
         apply_freeze(rep->sys, rc.md.freeze, where, cfg.config_file);
-        set_velocities(rep->sys, rc.md, where, cfg.config_file, cfg.structure.file);
-        rep->params = dynamics_params(rc.md);
+        const MdConfig& md0 = rc.stage_md.empty() ? rc.md : rc.stage_md[0];  // (staged: the first stage's)
+        set_velocities(rep->sys, md0, where, cfg.config_file, cfg.structure.file);
+        rep->md = md0;
+        rep->params = dynamics_params(md0);
         if (with_potential) rep->potential = make_potential(cfg.potential, rep->sys, cfg.config_file);
         if (cfg.has_analysis && acfg.enabled) {
             AnalysisRunInfo info;
             info.timestep_ps = rep->params.dt_ps;
             info.temperature_K = rc.md.temperature_K < 0 ? 0.0 : rc.md.temperature_K;
             info.total_steps = rc.md.steps;
+            for (std::size_t k = 0, first = 1; k < cfg.stages.size(); ++k)  // staged: the analysed stages'
+                if (cfg.stages[k].analysis) {
+                    if (first) info.temperature_K = std::max(0.0, rc.stage_md[k].temperature_K), info.total_steps = 0;
+                    first = 0;
+                    info.total_steps += cfg.stages[k].steps;
+                }
             info.replica_name = rc.name;
             rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
         }
@@ -275,6 +284,10 @@ int run_md(const RunOptions& opt) {
     const auto t_start = Clock::now();
     Timings tm;
     RunConfig cfg = load_config(opt.config_path);
+    // Staged protocols: --steps N stops the protocol at step N (e.g. to continue later with --restart).
+    if (opt.steps_override > (cfg.stages.empty() ? opt.steps_override : cfg.stages.back().end_step))
+        throw Error("--steps " + std::to_string(opt.steps_override) + " is beyond the end of the staged protocol (step " +
+                    std::to_string(cfg.stages.back().end_step) + ")");
     if (opt.steps_override >= 0) {
         cfg.md.steps = opt.steps_override;
         for (auto& r : cfg.replicas) r.md.steps = opt.steps_override;
@@ -300,12 +313,20 @@ int run_md(const RunOptions& opt) {
     if (restart) log.line("restarted from checkpoint " + opt.restart_file + " at step " + std::to_string(ckpt.step));
     log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()));
 
+    int stage = restart ? stage_at(cfg, ckpt.step) : 0;  // staged protocols: the stage that runs next
+    for (auto& r : reps) apply_stage(cfg, stage, *r);
     std::string device_note;
     std::unique_ptr<Backend> backend = make_backend(opt.device, reps, &device_note);
+    if (!cfg.stages.empty() && !backend->supports_stages()) {
+        if (opt.device != "auto") throw Error("--device " + opt.device + ": staged protocols ([[stage]]) run on the CPU backend; use --device cpu");
+        backend = make_cpu_backend(reps);
+        device_note = "--device auto: using the CPU (staged protocols run on the CPU backend)";
+    }
     log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
     if (!device_note.empty()) log.line(device_note);
     log.section("resolved configuration");
     log.line(resolved_config_toml(cfg));
+    log_stage_plan(cfg, log);
     log.section("set-up");
     for (const auto& r : reps) {
         std::string line = (r->name.empty() ? std::string("replica") : "replica " + r->name) + ": " +
@@ -346,6 +367,7 @@ int run_md(const RunOptions& opt) {
     } else {
         const SafetyStop s0 = backend->setup();
         if (s0.stopped) fail_with_postmortem(s0);
+        set_cell_window(cfg, 0, *backend, reps.size());
     }
     tm.setup = seconds_since(t_start);
 
@@ -353,7 +375,7 @@ int run_md(const RunOptions& opt) {
     std::vector<ReplicaOutputs> outs(reps.size());
     for (std::size_t r = 0; r < reps.size(); ++r) {
         outs[r].thermo = std::make_unique<ThermoWriter>((fs::path(reps[r]->directory) / "thermo.csv").string(),
-                                                        restart ? step : -1, reps[r]->params.ensemble == "npt");
+                                                        restart ? step : -1, any_npt(cfg), !cfg.stages.empty());
         if (out.trajectory_every > 0) {
             backend->sync_to_host(static_cast<int>(r));
             outs[r].traj = open_trajectory(trajectory_file(*reps[r], out), out.trajectory_format, reps[r]->sys,
@@ -362,7 +384,8 @@ int run_md(const RunOptions& opt) {
     }
 
     // Outputs due at `s` (after the step completed). The order is fixed so restarts reproduce files.
-    auto outputs_at = [&](long s) {
+    // what: 1 = thermo and trajectory, 2 = analysis samples, 3 = both (staged runs split them at a boundary).
+    auto outputs_at = [&](long s, int what) {
         for (std::size_t r = 0; r < reps.size(); ++r) {
             Replica& rep = *reps[r];
             const int ri = static_cast<int>(r);
@@ -371,20 +394,21 @@ int run_md(const RunOptions& opt) {
                 if (!synced) backend->sync_to_host(ri);
                 synced = true;
             };
-            if (s % out.thermo_every == 0) {
+            if ((what & 1) && s % out.thermo_every == 0) {
                 const auto t0 = Clock::now();
-                const ReplicaObservables o = backend->observables(ri);
+                ReplicaObservables o = backend->observables(ri);
+                if (!cfg.stages.empty()) o.stage = stage_at(cfg, s - 1) + 1;  // the stage that reached step s
                 outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps);
                 outs[r].thermo->flush();
                 tm.thermo += seconds_since(t0);
             }
-            if (outs[r].traj && s % out.trajectory_every == 0) {
+            if ((what & 1) && outs[r].traj && s % out.trajectory_every == 0) {
                 const auto t0 = Clock::now();
                 sync();
                 outs[r].traj->write_frame(rep.sys, s, static_cast<double>(s) * rep.params.dt_ps);
                 tm.trajectory += seconds_since(t0);
             }
-            if (rep.analysis && rep.analysis->due(s)) {
+            if (rep.analysis && rep.analysis->due(s) && (what & 2) && stage_analysed(cfg, s)) {
                 const auto t0 = Clock::now();
                 if (!backend->sample_analysis(ri, s, *rep.analysis)) {  // device-side sampling, else host
                     sync();
@@ -408,7 +432,7 @@ int run_md(const RunOptions& opt) {
         tm.checkpoint += seconds_since(t0);
     };
 
-    if (!restart) outputs_at(0);
+    if (!restart) outputs_at(0, 3);
 
     g_signal = 0;
     std::signal(SIGINT, on_stop_signal);
@@ -427,6 +451,7 @@ int run_md(const RunOptions& opt) {
         for (const auto& r : reps)
             if (r->analysis) next = std::min(next, next_multiple(step, r->analysis->sample_every()));
         next = std::min(next, step + chunk_cap);
+        if (!cfg.stages.empty()) next = std::min(next, cfg.stages[static_cast<std::size_t>(stage)].end_step);
 
         const auto t0 = Clock::now();
         const SafetyStop stop = backend->advance(next - step);
@@ -439,7 +464,13 @@ int run_md(const RunOptions& opt) {
             const double rate = static_cast<double>(done) / dt_chunk;
             chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
         }
-        outputs_at(step);
+        const bool boundary = !cfg.stages.empty() && step == cfg.stages[static_cast<std::size_t>(stage)].end_step &&
+                              stage + 1 < static_cast<int>(cfg.stages.size());
+        outputs_at(step, boundary ? 1 : 3);
+        if (boundary) {  // the next stage starts from this step; its analyses sample from here on
+            begin_stage(cfg, ++stage, *backend, reps, log);
+            outputs_at(step, 2);
+        }
         checkpointed_last = false;
         if (out.checkpoint_every > 0 && step % out.checkpoint_every == 0) {
             checkpoint_now();

@@ -20,12 +20,12 @@ std::string ThermoWriter::header_npt() {
            ",volume_A3,lx_A,ly_A,lz_A,xy_A,xz_A,yz_A,pxx_bar,pyy_bar,pzz_bar,pxy_bar,pxz_bar,pyz_bar,ecouple_eV";
 }
 
-std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps) {
+std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps, bool cell_columns) {
     char buf[1024];
     int len = std::snprintf(buf, sizeof buf, "%ld,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%ld,%ld", o.step, time_ps,
                             o.temperature_K, o.kinetic_eV, o.potential_eV, o.total_eV, o.conserved_eV, o.pressure_bar,
                             o.close_pairs, o.neighbor_rebuilds);
-    if (o.has_cell) {
+    if (cell_columns) {
         const double* c = o.cell;
         const double* p = o.pressure_tensor_bar;
         std::snprintf(buf + len, sizeof buf - static_cast<std::size_t>(len),
@@ -35,9 +35,9 @@ std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps
     return buf;
 }
 
-ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool cell_columns)
-    : path_(path), cell_(cell_columns) {
-    const std::string head = cell_columns ? header_npt() : std::string(header());
+ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool cell_columns, bool stage_column)
+    : path_(path), cell_(cell_columns), stage_(stage_column) {
+    const std::string head = (cell_columns ? header_npt() : std::string(header())) + (stage_column ? ",stage" : "");
     if (resume_step >= 0) {
         // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
         std::ifstream in(path);
@@ -75,8 +75,9 @@ ThermoWriter::~ThermoWriter() {
 }
 
 void ThermoWriter::write(const ReplicaObservables& o, double time_ps) {
-    if (o.has_cell != cell_) throw Error(path_ + ": internal error: thermo row and header disagree on the cell columns");
-    const std::string row = format_row(o, time_ps);
+    if (cell_ && !o.has_cell) throw Error(path_ + ": internal error: this backend gives no cell for the thermo row");
+    std::string row = format_row(o, time_ps, cell_);
+    if (stage_) row += "," + std::to_string(o.stage);
     if (std::fprintf(f_, "%s\n", row.c_str()) < 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
 }
 
