@@ -23,7 +23,8 @@ std::string resolve_path(const std::string& dir, const std::string& path) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis", "stage"};
+const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis",
+                                           "extrapolation", "stage"};
 const std::vector<std::string> kStructureKeys = {"file", "format", "replicate", "elements", "remove"};
 const std::vector<std::string> kRemoveKeys = {"element", "count", "seed"};
 const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",         "steps",           "temperature_K",
@@ -324,6 +325,11 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
         if (!cfg.analysis.is_table()) throw Error(file + ": [analysis] must be a table");
         cfg.has_analysis = true;
     }
+    if (has_key(root, "extrapolation")) {  // checked by engine/extrapolation.cpp
+        cfg.extrapolation = toml::find(root, "extrapolation");
+        if (!cfg.extrapolation.is_table()) throw Error(file + ": [extrapolation] must be a table");
+        cfg.has_extrapolation = true;
+    }
     return cfg;
 }
 
@@ -416,6 +422,10 @@ std::string resolved_config_toml(const RunConfig& cfg) {
         os << "\n[analysis]\n";
         for (const auto& kv : cfg.analysis.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";
     }
+    if (cfg.has_extrapolation) {
+        os << "\n[extrapolation]\n";
+        for (const auto& kv : cfg.extrapolation.as_table()) os << kv.first << " = " << toml::format(kv.second, 0) << "\n";
+    }
     return os.str();
 }
 
@@ -432,6 +442,7 @@ std::uint64_t config_fingerprint(const RunConfig& cfg) {
     c.config_file.clear();
     // [analysis] may change on restart too: the analysis layer restarts its accumulators then (analysis.md §11).
     c.has_analysis = false;
+    c.has_extrapolation = false;  // thresholds may change on restart (the thermo.csv header pins its presence)
     std::string text = resolved_config_toml(c);
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
     for (unsigned char ch : text) {

@@ -90,6 +90,8 @@ struct RunConfig {
     OutputConfig output;
     bool has_analysis = false;
     toml::value analysis;      // raw [analysis] table (when has_analysis)
+    bool has_extrapolation = false;
+    toml::value extrapolation; // raw [extrapolation] table (engine/extrapolation.hpp)
     std::vector<StageConfig> stages;  // empty: one run with [md]
 };
 

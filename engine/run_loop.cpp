@@ -23,6 +23,7 @@
 #include "engine/run_log.hpp"
 #include "engine/structure_io.hpp"
 #include "engine/thermo_output.hpp"
+#include "engine/extrapolation.hpp"
 #include "engine/trajectory.hpp"
 #include "engine/version.hpp"
 #include "potentials/registry.hpp"
@@ -221,7 +222,7 @@ volatile std::sig_atomic_t g_signal = 0;
 extern "C" void on_stop_signal(int sig) { g_signal = sig; }
 
 struct Timings {
-    double setup = 0, md = 0, thermo = 0, trajectory = 0, analysis = 0, checkpoint = 0, final_out = 0;
+    double setup = 0, md = 0, grades = 0, thermo = 0, trajectory = 0, analysis = 0, checkpoint = 0, final_out = 0;
 };
 
 void make_directory(const std::string& dir) {
@@ -239,6 +240,7 @@ long next_multiple(long step, long every) { return (step / every + 1) * every; }
 struct ReplicaOutputs {
     std::unique_ptr<ThermoWriter> thermo;
     std::unique_ptr<TrajectoryWriter> traj;
+    std::unique_ptr<ExtrapolationMonitor> grades;  // [extrapolation]
 };
 
 std::string trajectory_file(const Replica& r, const OutputConfig& o) {
@@ -271,6 +273,7 @@ void write_run_summary(RunLog& log, Backend& backend,
     row("setup", t.setup);
     row("md steps", t.md);
     row("thermo", t.thermo);
+    if (t.grades > 0) row("extrapolation grades", t.grades);
     row("trajectory", t.trajectory);
     row("analysis", t.analysis);
     row("checkpoints", t.checkpoint);
@@ -375,7 +378,15 @@ int run_md(const RunOptions& opt) {
     std::vector<ReplicaOutputs> outs(reps.size());
     for (std::size_t r = 0; r < reps.size(); ++r) {
         outs[r].thermo = std::make_unique<ThermoWriter>((fs::path(reps[r]->directory) / "thermo.csv").string(),
-                                                        restart ? step : -1, any_npt(cfg), !cfg.stages.empty());
+                                                        restart ? step : -1, cfg.has_extrapolation, any_npt(cfg),
+                                                        !cfg.stages.empty());
+        if (cfg.has_extrapolation) {
+            outs[r].grades = std::make_unique<ExtrapolationMonitor>(
+                parse_extrapolation(cfg.extrapolation, cfg.config_file, cfg.config_dir), *reps[r],
+                static_cast<int>(r), restart ? step : -1);
+            log.line(outs[r].grades->describe());
+            log.write();
+        }
         if (out.trajectory_every > 0) {
             backend->sync_to_host(static_cast<int>(r));
             outs[r].traj = open_trajectory(trajectory_file(*reps[r], out), out.trajectory_format, reps[r]->sys,
@@ -394,11 +405,20 @@ int run_md(const RunOptions& opt) {
                 if (!synced) backend->sync_to_host(ri);
                 synced = true;
             };
+            if ((what & 1) && outs[r].grades && outs[r].grades->due(s)) {
+                const auto t0 = Clock::now();
+                sync();
+                SafetyStop stop;
+                outs[r].grades->check(s, rep, stop);
+                tm.grades += seconds_since(t0);
+                if (stop.stopped) fail_with_postmortem(stop);
+            }
             if ((what & 1) && s % out.thermo_every == 0) {
                 const auto t0 = Clock::now();
                 ReplicaObservables o = backend->observables(ri);
                 if (!cfg.stages.empty()) o.stage = stage_at(cfg, s - 1) + 1;  // the stage that reached step s
-                outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps);
+                outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps,
+                                      outs[r].grades ? outs[r].grades->last_grade() : 0.0);
                 outs[r].thermo->flush();
                 tm.thermo += seconds_since(t0);
             }
@@ -432,6 +452,8 @@ int run_md(const RunOptions& opt) {
         tm.checkpoint += seconds_since(t0);
     };
 
+    const long grade_every =
+        cfg.has_extrapolation ? parse_extrapolation(cfg.extrapolation, cfg.config_file, cfg.config_dir).every : 0;
     if (!restart) outputs_at(0, 3);
 
     g_signal = 0;
@@ -450,6 +472,7 @@ int run_md(const RunOptions& opt) {
         if (out.checkpoint_every > 0) next = std::min(next, next_multiple(step, out.checkpoint_every));
         for (const auto& r : reps)
             if (r->analysis) next = std::min(next, next_multiple(step, r->analysis->sample_every()));
+        if (grade_every > 0) next = std::min(next, next_multiple(step, grade_every));
         next = std::min(next, step + chunk_cap);
         if (!cfg.stages.empty()) next = std::min(next, cfg.stages[static_cast<std::size_t>(stage)].end_step);
 

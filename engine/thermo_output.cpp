@@ -35,9 +35,11 @@ std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps
     return buf;
 }
 
-ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool cell_columns, bool stage_column)
-    : path_(path), cell_(cell_columns), stage_(stage_column) {
-    const std::string head = (cell_columns ? header_npt() : std::string(header())) + (stage_column ? ",stage" : "");
+ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool with_grade, bool cell_columns,
+                           bool stage_column)
+    : path_(path), with_grade_(with_grade), cell_(cell_columns), stage_(stage_column) {
+    const std::string head = (cell_columns ? header_npt() : std::string(header())) + (with_grade ? ",max_grade" : "") +
+                             (stage_column ? ",stage" : "");
     if (resume_step >= 0) {
         // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
         std::ifstream in(path);
@@ -48,7 +50,10 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool cell_
         while (std::getline(in, line)) {
             ++lineno;
             if (first) {
-                if (line != head) throw input_error(path, lineno, "unexpected thermo.csv header");
+                if (line != head)
+                    throw input_error(path, lineno,
+                                      "unexpected thermo.csv header (expected '" + head +
+                                          "'; adding or removing [extrapolation] on a restart changes the columns)");
                 kept += line + "\n";
                 first = false;
                 continue;
@@ -74,9 +79,14 @@ ThermoWriter::~ThermoWriter() {
     if (f_) std::fclose(f_);
 }
 
-void ThermoWriter::write(const ReplicaObservables& o, double time_ps) {
+void ThermoWriter::write(const ReplicaObservables& o, double time_ps, double grade) {
     if (cell_ && !o.has_cell) throw Error(path_ + ": internal error: this backend gives no cell for the thermo row");
     std::string row = format_row(o, time_ps, cell_);
+    if (with_grade_) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, ",%.17g", grade);
+        row += buf;
+    }
     if (stage_) row += "," + std::to_string(o.stage);
     if (std::fprintf(f_, "%s\n", row.c_str()) < 0) throw Error(path_ + ": write failed: " + std::strerror(errno));
 }
