@@ -103,8 +103,8 @@ private:
     void npt_scale_velocities();
     void npt_remap();
     void npt_neighbors();        // rebuild test with cell deformation, rebuild, image shifts for this cell
-    void npt_record_images();    // integer image of every list slot (after a build)
-    void npt_refresh_shifts();   // shift = image · h for the current cell
+    void npt_record_images();    // integer image of every list slot (after a build), as nl_.image
+    void npt_refresh_shifts();   // image shifts = image · h for the current cell
     void npt_save(BinaryWriter& w) const;
     void npt_load(BinaryReader& r);
 
@@ -120,7 +120,7 @@ private:
     MtkState bar_{};
     MtkBox nl_box_{};    // the cell the neighbour list was built in (NPT)
     struct Image16 { std::int16_t a, b, c; };
-    std::vector<Image16> nl_image_;  // per list slot (NPT)
+    std::vector<Image16> nl_image_;  // the distinct images of the list's slots (NPT; nl_.image indexes them)
     long cell_from_ = -1;            // < 0: no cell averaging
     double cell_sum_[6] = {0, 0, 0, 0, 0, 0};  // Σ lx, ly, lz, yz, xz, xy over the averaged steps
     long cell_n_ = 0;

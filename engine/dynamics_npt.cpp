@@ -111,27 +111,35 @@ void Dynamics::npt_remap() {
 
 void Dynamics::npt_record_images() {
     const std::size_t np = nl_.shift.size();
-    nl_image_.resize(np);
+    nl_.image.resize(np);
+    nl_image_.clear();
     const Box b = make_box(mtk_lattice_rows(nl_box_));
+    // Distinct images are few (27 for a cell wider than twice the list cutoff): a lookup table over
+    // |n| <= 20 per direction gives each one its index.
+    constexpr int R = 20, W = 2 * R + 1;
+    std::vector<int> lut(static_cast<std::size_t>(W) * W * W, -1);
     for (std::size_t s = 0; s < np; ++s) {
         const Vec3 f = to_fractional(b, nl_.shift[s]);
         const double a = std::rint(f.x), bb = std::rint(f.y), c = std::rint(f.z);
-        if (std::fabs(a) > 32000 || std::fabs(bb) > 32000 || std::fabs(c) > 32000)
-            throw Error("neighbour list: image index out of range (cell far too small for the cutoff)");
-        nl_image_[s] = Image16{static_cast<std::int16_t>(a), static_cast<std::int16_t>(bb), static_cast<std::int16_t>(c)};
+        if (std::fabs(a) > R || std::fabs(bb) > R || std::fabs(c) > R)
+            throw Error("NPT neighbour list: an image more than " + std::to_string(R) +
+                        " cells away (the cell is far too small for the cutoff)");
+        int& id = lut[(static_cast<std::size_t>(a + R) * W + static_cast<std::size_t>(bb + R)) * W + static_cast<std::size_t>(c + R)];
+        if (id < 0) {
+            id = static_cast<int>(nl_image_.size());
+            nl_image_.push_back(Image16{static_cast<std::int16_t>(a), static_cast<std::int16_t>(bb), static_cast<std::int16_t>(c)});
+        }
+        nl_.image[s] = static_cast<std::uint16_t>(id);
     }
+    nl_.image_shift.resize(nl_image_.size());
 }
 
 void Dynamics::npt_refresh_shifts() {
     const double* h = bar_.box.h;
-    const std::size_t np = nl_image_.size();
-    Vec3* sh = nl_.shift.data();
-    const Image16* im = nl_image_.data();
     // shift = n · h with h's rows a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz): as LAMMPS' ghost images.
-#pragma omp parallel for schedule(static) if (np >= 200000)
-    for (long s = 0; s < static_cast<long>(np); ++s) {
-        const double n0 = im[s].a, n1 = im[s].b, n2 = im[s].c;
-        sh[s] = Vec3{n0 * h[0] + n1 * h[5] + n2 * h[4], n1 * h[1] + n2 * h[3], n2 * h[2]};
+    for (std::size_t k = 0; k < nl_image_.size(); ++k) {
+        const double n0 = nl_image_[k].a, n1 = nl_image_[k].b, n2 = nl_image_[k].c;
+        nl_.image_shift[k] = Vec3{n0 * h[0] + n1 * h[5] + n2 * h[4], n1 * h[1] + n2 * h[3], n2 * h[2]};
     }
 }
 

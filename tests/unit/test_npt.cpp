@@ -47,7 +47,9 @@ long pairs_within(const System& sys, const NeighborList& nl, double rc) {
     long n = 0;
     for (std::size_t i = 0; i < nl.size(); ++i)
         for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
-            if (norm2(sys.pos[static_cast<std::size_t>(nl.j[s])] + nl.shift[s] - sys.pos[i]) < rc * rc) ++n;
+            if (norm2(sys.pos[static_cast<std::size_t>(nl.j[s])] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i]) <
+                rc * rc)
+                ++n;
     return n;
 }
 
