@@ -71,6 +71,8 @@ public:
     const NeighborList& neighbor_list() const { return nl_; }
     const NhcState& thermostat() const { return nhc_; }
     bool npt() const { return npt_; }
+    // NPT set-up rotated the system into LAMMPS' cell orientation (a along x, b in the xy plane).
+    bool rotated_to_lammps_orientation() const { return rotated_; }
     const MtkState& barostat() const { return bar_; }  // (NPT only)
     double cell_volume() const;                        // Å³ (LAMMPS `vol` under NPT)
     const DynamicsParams& params() const { return params_; }
@@ -98,6 +100,8 @@ private:
     void thermostat_half_step();         // NHC half step and the velocity scaling
     // NPT (engine/dynamics_npt.cpp).
     void npt_setup();
+    static bool h_needs_rotation(const Mat3& h);
+    void rotate_to_lammps_orientation();
     void step_npt();
     void npt_current_pressure(bool fresh_temperature, double& mtk_ke);  // compute + couple, as fix_nh
     void npt_scale_velocities();
@@ -117,6 +121,7 @@ private:
     std::vector<double> nhc_factors_;  // per sub-step velocity factors of the last half step
     bool nvt_ = false;   // a Nosé–Hoover chain on the particles (nvt and npt)
     bool npt_ = false;
+    bool rotated_ = false;
     MtkState bar_{};
     MtkBox nl_box_{};    // the cell the neighbour list was built in (NPT)
     struct Image16 { std::int16_t a, b, c; };

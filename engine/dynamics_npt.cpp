@@ -34,17 +34,46 @@ std::string fmtd(double v) {
 
 }  // namespace
 
+// LAMMPS keeps a triclinic cell as a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz). A cell in any other
+// orientation is rotated into that one first, with all positions and velocities (the physics is unchanged;
+// outputs are then in the rotated frame, as LAMMPS' for a general triclinic cell).
+bool Dynamics::h_needs_rotation(const Mat3& h) {
+    return h.m[0][1] != 0.0 || h.m[0][2] != 0.0 || h.m[1][2] != 0.0;
+}
+
+void Dynamics::rotate_to_lammps_orientation() {
+    const Mat3& h = sys_.box.h;
+    const Vec3 a = row(h, 0), b = row(h, 1);
+    const Vec3 ex = (1.0 / norm(a)) * a;
+    Vec3 ez = cross(a, b);
+    ez = (1.0 / norm(ez)) * ez;
+    const Vec3 ey = cross(ez, ex);
+    auto rot = [&](Vec3 x) { return Vec3{dot(ex, x), dot(ey, x), dot(ez, x)}; };
+    Mat3 rows = mat3_zero();
+    for (int i = 0; i < 3; ++i) {
+        const Vec3 r = rot(row(h, i));
+        rows.m[i][0] = r.x;
+        rows.m[i][1] = i >= 1 ? r.y : 0.0;  // exactly zero above the diagonal
+        rows.m[i][2] = i == 2 ? r.z : 0.0;
+    }
+    for (Vec3& x : sys_.pos) x = rot(x);
+    for (Vec3& v : sys_.vel) v = rot(v);
+    sys_.box = make_box(rows);
+    rotated_ = true;
+    build_neighbor_list(sys_.box, sys_.pos, neighbor_list_cutoff(pot_, params_.skin), nl_);
+}
+
 void Dynamics::npt_setup() {
     const Box& b = sys_.box;
     if (!(b.periodic[0] && b.periodic[1] && b.periodic[2]))
         throw Error("[md].ensemble = \"npt\" needs a cell that is periodic in all three directions");
-    const Mat3& h = b.h;
-    if (h.m[0][1] != 0.0 || h.m[0][2] != 0.0 || h.m[1][2] != 0.0 || !(h.m[0][0] > 0) || !(h.m[1][1] > 0) ||
-        !(h.m[2][2] > 0))
-        throw Error("[md].ensemble = \"npt\" needs the cell in LAMMPS orientation: a along +x, b in the xy plane "
-                    "(a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz) with lx, ly, lz > 0); this cell has a = (" +
-                    fmtd(h.m[0][0]) + ", " + fmtd(h.m[0][1]) + ", " + fmtd(h.m[0][2]) + "), b = (" + fmtd(h.m[1][0]) +
-                    ", " + fmtd(h.m[1][1]) + ", " + fmtd(h.m[1][2]) + ")");
+    if (h_needs_rotation(b.h)) rotate_to_lammps_orientation();
+    const Mat3& h = sys_.box.h;
+    if (!(h.m[0][0] > 0) || !(h.m[1][1] > 0) || !(h.m[2][2] > 0))
+        throw Error("[md].ensemble = \"npt\" needs a right-handed cell (a, b, c with (a × b) · c > 0); this cell has "
+                    "a = (" + fmtd(h.m[0][0]) + ", " + fmtd(h.m[0][1]) + ", " + fmtd(h.m[0][2]) + "), b = (" + fmtd(h.m[1][0]) +
+                    ", " + fmtd(h.m[1][1]) + ", " + fmtd(h.m[1][2]) + "), c = (" + fmtd(h.m[2][0]) + ", " + fmtd(h.m[2][1]) +
+                    ", " + fmtd(h.m[2][2]) + ")");
     const std::string& st = params_.barostat;
     const int style = st == "iso" ? kMtkIso : st == "aniso" ? kMtkAniso : st == "tri" ? kMtkTri : -1;
     if (style < 0) throw Error("[md].barostat must be \"iso\", \"aniso\" or \"tri\", got \"" + st + "\"");
