@@ -125,18 +125,32 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
     if (I.cfg.cna) {
         if (I.cfg.cna_elements.empty()) I.cfg.cna_elements = mobile_el;
         std::vector<int> ions;
-        double rs = I.cfg.cna_r_shell_A;
+        const int nk = static_cast<int>(I.groups.centre_species.size());
+        std::vector<double> rs_kind(nk, 0.0);
         for (const auto& e : I.cfg.cna_elements) {
             const int s = I.species_index(e);
             if (s < 0) throw Error("[analysis].cna_correlation.elements: species '" + e + "' is not in the structure");
             for (int i = 0; i < n; ++i)
                 if (I.type[i] == s && !I.frozen[i]) ions.push_back(i);
-            // Shell: first minimum of the centre-ion g(r) (largest over the centre species), unless configured.
-            if (I.cfg.cna_r_shell_A <= 0)
-                for (const auto& cs : I.groups.centre_species)
-                    rs = std::max(rs, first_minimum_cutoff(sys, I.species_index(cs), s));
+            // Shell per centre species: configured (one radius, or one per centre species), else the first
+            // minimum of the centre-ion g(r) of the initial structure (largest over the ion species).
+            for (int k = 0; k < nk; ++k) {
+                const std::string& cs = I.groups.centre_species[k];
+                double r = I.cfg.cna_r_shell_A;
+                const auto it = I.cfg.cna_r_shell_by_centre.find(cs);
+                if (it != I.cfg.cna_r_shell_by_centre.end()) r = it->second;
+                if (!(r > 0)) {
+                    r = first_shell_minimum(sys, I.species_index(cs), s);
+                    if (!(r > 0))
+                        throw Error("[analysis].cna_correlation: no first minimum of the " + cs + "-" + e +
+                                    " g(r) within 7 A of the initial structure; set r_shell_A = { " + cs + " = ... }");
+                }
+                rs_kind[k] = std::max(rs_kind[k], r);
+            }
         }
-        I.cna_r_shell_A = rs;
+        I.cna_r_shell_kind = rs_kind;
+        std::vector<double> rs(I.groups.size());
+        for (int g = 0; g < I.groups.size(); ++g) rs[g] = rs_kind[I.groups.kind[g]];
         I.cna = CnaTracker(ions, I.groups.centre, I.groups.offset, I.groups.ligand, rs, I.cfg.cna_tau_min_ps,
                            I.sample_dt_ps());
     }
@@ -159,7 +173,20 @@ AnalysisSet::AnalysisSet(AnalysisSet&&) noexcept = default;
 AnalysisSet& AnalysisSet::operator=(AnalysisSet&&) noexcept = default;
 
 int AnalysisSet::sample_every() const { return static_cast<int>(impl_->cfg.sample_every); }
-bool AnalysisSet::due(long step) const { return impl_->cfg.enabled && step % impl_->cfg.sample_every == 0; }
+long AnalysisSet::start_step() const {
+    const Impl& I = *impl_;
+    if (!(I.cfg.start_ps > 0)) return 0;
+    // The first step at or after start_ps (1e-9 relative slack so that e.g. 50 ps / 0.001 ps is step 50000).
+    return static_cast<long>(std::ceil(I.cfg.start_ps / I.info.timestep_ps * (1 - 1e-12)));
+}
+bool AnalysisSet::due(long step) const {
+    return impl_->cfg.enabled && step % impl_->cfg.sample_every == 0 && step >= start_step();
+}
+void AnalysisSet::observe_temperature(long step, double T) {
+    if (!impl_->cfg.enabled || step < start_step() || !std::isfinite(T)) return;
+    impl_->temperature_sum_K += T;
+    ++impl_->temperature_count;
+}
 long AnalysisSet::samples_taken() const { return impl_->n_samples; }
 
 void AnalysisSet::sample(long step, const System& sys) {
@@ -280,7 +307,7 @@ std::string signature(const AnalysisConfig& c) {
         for (const auto& x : v) o << x << ',';
         o << ']';
     };
-    o << "sample_every=" << c.sample_every << ";drift=" << c.drift << ";msd=" << c.msd;
+    o << "sample_every=" << c.sample_every << ";start_ps=" << c.start_ps << ";drift=" << c.drift << ";msd=" << c.msd;
     list(c.msd_elements);
     o << c.msd_block << '/' << c.msd_ratio << ";reorientation=" << c.reorientation << ";centers=";
     list(c.centers);
@@ -293,13 +320,14 @@ std::string signature(const AnalysisConfig& c) {
     o << c.hop_a_A << ',' << c.hop_window_ps << ',' << c.hop_ta_ps << ',' << c.hop_tau_v_ps << ";cna=" << c.cna;
     list(c.cna_elements);
     o << c.cna_r_shell_A << ',' << c.cna_tau_min_ps;
+    for (const auto& kv : c.cna_r_shell_by_centre) o << ',' << kv.first << '=' << kv.second;
     return o.str();
 }
 }  // namespace
 
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
-    w.section("analysis_v2");  // v2: carries the [analysis] signature
+    w.section("analysis_v3");  // v2: carries the [analysis] signature; v3: + measured temperature sums
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
     w.str(signature(I.cfg));
@@ -313,6 +341,8 @@ void AnalysisSet::save(BinaryWriter& w) const {
     w.vec(I.unwrapped0);
     w.vec(I.drift_now);
     w.pod(I.max_framework_disp_A);
+    w.pod(I.temperature_sum_K);
+    w.pod(I.temperature_count);
     w.pod(static_cast<std::uint8_t>(I.cfg.msd));
     if (I.cfg.msd) { I.msd.save(w); I.mscd.save(w); }
     save_groups(w, I.groups);
@@ -332,7 +362,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
 
 void AnalysisSet::load(BinaryReader& r) {
     Impl& I = *impl_;
-    r.section("analysis_v2");
+    r.section("analysis_v3");
     const bool enabled = r.pod<std::uint8_t>() != 0;
     const auto mismatch = [&](const std::string& what) {
         return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +
@@ -359,6 +389,8 @@ void AnalysisSet::load(BinaryReader& r) {
     r.vec(I.unwrapped0);
     r.vec(I.drift_now);
     r.pod(I.max_framework_disp_A);
+    r.pod(I.temperature_sum_K);
+    r.pod(I.temperature_count);
     if (I.n_samples > 0 && (I.unwrapped.size() != I.type.size() || I.prev_wrapped.size() != I.type.size()))
         throw mismatch("number of atoms");
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.msd) throw mismatch("msd");

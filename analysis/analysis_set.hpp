@@ -19,6 +19,7 @@ namespace mdrun {
 struct AnalysisConfig {
     bool enabled = false;         // false when the config has no [analysis] table: sample()/write are no-ops
     long sample_every = 10;       // steps between samples
+    double start_ps = 0.0;        // equilibration discarded: no accumulator sees a step before this time
     std::string drift = "framework";  // "framework" (mean displacement of non-MSD, non-frozen atoms) | "none"
 
     // MSD per element and direction + collective (charge) MSD, engine E1.
@@ -54,6 +55,7 @@ struct AnalysisConfig {
     bool cna = false;
     std::vector<std::string> cna_elements;  // default: msd.elements
     double cna_r_shell_A = 0.0;             // 0 = first minimum of the centre-ion g(r) at step 0
+    std::map<std::string, double> cna_r_shell_by_centre;  // r_shell_A = { P = 4.2 }: per centre species
     double cna_tau_min_ps = 1.0;
 
     // Results (diffusion fit, conductivity, classification).
@@ -73,6 +75,9 @@ struct AnalysisRunInfo {
     double temperature_K = 300.0;
     long total_steps = 0;
     std::string replica_name;
+    // What the run was made with (potential file hash, thermostat, seed ...), JSON values by key; written to
+    // summary.json as is. Filled by the run loop (engine/run_provenance.cpp).
+    std::vector<std::pair<std::string, std::string>> provenance;
 };
 
 class AnalysisSet {
@@ -83,7 +88,11 @@ public:
     AnalysisSet& operator=(AnalysisSet&&) noexcept;
 
     int sample_every() const;
-    bool due(long step) const;  // step % sample_every == 0 (and analysis enabled)
+    bool due(long step) const;  // step % sample_every == 0, step >= start_step() (and analysis enabled)
+    long start_step() const;    // first step that may be sampled: ceil(start_ps / timestep)
+    // The run loop reports the instantaneous temperature at its thermo steps; those at steps >= start_step()
+    // make the measured mean temperature of summary.json (checkpointed with the accumulators).
+    void observe_temperature(long step, double T_K);
     // Called at every due step, step 0 included. sys.pos may be wrapped or unwrapped: positions are
     // unwrapped incrementally here (analysis.md §0), which needs no atom to move more than half a cell
     // between samples.

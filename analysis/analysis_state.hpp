@@ -35,6 +35,8 @@ struct AnalysisSet::Impl {
     std::vector<Vec3> unwrapped0;    // u_i(0)
     std::vector<Vec3> drift_now;     // R(t) (one element; a vector so it serialises with vec())
     double max_framework_disp_A = 0; // max over samples and mobile framework atoms of |x_i(t) - x_i(0)|
+    double temperature_sum_K = 0;    // sum of the thermo temperatures at steps >= start_step
+    long temperature_count = 0;
 
     // MSD (E1 displacement mode): items = all atoms; group = species for mobile atoms, n_species + species
     // for frozen atoms (so a frozen species reports its own, exactly zero, MSD and never dilutes a mobile one).
@@ -55,7 +57,7 @@ struct AnalysisSet::Impl {
     std::vector<int> hop_atoms;      // atoms tracked by the hop detector (mobile atoms of hops.elements)
     HopDetector hops;
     CnaTracker cna;
-    double cna_r_shell_A = 0;        // the shell radius used (configured or from the step-0 g(r))
+    std::vector<double> cna_r_shell_kind;  // shell radius per centre species (configured or step-0 g(r))
     std::vector<long> id;            // per atom: 1-based id from the input (for hops.csv)
 
     // Scratch (not state).

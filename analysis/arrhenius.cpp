@@ -1,31 +1,25 @@
 #include "analysis/arrhenius.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "analysis/statistics.hpp"
 
 namespace mdrun {
 
-double student_t975(int dof) {
-    static const double table[31] = {0,      12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646,
-                                     2.3060, 2.2622,  2.2281, 2.2010, 2.1788, 2.1604, 2.1448, 2.1314,
-                                     2.1199, 2.1098,  2.1009, 2.0930, 2.0860, 2.0796, 2.0739, 2.0687,
-                                     2.0639, 2.0595,  2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
-    if (dof < 1) return std::nan("");
-    if (dof <= 30) return table[dof];
-    // Cornish-Fisher expansion around the normal quantile (error < 1e-4 for dof > 30).
-    const double z = 1.959963984540054, v = dof;
-    const double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
-    return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v) +
-           (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v);
-}
+double student_t975(int dof) { return dof < 1 ? std::nan("") : student_t_quantile(0.975, dof); }
 
-ArrheniusResult fit_arrhenius(const std::vector<ArrheniusPoint>& p, double T0, double kB) {
+ArrheniusResult fit_arrhenius(const std::vector<ArrheniusPoint>& p_in, double T0, double kB) {
     ArrheniusResult r;
     r.T0_K = T0;
-    r.n = static_cast<int>(p.size());
-    if (r.n < 3) return r;
+    r.n = static_cast<int>(p_in.size());
+    if (r.n < 3) {
+        r.warnings.push_back("fewer than 3 temperatures: no fit");
+        return r;
+    }
     // Normal equations of the weighted fit y = m x + b, weights 1/sigma_y^2 (absolute sigma).
     double S = 0, Sx = 0, Sy = 0, Sxx = 0, Sxy = 0;
-    for (const auto& q : p) {
+    for (const auto& q : p_in) {
         if (!(q.D_cm2_s > 0) || !(q.sigma_D_cm2_s > 0) || !(q.T_K > 0)) return r;
         const double x = 1.0 / q.T_K, y = std::log(q.D_cm2_s), sy = q.sigma_D_cm2_s / q.D_cm2_s;
         const double w = 1.0 / (sy * sy);
@@ -39,14 +33,37 @@ ArrheniusResult fit_arrhenius(const std::vector<ArrheniusPoint>& p, double T0, d
     r.lnD0 = b;
     r.Ea_eV = -m * kB;
     r.sigma_Ea_eV = std::sqrt(r.cov_mm) * kB;
+    r.dof = r.n - 2;
+    for (const auto& q : p_in) {
+        const double sy = q.sigma_D_cm2_s / q.D_cm2_s, e = (std::log(q.D_cm2_s) - m / q.T_K - b) / sy;
+        r.chi2 += e * e;
+    }
+    r.p_value = chi2_sf(r.chi2, r.dof);
     const double x0 = 1.0 / T0, y0 = m * x0 + b;
     r.sigma_lnD_T0 = std::sqrt(x0 * x0 * r.cov_mm + r.cov_bb + 2 * x0 * r.cov_mb);
-    r.t_quantile = student_t975(r.n - 2);
+    r.z_quantile = normal_quantile(0.975);
     r.D_T0_cm2_s = std::exp(y0);
-    r.D_T0_lo95 = std::exp(y0 - r.t_quantile * r.sigma_lnD_T0);
-    r.D_T0_hi95 = std::exp(y0 + r.t_quantile * r.sigma_lnD_T0);
+    r.D_T0_lo95 = std::exp(y0 - r.z_quantile * r.sigma_lnD_T0);
+    r.D_T0_hi95 = std::exp(y0 + r.z_quantile * r.sigma_lnD_T0);
     r.D_T0_lo1s = std::exp(y0 - r.sigma_lnD_T0);
     r.D_T0_hi1s = std::exp(y0 + r.sigma_lnD_T0);
+    r.t_quantile = student_t975(r.dof);
+    r.scale = std::max(1.0, std::sqrt(r.chi2 / r.dof));
+    r.D_T0_lo95_scaled = std::exp(y0 - r.t_quantile * r.scale * r.sigma_lnD_T0);
+    r.D_T0_hi95_scaled = std::exp(y0 + r.t_quantile * r.scale * r.sigma_lnD_T0);
+    r.sigma_Ea_scaled_eV = r.scale * r.sigma_Ea_eV;
+    if (r.n < 4) r.warnings.push_back("fewer than 4 temperatures: Ea and the extrapolation rest on " + std::to_string(r.n) + " points");
+    std::vector<ArrheniusPoint> byT = p_in;
+    std::sort(byT.begin(), byT.end(), [](const ArrheniusPoint& a, const ArrheniusPoint& c) { return a.T_K < c.T_K; });
+    for (std::size_t k = 1; k < byT.size(); ++k)
+        if (!(byT[k].D_cm2_s > byT[k - 1].D_cm2_s)) {
+            r.warnings.push_back("D does not increase with T (" + std::to_string(byT[k - 1].T_K) + " K -> " +
+                                 std::to_string(byT[k].T_K) + " K)");
+            break;
+        }
+    if (r.p_value < 0.05)
+        r.warnings.push_back("chi^2/dof = " + std::to_string(r.chi2 / r.dof) +
+                             " (p < 0.05): the scatter exceeds the D errors; prefer the rescaled interval");
     r.status = "ok";
     return r;
 }

@@ -1,5 +1,6 @@
 #include "analysis/cna_correlation.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -36,119 +37,126 @@ PearsonResult pearson_fisher(const std::vector<double>& x, const std::vector<dou
 }
 
 CnaTracker::CnaTracker(std::vector<int> ions, std::vector<int> centres, std::vector<int> offset,
-                       std::vector<int> ligand, double r_shell, double tau_min, double dts)
+                       std::vector<int> ligand, std::vector<double> r_shell, double tau_min, double dts)
     : ions_(std::move(ions)), centres_(std::move(centres)), offset_(std::move(offset)), ligand_(std::move(ligand)),
-      r_shell_(r_shell), tau_min_(tau_min), dts_(dts) {
-    if (!(r_shell_ > 0) || !(tau_min_ >= 0) || !(dts_ > 0))
-        throw Error("cna_correlation: r_shell must be > 0 and tau_min >= 0");
-    const std::size_t n = ions_.size();
-    cur_.assign(n, -1);
-    lig_.assign(n, -1);
-    start_.assign(n, 0);
-    u_cna0_.assign(n, Vec3{0, 0, 0});
-    u_ca0_ = u_cna1_ = u_ca1_ = u_cna0_;
+      r_shell_(std::move(r_shell)), tau_min_(tau_min), dts_(dts) {
+    if (r_shell_.size() != centres_.size()) throw Error("cna_correlation: one shell radius per centre expected");
+    for (double r : r_shell_)
+        if (!(r > 0)) throw Error("cna_correlation: r_shell must be > 0");
+    if (!(tau_min_ >= 0) || !(dts_ > 0)) throw Error("cna_correlation: tau_min must be >= 0");
 }
 
-void CnaTracker::close(int k, long end_sample) {
-    const double dur = (end_sample - start_[k]) * dts_;
+void CnaTracker::close(const Span& sp) {
+    const double dur = (sp.last - sp.start) * dts_;
+    longest_closed_ps_ = std::max(longest_closed_ps_, dur);
     if (dur >= tau_min_ && dur > 0) {
         CnaEvent e;
-        e.ion = ions_[k];
-        e.centre = centres_[cur_[k]];
-        e.ligand = lig_[k];
-        e.t_start_ps = start_[k] * dts_;
-        e.t_end_ps = end_sample * dts_;
-        e.dtheta_cna = angle_between_units(u_cna0_[k], u_cna1_[k]);
-        e.dtheta_ca = angle_between_units(u_ca0_[k], u_ca1_[k]);
+        e.ion = ions_[sp.ion];
+        e.centre = centres_[sp.centre];
+        e.ligand = sp.ligand;
+        e.t_start_ps = sp.start * dts_;
+        e.t_end_ps = sp.last * dts_;
+        e.dtheta_cna = angle_between_units(sp.u_cna0, sp.u_cna1);
+        e.dtheta_ca = angle_between_units(sp.u_ca0, sp.u_ca1);
         events_.push_back(e);
     }
-    cur_[k] = -1;
+}
+
+double CnaTracker::longest_span_ps() const {
+    double m = longest_closed_ps_;
+    for (const Span& sp : spans_) m = std::max(m, (sp.last - sp.start) * dts_);
+    return m;
 }
 
 void CnaTracker::add(const Box& box, const Vec3* pos) {
     const long s = n_++;
+    scratch_.clear();
+    std::size_t o = 0;  // cursor into the open spans (sorted by ion, centre), merged with this sample's pairs
     for (std::size_t k = 0; k < ions_.size(); ++k) {
         const Vec3 p = pos[ions_[k]];
-        // Nearest centre within the shell.
-        int best = -1;
-        double best_r = r_shell_;
-        Vec3 best_d{0, 0, 0};
         for (std::size_t c = 0; c < centres_.size(); ++c) {
             const Vec3 d = minimum_image(box, p - pos[centres_[c]]);
             const double r = norm(d);
-            if (r < best_r) { best_r = r; best = static_cast<int>(c); best_d = d; }
-        }
-        if (cur_[k] >= 0 && best != cur_[k]) close(static_cast<int>(k), s - 1);  // left (or switched) shell
-        if (best < 0) continue;
-        const Vec3 u_cna = (1.0 / best_r) * best_d;
-        if (cur_[k] < 0) {
-            // Span start: fix the ligand of this centre closest to the ion.
-            int lbest = -1;
-            double lr = std::numeric_limits<double>::infinity();
-            for (int b = offset_[best]; b < offset_[best + 1]; ++b) {
-                const double r = norm(minimum_image(box, p - pos[ligand_[b]]));
-                if (r < lr) { lr = r; lbest = ligand_[b]; }
+            // Spans of this ion with centres before c that are not in the shell now: closed.
+            while (o < spans_.size() && (spans_[o].ion < static_cast<int>(k) ||
+                                         (spans_[o].ion == static_cast<int>(k) && spans_[o].centre < static_cast<int>(c)))) {
+                close(spans_[o]);
+                ++o;
             }
-            if (lbest < 0) continue;
-            cur_[k] = best;
-            lig_[k] = lbest;
-            start_[k] = s;
-            u_cna0_[k] = u_cna;
-            const Vec3 dca = minimum_image(box, pos[lbest] - pos[centres_[best]]);
-            u_ca0_[k] = (1.0 / norm(dca)) * dca;
+            const bool open = o < spans_.size() && spans_[o].ion == static_cast<int>(k) && spans_[o].centre == static_cast<int>(c);
+            if (!(r < r_shell_[c]) || !(r > 0)) continue;  // (an open span for this pair is closed by the loop)
+            Span sp;
+            if (open) {
+                sp = spans_[o++];
+            } else {
+                // Span start: fix the ligand of this centre closest to the ion.
+                int lbest = -1;
+                double lr = std::numeric_limits<double>::infinity();
+                for (int b = offset_[c]; b < offset_[c + 1]; ++b) {
+                    const double rl = norm(minimum_image(box, p - pos[ligand_[b]]));
+                    if (rl < lr) { lr = rl; lbest = ligand_[b]; }
+                }
+                if (lbest < 0) continue;
+                sp.ion = static_cast<int>(k);
+                sp.centre = static_cast<int>(c);
+                sp.ligand = lbest;
+                sp.start = s;
+                sp.u_cna0 = (1.0 / r) * d;
+                const Vec3 dca = minimum_image(box, pos[lbest] - pos[centres_[c]]);
+                sp.u_ca0 = (1.0 / norm(dca)) * dca;
+                ++spans_opened_;
+            }
+            sp.last = s;
+            sp.u_cna1 = (1.0 / r) * d;
+            const Vec3 dca = minimum_image(box, pos[sp.ligand] - pos[centres_[c]]);
+            sp.u_ca1 = (1.0 / norm(dca)) * dca;
+            scratch_.push_back(sp);
         }
-        u_cna1_[k] = u_cna;
-        const Vec3 dca = minimum_image(box, pos[lig_[k]] - pos[centres_[cur_[k]]]);
-        u_ca1_[k] = (1.0 / norm(dca)) * dca;
     }
+    while (o < spans_.size()) close(spans_[o++]);
+    spans_.swap(scratch_);
 }
 
 PearsonResult CnaTracker::correlation() const {
     // Closed events plus spans still open at the last sample (closed there, if long enough).
     std::vector<double> x, y;
     for (const auto& e : events_) { x.push_back(e.dtheta_cna); y.push_back(e.dtheta_ca); }
-    for (std::size_t k = 0; k < ions_.size(); ++k)
-        if (cur_[k] >= 0 && (n_ - 1 - start_[k]) * dts_ >= tau_min_ && n_ - 1 > start_[k]) {
-            x.push_back(angle_between_units(u_cna0_[k], u_cna1_[k]));
-            y.push_back(angle_between_units(u_ca0_[k], u_ca1_[k]));
+    for (const Span& sp : spans_)
+        if ((sp.last - sp.start) * dts_ >= tau_min_ && sp.last > sp.start) {
+            x.push_back(angle_between_units(sp.u_cna0, sp.u_cna1));
+            y.push_back(angle_between_units(sp.u_ca0, sp.u_ca1));
         }
     return pearson_fisher(x, y);
 }
 
 void CnaTracker::save(BinaryWriter& w) const {
-    w.section("cna_tracker");
+    w.section("cna_tracker_v2");
     w.vec(ions_);
     w.vec(centres_);
-    w.pod(r_shell_);
+    w.vec(r_shell_);
     w.pod(tau_min_);
     w.pod(dts_);
     w.pod(n_);
-    w.vec(cur_);
-    w.vec(lig_);
-    w.vec(start_);
-    w.vec(u_cna0_);
-    w.vec(u_ca0_);
-    w.vec(u_cna1_);
-    w.vec(u_ca1_);
+    w.pod(spans_opened_);
+    w.pod(longest_closed_ps_);
+    w.vec(spans_);
     w.vec(events_);
 }
 
 void CnaTracker::load(BinaryReader& r) {
-    r.section("cna_tracker");
+    r.section("cna_tracker_v2");
     std::vector<int> ions, centres;
+    std::vector<double> rs;
     r.vec(ions);
     r.vec(centres);
-    const double rs = r.pod<double>(), tm = r.pod<double>(), dts = r.pod<double>();
+    r.vec(rs);
+    const double tm = r.pod<double>(), dts = r.pod<double>();
     if (ions != ions_ || centres != centres_ || rs != r_shell_ || tm != tau_min_ || dts != dts_)
         throw input_error(r.file(), 0, "checkpoint cna_correlation settings differ from the configuration");
     r.pod(n_);
-    r.vec(cur_);
-    r.vec(lig_);
-    r.vec(start_);
-    r.vec(u_cna0_);
-    r.vec(u_ca0_);
-    r.vec(u_cna1_);
-    r.vec(u_ca1_);
+    r.pod(spans_opened_);
+    r.pod(longest_closed_ps_);
+    r.vec(spans_);
     r.vec(events_);
 }
 

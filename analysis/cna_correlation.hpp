@@ -1,5 +1,7 @@
 // Centre–Na / centre–anion angular-displacement correlation (analysis.md §8). An event: a mobile ion stays
-// within r_shell of the same centre C_j for a contiguous span >= tau_min. A = the ligand of j closest to the
+// within r_shell of centre C_j for a contiguous span >= tau_min. Every (ion, centre) pair is followed on its
+// own, so an ion between two (equidistant) polyanions has an event with each; whether another centre is
+// nearer does not matter. r_shell is per centre (from its species' g(r) with the ion, or configured). A = the ligand of j closest to the
 // ion at the event start, fixed for the event. Over the event, dtheta_X = arccos(u_CX(t_s) . u_CX(t_e)) (angle
 // to the initial direction, in [0, pi]) for X = ion and X = A. Pearson r over events of (dtheta_CNa,
 // dtheta_CA), with n and a 95% CI by Fisher z = atanh r +- 1.96/sqrt(n-3).
@@ -37,26 +39,36 @@ struct CnaEvent {
 class CnaTracker {
 public:
     CnaTracker() = default;
-    // ions, centres: atom indices; ligands of centre k: ligand[offset[k] .. offset[k+1]).
+    // ions, centres: atom indices; ligands of centre k: ligand[offset[k] .. offset[k+1]); r_shell[k]: shell
+    // radius of centre k (Å).
     CnaTracker(std::vector<int> ions, std::vector<int> centres, std::vector<int> offset, std::vector<int> ligand,
-               double r_shell_A, double tau_min_ps, double sample_dt_ps);
+               std::vector<double> r_shell_A, double tau_min_ps, double sample_dt_ps);
     void add(const Box& box, const Vec3* pos);  // one sample (wrapped or not: bonds use the minimum image)
     const std::vector<CnaEvent>& events() const { return events_; }
     PearsonResult correlation() const;
+    long spans_seen() const { return spans_opened_; }  // (ion, centre) spans opened, long enough or not
+    double longest_span_ps() const;                     // longest span so far (closed or open)
 
     void save(BinaryWriter& w) const;
     void load(BinaryReader& r);
 
+    // An open (ion, centre) span; plain data (checkpointed as is).
+    struct Span {
+        int ion = 0, centre = 0, ligand = 0;  // ion: index into ions_; centre: index into centres_; ligand: atom
+        long start = 0, last = 0;             // first and latest in-shell sample
+        Vec3 u_cna0{0, 0, 0}, u_ca0{0, 0, 0}, u_cna1{0, 0, 0}, u_ca1{0, 0, 0};
+    };
+
 private:
-    void close(int k, long end_sample);
+    void close(const Span& sp);
     std::vector<int> ions_, centres_, offset_, ligand_;
-    double r_shell_ = 0, tau_min_ = 0, dts_ = 0;
+    std::vector<double> r_shell_;
+    double tau_min_ = 0, dts_ = 0;
     long n_ = 0;
-    std::vector<int> cur_;             // per ion: index into centres_ of the current shell, -1 none
-    std::vector<int> lig_;             // per ion: fixed ligand atom of the current span
-    std::vector<long> start_;          // per ion: first sample of the current span
-    std::vector<Vec3> u_cna0_, u_ca0_; // per ion: directions at the span start
-    std::vector<Vec3> u_cna1_, u_ca1_; // per ion: directions at the latest in-shell sample
+    long spans_opened_ = 0;
+    double longest_closed_ps_ = 0;
+    std::vector<Span> spans_;          // open spans, sorted by (ion, centre)
+    std::vector<Span> scratch_;
     std::vector<CnaEvent> events_;
 };
 

@@ -24,7 +24,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     c.enabled = true;
     const std::string W = "[analysis]";
     check_known_keys(t,
-                     {"sample_every", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
+                     {"sample_every", "start_ps", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
                       "oxidation_states"},
                      W, file);
@@ -32,6 +32,12 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.sample_every = get_integer(t, "sample_every", W, file);
         if (c.sample_every < 1)
             throw Error(file + ": [analysis].sample_every must be >= 1, got " + std::to_string(c.sample_every));
+    }
+    if (has_key(t, "start_ps")) {
+        c.start_ps = get_double(t, "start_ps", W, file);
+        if (!(c.start_ps >= 0) || !std::isfinite(c.start_ps))
+            throw Error(file + ": [analysis].start_ps must be >= 0 (ps of equilibration to discard), got " +
+                        std::to_string(c.start_ps));
     }
     if (has_key(t, "drift")) {
         c.drift = get_string(t, "drift", W, file);
@@ -125,7 +131,16 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.cna = true;
         if (has_key(m, "elements")) c.cna_elements = get_string_list(m, "elements", w, file);
         if (has_key(m, "centers")) merge_centres(get_string_list(m, "centers", w, file), w);
-        if (has_key(m, "r_shell_A")) c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+        if (has_key(m, "r_shell_A")) {
+            const toml::value& v = toml::find(m, "r_shell_A");
+            if (v.is_table()) {
+                for (const auto& kv : v.as_table())
+                    c.cna_r_shell_by_centre[kv.first] =
+                        positive(get_double(v, kv.first, w + ".r_shell_A", file), w + ".r_shell_A." + kv.first, file);
+            } else {
+                c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+            }
+        }
         if (has_key(m, "tau_min_ps")) {
             c.cna_tau_min_ps = get_double(m, "tau_min_ps", w, file);
             if (!(c.cna_tau_min_ps >= 0)) throw Error(file + ": " + w + ".tau_min_ps must be >= 0");

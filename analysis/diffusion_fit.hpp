@@ -1,6 +1,15 @@
-// Diffusion coefficient from an MSD curve (analysis.md §2), its three uncertainties, Nernst-Einstein
-// conductivity (§3) and the Haven ratio. Plain functions on plain vectors: the streaming accumulators
-// produce the curve, these turn it into numbers, and the unit tests feed them synthetic curves.
+// Diffusion coefficient from an MSD curve (analysis.md §2), Nernst-Einstein conductivity (§3) and the
+// He et al. empirical error. Plain functions on plain vectors: the streaming accumulators produce the curve,
+// these turn it into numbers, and the unit tests feed them synthetic curves.
+//
+// The recommended estimator (the only D mdrun reports) follows kinisi (McCluskey, Coles, Morgan et al.):
+// the MSD at lag tau_i is an average over n_o,i = N t_run / tau_i independent observations; its variance is
+// modelled as Var MSD_i = a tau_i^2 / n_o,i (a fitted to the observed variance of |dr|^2), and lags are
+// correlated as Cov_ij = Var_i n_o,i / n_o,j (tau_i <= tau_j). That covariance is c tau_i tau_j min(tau_i, tau_j)
+// with c = a / (N t_run): a Brownian-motion kernel between two diagonal scalings, whose inverse is tridiagonal
+// and known in closed form, so the generalised least-squares fit needs no matrix inversion and no
+// reconditioning. With flat priors (slope >= 0) the posterior of the slope is that GLS Gaussian truncated at
+// zero: D is its median and the interval its 2.5 / 97.5 % quantiles (kinisi samples the same posterior by MCMC).
 #pragma once
 #include <string>
 #include <vector>
@@ -22,6 +31,10 @@ struct FitWindow {
     int first = -1, last = -1;  // inclusive indices into the curve; -1 when there is none
     std::string status;         // "ok" | "insufficient" (reason in `reason`)
     std::string reason;
+    // When insufficient and the Na moves at all: the run length the He/Mo rule would need at the slope seen
+    // over the usable lags (an estimate: the slope of a short run may still include the vibrational rise).
+    double observed_slope_A2_ps = 0;
+    double needed_t_run_ps = 0;         // 0 when it cannot be estimated (no positive slope)
 };
 
 // He/Mo rule: from the first lag with TMSD >= min_tmsd (4.5 Å^2) and tau >= min_time (1 ps) to the last lag
@@ -30,19 +43,47 @@ struct FitWindow {
 FitWindow choose_fit_window(const MsdCurve& c, double min_tmsd_A2 = 4.5, double min_time_ps = 1.0,
                             int min_origins = 10);
 
+// Posterior of the slope of y = intercept + slope tau under the kinisi covariance model (see the top).
+struct MsdSlopePosterior {
+    bool ok = false;
+    std::string reason;
+    double slope = 0, intercept = 0;                  // GLS estimate (the maximum of the posterior)
+    double var_slope = 0, var_intercept = 0, cov = 0; // c (Z^T K^-1 Z)^-1
+    double a_A4 = 0;                                  // variance-model coefficient: Var MSD_i = a tau_i^2 / n_o,i
+    double median = 0, lo = 0, hi = 0;                // slope >= 0 posterior: median and central `level` interval
+    double mean = 0, sd = 0;                          // its mean and standard deviation
+    double level = 0.95;
+    double chi2 = 0;                                  // r^T Sigma^-1 r of the GLS residuals
+    int dof = 0;                                      // points - 2
+};
+
+// tau strictly increasing and > 0; var_sq: variance of the squared displacement per observation;
+// n_items: independent walkers (atoms for the tracer MSD, 1 for the collective one); t_obs: the run length.
+MsdSlopePosterior msd_slope_posterior(const std::vector<double>& tau, const std::vector<double>& y,
+                                      const std::vector<double>& var_sq, double n_items, double t_obs,
+                                      double level = 0.95);
+// The GLS slope of another curve over the same lags with the same covariance shape (D_x, D_y, D_z).
+double gls_slope_same_covariance(const std::vector<double>& tau, const std::vector<double>& y);
+
 struct DiffusionResult {
     std::string status = "insufficient";   // "ok" | "insufficient" | "frozen" | "empty"
     std::string reason;
     double fit_tau_min_ps = 0, fit_tau_max_ps = 0;
     int fit_points = 0;
-    double D_cm2_s = 0;                     // tracer D* = slope / 6 (NaN unless status ok; 0 when frozen)
-    double D_xyz_cm2_s[3] = {0, 0, 0};      // slope of MSD_alpha / 2
-    double sigma_regression_cm2_s = 0;      // (a) WLS (weights 1/tau) regression error, pymatgen formula
-    double sigma_gls_cm2_s = 0;             // (b) GLS with the kinisi covariance model
-    double he_rsd = 0;                      // (c) He et al. relative SD: 3.43/sqrt(N_eff) + 0.04
-    double sigma_he_cm2_s = 0;              //     = he_rsd * D
-    double n_eff = 0;                       //     N max(TMSD) / a^2 (RSD undefined when < 1)
+    double D_cm2_s = 0;                     // tracer D*: posterior median of slope / 6 (NaN unless ok; 0 frozen)
+    double D_lo_cm2_s = 0, D_hi_cm2_s = 0;  // central 95 % credible interval of the same posterior
+    double sigma_D_cm2_s = 0;               // its standard deviation
+    double confidence_level = 0.95;
+    double D_xyz_cm2_s[3] = {0, 0, 0};      // GLS slope of MSD_alpha / 2, same covariance shape
     double intercept_A2 = 0;
+    double variance_model_a_A4 = 0;         // a of Var MSD_i = a tau_i^2 / n_o,i
+    double chi2 = 0;                        // of the GLS residuals under the model covariance
+    int chi2_dof = 0;
+    double he_rsd = 0;                      // He et al. empirical relative SD: 3.43/sqrt(N_eff) + 0.04 (not from
+    double sigma_he_cm2_s = 0;              //     this run's fluctuations; for comparison) = he_rsd * D
+    double n_eff = 0;                       //     N max(TMSD) / a^2 (RSD undefined when < 1)
+    double needed_t_run_ps = 0;             // when insufficient: run length needed at the observed slope (0: unknown)
+    double observed_slope_A2_ps = 0;
 };
 
 // Fits the curve over window [first, last]. site_distance_A: a of the He et al. rule.
@@ -54,12 +95,7 @@ struct LineFit {
 };
 LineFit weighted_line_fit(const std::vector<double>& x, const std::vector<double>& y, const std::vector<double>& w);
 
-// GLS slope of y = a + b tau with the kinisi covariance Cov_ij = Var_i n_i / n_j (i <= j),
-// Var_i = s2_i / n_i, n_i = n_atoms t_run / tau_i. Returns {slope, sigma_slope}.
-void gls_slope(const std::vector<double>& tau, const std::vector<double>& y, const std::vector<double>& s2,
-               double n_atoms, double t_run, double& slope, double& sigma_slope);
-
-// Nernst-Einstein conductivity in mS/cm: 1.859248e12 N z^2 D[cm^2/s] / (V[Å^3] T[K]).
+// Nernst-Einstein conductivity in mS/cm: n z^2 e^2 D / (k_B T) with LAMMPS metal's k_B and e.
 double nernst_einstein_mS_cm(double n_ions, double z, double D_cm2_s, double volume_A3, double T_K);
 
 // He et al. (npj Comput. Mater. 4, 18, 2018) empirical relative SD of D; NaN when N_eff < 1.

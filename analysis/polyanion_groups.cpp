@@ -91,6 +91,58 @@ double first_minimum_cutoff(const System& sys, int ct, int lt) {
     return (qmin + 0.5) * dr;
 }
 
+double first_shell_minimum(const System& sys, int at, int bt, double r_max_in) {
+    const double nan = std::nan("");
+    const double r_max = std::min(r_max_in, smallest_half_width(sys.box));
+    const double dr = 0.02;
+    const int nb = static_cast<int>(r_max / dr);
+    if (nb < 20) return nan;
+    std::vector<double> h(nb, 0.0);
+    const std::size_t n = sys.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (sys.type[i] != at) continue;
+        for (std::size_t j = 0; j < n; ++j) {
+            if (sys.type[j] != bt || j == i) continue;
+            const double r = norm(minimum_image(sys.box, sys.pos[j] - sys.pos[i]));
+            const int b = static_cast<int>(r / dr);
+            if (b < nb) h[b] += 1.0;
+        }
+    }
+    // Counts / r^2, Gaussian-smoothed (sigma 0.1 Å): one structure has few pairs per shell.
+    std::vector<double> g(nb, 0.0);
+    const int kw = 15;
+    for (int b = 0; b < nb; ++b) {
+        double s = 0, w = 0;
+        for (int k = std::max(0, b - kw); k <= std::min(nb - 1, b + kw); ++k) {
+            const double x = (k - b) * dr / 0.1, r = (k + 0.5) * dr;
+            const double wk = std::exp(-0.5 * x * x);
+            s += wk * h[k] / (r * r);
+            w += wk;
+        }
+        g[b] = s / w;
+    }
+    double gmax = 0;
+    for (double v : g) gmax = std::max(gmax, v);
+    if (!(gmax > 0)) return nan;
+    int p = -1;
+    for (int b = 1; b + 1 < nb; ++b)
+        if (g[b] >= 0.5 * gmax && g[b] >= g[b - 1] && g[b] >= g[b + 1]) { p = b; break; }
+    if (p < 0) return nan;
+    int qmin = p, end = -1;
+    for (int q = p + 1; q < nb; ++q) {
+        if (g[q] < g[qmin]) qmin = q;
+        if (g[q] > g[qmin] + 0.25 * g[p]) { end = q; break; }
+    }
+    if (end < 0) return nan;
+    if (g[qmin] < 1e-12 * g[p]) {
+        int a = qmin, e = qmin;
+        while (a - 1 > p && g[a - 1] < 1e-12 * g[p]) --a;
+        while (e + 1 < end && g[e + 1] < 1e-12 * g[p]) ++e;
+        return 0.5 * (a + e + 1) * dr;
+    }
+    return (qmin + 0.5) * dr;
+}
+
 PolyanionGroups find_polyanion_groups(const System& sys, const std::vector<std::string>& centres,
                                       const std::vector<std::string>& ligands_in, double cutoff_A,
                                       const std::string& file) {

@@ -29,6 +29,10 @@ std::vector<std::string> default_ligand_species(const System& sys);
 // First minimum of the centre-ligand g(r) of one structure, or the covalent fallback 1.25 (r_cov,C + r_cov,A)
 // when the next shell is not found within 2 (r_cov,C + r_cov,A).
 double first_minimum_cutoff(const System& sys, int centre_type, int ligand_type);
+// First minimum of a non-bonded g(r) (e.g. polyanion centre - Na): the first peak holding at least half the
+// highest g within r_max, then the lowest point before g rises again by a quarter of that peak (the middle of a
+// flat zero gap). NaN when no such minimum lies within r_max (the caller then asks for an explicit radius).
+double first_shell_minimum(const System& sys, int a_type, int b_type, double r_max_A = 7.0);
 
 // cutoff_A > 0 overrides the automatic cutoff for every pair.
 PolyanionGroups find_polyanion_groups(const System& sys, const std::vector<std::string>& centres,

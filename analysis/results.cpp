@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "analysis/analysis_state.hpp"
@@ -30,6 +31,21 @@ AnalysisResults compute_results(const AnalysisSet& set) {
     R.sample_dt_ps = I.sample_dt_ps();
     R.t_run_ps = I.t_run_ps();
     R.mean_volume_A3 = I.n_samples ? I.volume_sum_A3 / I.n_samples : 0;
+    R.start_ps = I.cfg.start_ps;
+    R.start_step = set.start_step();
+    R.temperature_samples = I.temperature_count;
+    R.mean_temperature_K = I.temperature_count ? I.temperature_sum_K / I.temperature_count : kNaN;
+    R.provenance = I.info.provenance;
+    for (std::size_t s = 0; s < I.species.size(); ++s) {
+        int all = 0, mobile = 0;
+        for (std::size_t i = 0; i < I.type.size(); ++i)
+            if (I.type[i] == static_cast<int>(s)) {
+                ++all;
+                mobile += I.frozen[i] == 0;
+            }
+        R.atoms_per_species.emplace_back(I.species[s], all);
+        R.mobile_atoms_per_species.emplace_back(I.species[s], mobile);
+    }
     const int ns = static_cast<int>(I.species.size());
     const double dts = R.sample_dt_ps;
 
@@ -140,6 +156,9 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         for (std::size_t k = 0; k < R.angular_vacf.size(); ++k)
             for (int g = 0; g < I.groups.size(); ++g) R.angular_vacf[k].items += (I.groups.kind[g] == static_cast<int>(k));
     }
+    for (const auto& v : R.vacf)
+        for (const auto& w : R.angular_vacf)
+            R.spectral_overlap.push_back(SpectralOverlapRecord{v.name, w.name, spectral_overlap(v.spectrum, w.spectrum, 8.0)});
     if (I.cfg.enabled && I.cfg.orientation_density) {
         const int nt = I.cfg.rho_bins_theta, np = I.cfg.rho_bins_phi;
         const double pi = 3.14159265358979323846;
@@ -187,7 +206,10 @@ AnalysisResults compute_results(const AnalysisSet& set) {
 
     if (I.cfg.enabled && I.cfg.cna) {
         R.cna_enabled = true;
-        R.cna_r_shell_A = I.cna_r_shell_A;
+        for (std::size_t k = 0; k < I.cna_r_shell_kind.size(); ++k)
+            R.cna_r_shell_A.emplace_back(I.groups.centre_species[k], I.cna_r_shell_kind[k]);
+        R.cna_spans = I.cna.spans_seen();
+        R.cna_longest_span_ps = I.cna.longest_span_ps();
         R.cna_tau_min_ps = I.cfg.cna_tau_min_ps;
         for (const CnaEvent& e : I.cna.events()) {
             CnaRecord c;
@@ -206,6 +228,14 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         R.cna_r = p.r;
         R.cna_ci_lo = p.ci_lo;
         R.cna_ci_hi = p.ci_hi;
+        if (p.n < 3) {
+            char b[300];
+            std::snprintf(b, sizeof b,
+                          "%ld event(s) (need 3): %ld (ion, centre) span(s) inside the shell, the longest %.3g ps, "
+                          "tau_min = %.3g ps",
+                          p.n, R.cna_spans, R.cna_longest_span_ps, I.cfg.cna_tau_min_ps);
+            R.cna_reason = R.cna_spans == 0 ? "no ion came within r_shell of a centre" : b;
+        }
     }
 
     // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.
@@ -226,16 +256,19 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             if (w.status == "ok") {
                 d.tracer = fit_diffusion(m.curve, w.first, w.last, I.cfg.site_distance_A);
             } else {
+                d.tracer = fit_diffusion(m.curve, -1, -1, I.cfg.site_distance_A);  // all NaN
                 d.tracer.status = w.status;
                 d.tracer.reason = w.reason;
-                d.tracer.D_cm2_s = kNaN;
-                d.tracer.sigma_regression_cm2_s = d.tracer.sigma_gls_cm2_s = d.tracer.sigma_he_cm2_s = kNaN;
-                d.tracer.he_rsd = d.tracer.n_eff = kNaN;
-                d.tracer.fit_tau_min_ps = d.tracer.fit_tau_max_ps = d.tracer.intercept_A2 = kNaN;
-                for (double& v : d.tracer.D_xyz_cm2_s) v = kNaN;
+                d.tracer.needed_t_run_ps = w.needed_t_run_ps;
+                d.tracer.observed_slope_A2_ps = w.observed_slope_A2_ps;
+                d.tracer.fit_tau_min_ps = d.tracer.fit_tau_max_ps = kNaN;
             }
-            // Collective D_sigma over the same window, lags with >= 10 origins only (one item per species).
-            if (w.status == "ok") {
+            // Collective D_sigma over the same window, lags with >= 10 origins only, with the same estimator
+            // (one item per species: n_o,i = t_run / tau_i independent observations).
+            d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
+            d.haven_status = "insufficient";
+            if (d.tracer.status == "ok") {
                 std::vector<double> x, y, s2;
                 for (int i = w.first; i <= w.last; ++i)
                     if (m.mscd_origins[i] >= 10 && !std::isnan(m.mscd_A2[i])) {
@@ -243,58 +276,65 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                         y.push_back(m.mscd_A2[i]);
                         s2.push_back(m.mscd_var_A4[i]);
                     }
-                if (x.size() >= 3) {
-                    double gls = 0, sig = 0;
-                    gls_slope(x, y, s2, 1.0, R.t_run_ps, gls, sig);
-                    const LineFit f = weighted_line_fit(x, y, std::vector<double>(x.size(), 1.0));
-                    // Point estimate from OLS (robust); error from the GLS covariance model.
-                    d.D_sigma_cm2_s = f.slope / (6.0 * m.n_atoms) * 1e-4;
-                    d.D_sigma_err_cm2_s = sig / (6.0 * m.n_atoms) * 1e-4;
+                const MsdSlopePosterior p = msd_slope_posterior(x, y, s2, 1.0, R.t_run_ps);
+                if (p.ok) {
+                    const double f = 1e-4 / (6.0 * m.n_atoms);
+                    d.D_sigma_cm2_s = p.median * f;
+                    d.D_sigma_lo_cm2_s = p.lo * f;
+                    d.D_sigma_hi_cm2_s = p.hi * f;
+                    d.D_sigma_err_cm2_s = p.sd * f;
                     if (d.D_sigma_cm2_s > 0) {
+                        // H_R = D* / D_sigma; the interval from the two posteriors' quantiles (D_sigma's dominates),
+                        // the error by first-order propagation treating them as independent (conservative: they
+                        // are positively correlated).
                         d.haven_ratio = d.tracer.D_cm2_s / d.D_sigma_cm2_s;
-                        const double r1 = d.tracer.sigma_gls_cm2_s / d.tracer.D_cm2_s;
+                        const double r1 = d.tracer.sigma_D_cm2_s / d.tracer.D_cm2_s;
                         const double r2 = d.D_sigma_err_cm2_s / d.D_sigma_cm2_s;
                         d.haven_ratio_err = d.haven_ratio * std::sqrt(r1 * r1 + r2 * r2);
+                        d.haven_ratio_lo = d.tracer.D_cm2_s / d.D_sigma_hi_cm2_s;
+                        d.haven_ratio_hi = d.D_sigma_lo_cm2_s > 0 ? d.tracer.D_cm2_s / d.D_sigma_lo_cm2_s : INFINITY;
                         d.haven_status = "ok";
                     } else {
-                        d.haven_ratio = d.haven_ratio_err = kNaN;
                         d.haven_status = "nonpositive_collective_slope";
                     }
                 } else {
-                    d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
-                    d.haven_status = "insufficient";
+                    d.haven_status = "insufficient: " + p.reason;
                 }
-            } else {
-                d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
-                d.haven_status = "insufficient";
             }
         }
         if (m.frozen || m.n_atoms == 0) {
-            d.D_sigma_cm2_s = d.D_sigma_err_cm2_s = d.haven_ratio = d.haven_ratio_err = kNaN;
+            d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
             d.haven_status = d.tracer.status;
         }
         const auto it = I.cfg.oxidation_states.find(m.species);
         d.z = it != I.cfg.oxidation_states.end() ? it->second : default_oxidation_state(m.species);
         if (d.z == 0) {
             d.sigma_status = "no_oxidation_state";
-            d.sigma_mS_cm = kNaN;
-            for (double& e : d.sigma_err_mS_cm) e = kNaN;
+            d.sigma_mS_cm = d.sigma_lo_mS_cm = d.sigma_hi_mS_cm = d.sigma_err_mS_cm = kNaN;
         } else if (d.tracer.status == "ok" || d.tracer.status == "frozen") {
             d.sigma_status = d.tracer.status;
             const double T = I.info.temperature_K, V = R.mean_volume_A3;
             d.sigma_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.D_cm2_s, V, T);
-            d.sigma_err_mS_cm[0] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_regression_cm2_s, V, T);
-            d.sigma_err_mS_cm[1] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_gls_cm2_s, V, T);
-            d.sigma_err_mS_cm[2] = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_he_cm2_s, V, T);
+            d.sigma_lo_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.D_lo_cm2_s, V, T);
+            d.sigma_hi_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.D_hi_cm2_s, V, T);
+            d.sigma_err_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.tracer.sigma_D_cm2_s, V, T);
+            if (d.haven_status == "ok") {
+                d.sigma_haven_mS_cm = d.sigma_mS_cm / d.haven_ratio;  // = NE with D_sigma
+                d.sigma_haven_lo_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.D_sigma_lo_cm2_s, V, T);
+                d.sigma_haven_hi_mS_cm = nernst_einstein_mS_cm(m.n_atoms, d.z, d.D_sigma_hi_cm2_s, V, T);
+            }
         } else {
             d.sigma_status = d.tracer.status;
-            d.sigma_mS_cm = kNaN;
-            for (double& e : d.sigma_err_mS_cm) e = kNaN;
+            d.sigma_mS_cm = d.sigma_lo_mS_cm = d.sigma_hi_mS_cm = d.sigma_err_mS_cm = kNaN;
         }
         d.D_green_kubo_cm2_s = kNaN;
+        d.green_kubo.reason = "the species is not in vacf.elements";
         for (const auto& v : R.vacf)
-            if (v.name == m.species && v.c.size() >= 2)
-                d.D_green_kubo_cm2_s = zero_frequency_integral(v.c, dts) / 6.0 * 1e-4;
+            if (v.name == m.species) {
+                d.green_kubo = green_kubo(v.c, dts, v.items, R.t_run_ps);
+                d.D_green_kubo_cm2_s = d.green_kubo.D_cm2_s;
+            }
         R.diffusion.push_back(std::move(d));
     }
     R.classification = classify_run(R, I.cfg, I.max_framework_disp_A);

@@ -2,11 +2,14 @@
 // D with its three uncertainties, Nernst-Einstein sigma, Haven ratio, spectra, rho(theta, phi) and the
 // run classification. The writer (results_writer.cpp) turns this into files; tests read it directly.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/diffusion_fit.hpp"
+#include "analysis/green_kubo.hpp"
+#include "analysis/spectral_overlap.hpp"
 #include "analysis/spectrum.hpp"
 #include "engine/vec3.hpp"
 
@@ -28,14 +31,17 @@ struct DiffusionSummary {
     std::string species;
     DiffusionResult tracer;
     double z = 0;                         // charge number used (0 = unknown: sigma not computed)
-    double sigma_mS_cm = 0;               // Nernst-Einstein, from D*
-    double sigma_err_mS_cm[3] = {0, 0, 0};  // from the three D uncertainties
+    // Nernst-Einstein conductivity from D* (Haven ratio taken as 1), with the interval of D*.
+    double sigma_mS_cm = 0, sigma_lo_mS_cm = 0, sigma_hi_mS_cm = 0, sigma_err_mS_cm = 0;
     std::string sigma_status;             // "ok" | "no_oxidation_state" | D's status
-    double D_sigma_cm2_s = 0;             // collective (charge) D from the MSCD
-    double D_sigma_err_cm2_s = 0;         // its GLS error (large: one item)
-    double haven_ratio = 0, haven_ratio_err = 0;
+    // Collective (charge) D from the MSCD, same estimator with one item per species.
+    double D_sigma_cm2_s = 0, D_sigma_lo_cm2_s = 0, D_sigma_hi_cm2_s = 0, D_sigma_err_cm2_s = 0;
+    double haven_ratio = 0, haven_ratio_err = 0, haven_ratio_lo = 0, haven_ratio_hi = 0;
     std::string haven_status;
-    double D_green_kubo_cm2_s = 0;        // from the VACF (when the species is in vacf.elements), else NaN
+    // Conductivity with the measured Haven ratio (= NE with D_sigma), when haven_status is ok; else NaN.
+    double sigma_haven_mS_cm = std::nan(""), sigma_haven_lo_mS_cm = std::nan(""), sigma_haven_hi_mS_cm = std::nan("");
+    double D_green_kubo_cm2_s = 0;        // plateau of the running VACF integral (vacf.elements), else NaN
+    GreenKuboResult green_kubo;           // running integral, plateau test, error
 };
 
 struct ReorientationCurve {
@@ -92,19 +98,35 @@ struct Classification {
     std::vector<std::pair<std::string, double>> tmsd_at_tau_cls;  // per species, per-atom TMSD (Å^2)
 };
 
+struct SpectralOverlapRecord {
+    std::string species, centre;          // VACF species, angular-VACF centre species
+    SpectralOverlap o;
+};
+
 struct AnalysisResults {
     long samples = 0;
     double sample_dt_ps = 0, t_run_ps = 0, mean_volume_A3 = 0;
+    double start_ps = 0;                   // [analysis].start_ps (equilibration discarded)
+    long start_step = 0;
+    double mean_temperature_K = 0;         // mean of the thermo temperatures at steps >= start_step (NaN: none)
+    long temperature_samples = 0;
+    std::vector<std::pair<std::string, int>> atoms_per_species, mobile_atoms_per_species;
+    std::vector<std::pair<std::string, std::string>> provenance;  // from AnalysisRunInfo
     std::vector<SpeciesMsd> msd;
     std::vector<DiffusionSummary> diffusion;
     std::vector<ReorientationCurve> reorientation;
     std::vector<CorrelationCurve> vacf, angular_vacf;
+    std::vector<SpectralOverlapRecord> spectral_overlap;  // every (vacf species, angular centre) pair, < 8 THz
     std::vector<OrientationDensity> orientation;
     bool hops_enabled = false;
     std::vector<HopRecord> hops;
     std::vector<HopSummary> hop_summary;
     bool cna_enabled = false;
-    double cna_r_shell_A = 0, cna_tau_min_ps = 0;
+    std::vector<std::pair<std::string, double>> cna_r_shell_A;  // per centre species
+    double cna_tau_min_ps = 0;
+    std::string cna_reason;                // why n < 3 (no correlation), else empty
+    long cna_spans = 0;                    // (ion, centre) spans seen, long enough or not
+    double cna_longest_span_ps = 0;
     std::vector<CnaRecord> cna_events;     // closed events
     long cna_n = 0;                        // events in the correlation (closed + long-enough open spans)
     double cna_r = 0, cna_ci_lo = 0, cna_ci_hi = 0;

@@ -10,11 +10,17 @@
 #include "analysis/analysis_state.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
+#include "engine/integrator_math.hpp"
 #include "engine/version.hpp"
 
 namespace mdrun {
 
 namespace {
+
+const char* const kDEstimator =
+    "kinisi-style Bayesian GLS (McCluskey et al.): MSD covariance Cov_ij = Var_i n_o,i/n_o,j with "
+    "n_o,i = N t_run/tau_i and Var_i = a tau_i^2/n_o,i (a fitted to the observed Var|dr|^2); flat prior slope >= 0; "
+    "D = posterior median of slope/6, interval = central 95 % credible interval";
 
 std::string num(double v) {
     if (std::isnan(v)) return "nan";
@@ -41,15 +47,26 @@ void write_msd_csv(std::ostream& os, const AnalysisResults& r) {
     os << "# mdrun streaming MSD (analysis.md §1-2): per-atom averages over atoms of the species and over all\n"
           "# time origins spaced ratio^level samples apart (exact at every stored lag); drift-corrected positions.\n"
           "# units: lag_ps [ps]; msd_*_A2, tmsd_A2 [Å^2]; n_tmsd_A2 = n_atoms*tmsd [Å^2] (He et al. TMSD);\n"
-          "# var_sq_A4 = <|dr|^4> - <|dr|^2>^2 [Å^4]; mscd_A2 = <|sum_i dr_i|^2> collective (charge) MSD [Å^2]\n";
-    os << "species,lag_ps,level,origins,n_atoms,msd_x_A2,msd_y_A2,msd_z_A2,tmsd_A2,n_tmsd_A2,var_sq_A4,mscd_A2\n";
-    for (const auto& m : r.msd)
-        for (std::size_t i = 0; i < m.curve.tau_ps.size(); ++i)
-            os << m.species << ',' << num(m.curve.tau_ps[i]) << ',' << m.level[i] << ',' << num(m.curve.origins[i])
+          "# var_sq_A4 = <|dr|^4> - <|dr|^2>^2 [Å^4]; mscd_A2 = <|sum_i dr_i|^2> collective (charge) MSD [Å^2]\n"
+          "# origins = time origins averaged at the lag (per atom); in_fit_window = 1 for the lags the D fit used\n";
+    os << "species,lag_ps,level,origins,n_atoms,msd_x_A2,msd_y_A2,msd_z_A2,tmsd_A2,n_tmsd_A2,var_sq_A4,mscd_A2,"
+          "in_fit_window\n";
+    for (const auto& m : r.msd) {
+        double lo = NAN, hi = NAN;
+        for (const auto& d : r.diffusion)
+            if (d.species == m.species && d.tracer.status == "ok") {
+                lo = d.tracer.fit_tau_min_ps;
+                hi = d.tracer.fit_tau_max_ps;
+            }
+        for (std::size_t i = 0; i < m.curve.tau_ps.size(); ++i) {
+            const double t = m.curve.tau_ps[i];
+            os << m.species << ',' << num(t) << ',' << m.level[i] << ',' << num(m.curve.origins[i])
                << ',' << m.n_atoms << ',' << num(m.curve.msd_xyz_A2[0][i]) << ',' << num(m.curve.msd_xyz_A2[1][i])
                << ',' << num(m.curve.msd_xyz_A2[2][i]) << ',' << num(m.curve.tmsd_A2[i]) << ','
                << num(m.n_atoms * m.curve.tmsd_A2[i]) << ',' << num(m.curve.var_sq_A4[i]) << ','
-               << num(m.mscd_A2[i]) << '\n';
+               << num(m.mscd_A2[i]) << ',' << (t >= lo && t <= hi ? 1 : 0) << '\n';
+        }
+    }
 }
 
 void write_reorientation_csv(std::ostream& os, const AnalysisResults& r) {
@@ -67,16 +84,27 @@ void write_vacf_csv(std::ostream& os, const AnalysisResults& r) {
     os << "# mdrun linear-lag autocorrelations (analysis.md §7), every sample an origin.\n"
           "# kind = vacf: C = <v_i(0).v_i(t)> [Å^2/ps^2] per species; kind = angular_vacf: C = <w_j(0).w_j(t)>\n"
           "# [rad^2/ps^2] per polyanion centre species, w = I^-1 L about the group centre of mass.\n"
-          "# units: lag_ps [ps]; C_normalised = C/C(0) dimensionless\n";
-    os << "kind,name,lag_ps,C,C_normalised\n";
-    const auto rows = [&](const char* kind, const std::vector<CorrelationCurve>& cs) {
-        for (const auto& c : cs)
-            for (std::size_t i = 0; i < c.c.size(); ++i)
-                os << kind << ',' << c.name << ',' << num(c.lag_ps[i]) << ',' << num(c.c[i]) << ','
-                   << num(c.c[0] != 0 ? c.c[i] / c.c[0] : std::nan("")) << '\n';
+          "# units: lag_ps [ps]; C_normalised = C/C(0) dimensionless; origins = time origins behind the lag;\n"
+          "# D_running_cm2_s = (1/3) int_0^t C (Green-Kubo running integral, vacf only) [cm^2/s] and its noise\n"
+          "# sigma_running_cm2_s = |D| sqrt(4 t / (3 N t_run)); in_plateau = 1 on the lags averaged for D_GK\n";
+    os << "kind,name,lag_ps,origins,C,C_normalised,D_running_cm2_s,sigma_running_cm2_s,in_plateau\n";
+    const auto rows = [&](const char* kind, const std::vector<CorrelationCurve>& cs, bool gk) {
+        for (const auto& c : cs) {
+            const GreenKuboResult* g = nullptr;
+            if (gk)
+                for (const auto& d : r.diffusion)
+                    if (d.species == c.name && d.green_kubo.D_running_cm2_s.size() == c.c.size()) g = &d.green_kubo;
+            for (std::size_t i = 0; i < c.c.size(); ++i) {
+                const double origins = r.samples > static_cast<long>(i) ? static_cast<double>(r.samples - i) : 0.0;
+                os << kind << ',' << c.name << ',' << num(c.lag_ps[i]) << ',' << num(origins) << ',' << num(c.c[i]) << ','
+                   << num(c.c[0] != 0 ? c.c[i] / c.c[0] : std::nan("")) << ','
+                   << num(g ? g->D_running_cm2_s[i] : NAN) << ',' << num(g ? g->sigma_running_cm2_s[i] : NAN) << ','
+                   << (g && g->status == "plateau" && c.lag_ps[i] >= g->plateau_from_ps ? 1 : 0) << '\n';
+            }
+        }
     };
-    rows("vacf", r.vacf);
-    rows("angular_vacf", r.angular_vacf);
+    rows("vacf", r.vacf, true);
+    rows("angular_vacf", r.angular_vacf, false);
 }
 
 void write_spectra_csv(std::ostream& os, const AnalysisResults& r) {
@@ -121,8 +149,10 @@ void write_hops_csv(std::ostream& os, const AnalysisResults& r) {
 
 void write_cna_csv(std::ostream& os, const AnalysisResults& r) {
     os << "# mdrun centre-ion / centre-anion angular displacement events (analysis.md §8): the ion stays within\n"
-          "# r_shell = " << num(r.cna_r_shell_A) << " A of the same centre for >= tau_min = " << num(r.cna_tau_min_ps)
-       << " ps; the ligand is the one closest to the ion at the start.\n"
+          "# r_shell of one centre (each (ion, centre) pair on its own) for >= tau_min = " << num(r.cna_tau_min_ps)
+       << " ps; r_shell [A]:";
+    for (const auto& kv : r.cna_r_shell_A) os << ' ' << kv.first << '=' << num(kv.second);
+    os << "; the ligand is the one closest to the ion at the start.\n"
           "# units: t_*_ps [ps]; dtheta_* [rad] = arccos(u(t_start).u(t_end)), the angle to the initial direction\n";
     os << "ion_species,ion_id,centre_id,ligand_id,t_start_ps,t_end_ps,dtheta_CNa_rad,dtheta_CA_rad\n";
     for (const auto& e : r.cna_events)
@@ -287,7 +317,8 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
         }
         if (r.cna_enabled) {
             H5Handle g{group(f.id, "cna_correlation", path), H5Gclose};
-            attr_double(g.id, "r_shell_A", r.cna_r_shell_A, path);
+            for (const auto& kv : r.cna_r_shell_A)
+                attr_double(g.id, ("r_shell_A_" + kv.first).c_str(), kv.second, path);
             attr_double(g.id, "tau_min_ps", r.cna_tau_min_ps, path);
             attr_double(g.id, "pearson_r", r.cna_r, path);
             attr_long(g.id, "n", r.cna_n, path);
@@ -308,10 +339,11 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
             for (const auto& d : r.diffusion) {
                 H5Handle s{group(g.id, d.species, path), H5Gclose};
                 attr_string(s.id, "status", d.tracer.status, path);
+                attr_string(s.id, "estimator", kDEstimator, path);
                 attr_double(s.id, "D_cm2_s", d.tracer.D_cm2_s, path);
-                attr_double(s.id, "sigma_D_regression_cm2_s", d.tracer.sigma_regression_cm2_s, path);
-                attr_double(s.id, "sigma_D_gls_cm2_s", d.tracer.sigma_gls_cm2_s, path);
-                attr_double(s.id, "sigma_D_he_cm2_s", d.tracer.sigma_he_cm2_s, path);
+                attr_double(s.id, "D_lo95_cm2_s", d.tracer.D_lo_cm2_s, path);
+                attr_double(s.id, "D_hi95_cm2_s", d.tracer.D_hi_cm2_s, path);
+                attr_double(s.id, "sigma_D_cm2_s", d.tracer.sigma_D_cm2_s, path);
                 attr_double(s.id, "fit_tau_min_ps", d.tracer.fit_tau_min_ps, path);
                 attr_double(s.id, "fit_tau_max_ps", d.tracer.fit_tau_max_ps, path);
                 attr_double(s.id, "conductivity_mS_cm", d.sigma_mS_cm, path);
@@ -332,27 +364,67 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
       << ", \"first_step\": " << meta.first_step << ", \"last_step\": " << meta.last_step
       << ", \"t_run_ps\": " << jnum(r.t_run_ps) << ", \"mean_volume_A3\": " << jnum(r.mean_volume_A3)
       << ", \"drift_correction\": " << jstr(meta.drift) << ", \"msd_block\": " << meta.msd_block
-      << ", \"msd_ratio\": " << meta.msd_ratio << "},\n";
+      << ", \"msd_ratio\": " << meta.msd_ratio << ",\n          \"start_ps\": " << jnum(r.start_ps)
+      << ", \"start_step\": " << r.start_step << ", \"mean_temperature_K\": " << jnum(r.mean_temperature_K)
+      << ", \"temperature_samples\": " << r.temperature_samples
+      << ", \"mean_temperature_note\": \"mean of the instantaneous temperatures at the thermo steps >= start_step\""
+      << ",\n          \"atoms_per_species\": {";
+    for (std::size_t k = 0; k < r.atoms_per_species.size(); ++k)
+        o << (k ? ", " : "") << jstr(r.atoms_per_species[k].first) << ": " << r.atoms_per_species[k].second;
+    o << "}, \"mobile_atoms_per_species\": {";
+    for (std::size_t k = 0; k < r.mobile_atoms_per_species.size(); ++k)
+        o << (k ? ", " : "") << jstr(r.mobile_atoms_per_species[k].first) << ": " << r.mobile_atoms_per_species[k].second;
+    o << "}},\n";
+    o << "  \"provenance\": {\"mdrun_version\": " << jstr(MDRUN_VERSION_STRING) << ", \"k_B_eV_K\": " << jnum(kBoltz);
+    for (const auto& kv : r.provenance) o << ", " << jstr(kv.first) << ": " << kv.second;
+    o << "},\n";
     o << "  \"diffusion\": [";
     for (std::size_t k = 0; k < r.diffusion.size(); ++k) {
         const auto& d = r.diffusion[k];
         const auto& t = d.tracer;
         o << (k ? "," : "") << "\n    {\"species\": " << jstr(d.species) << ", \"status\": " << jstr(t.status)
           << ", \"reason\": " << jstr(t.reason) << ",\n     \"D_cm2_s\": " << jnum(t.D_cm2_s)
-          << ", \"D_xyz_cm2_s\": [" << jnum(t.D_xyz_cm2_s[0]) << ", " << jnum(t.D_xyz_cm2_s[1]) << ", "
-          << jnum(t.D_xyz_cm2_s[2]) << "]"
-          << ",\n     \"sigma_D_regression_cm2_s\": " << jnum(t.sigma_regression_cm2_s)
-          << ", \"sigma_D_gls_cm2_s\": " << jnum(t.sigma_gls_cm2_s) << ", \"sigma_D_he_cm2_s\": " << jnum(t.sigma_he_cm2_s)
-          << ", \"he_rsd\": " << jnum(t.he_rsd) << ", \"n_eff\": " << jnum(t.n_eff)
+          << ", \"D_interval_cm2_s\": [" << jnum(t.D_lo_cm2_s) << ", " << jnum(t.D_hi_cm2_s) << "]"
+          << ", \"sigma_D_cm2_s\": " << jnum(t.sigma_D_cm2_s) << ", \"confidence_level\": " << jnum(t.confidence_level)
+          << ", \"estimator\": " << jstr(kDEstimator)
+          << ",\n     \"D_xyz_cm2_s\": [" << jnum(t.D_xyz_cm2_s[0]) << ", " << jnum(t.D_xyz_cm2_s[1]) << ", "
+          << jnum(t.D_xyz_cm2_s[2]) << "], \"D_xyz_estimator\": \"GLS slope of MSD_alpha / 2 with the same covariance shape; no interval\""
           << ",\n     \"fit_window_ps\": [" << jnum(t.fit_tau_min_ps) << ", " << jnum(t.fit_tau_max_ps)
-          << "], \"fit_points\": " << t.fit_points << ", \"intercept_A2\": " << jnum(t.intercept_A2)
+          << "], \"fit_points\": " << t.fit_points << ", \"fit_window_rule\": \"He/Mo: first lag with TMSD >= "
+          << jnum(meta.fit_min_tmsd_A2) << " A^2 and tau >= " << jnum(meta.fit_min_time_ps)
+          << " ps, to the last lag <= 0.5 t_run with >= 10 origins\", \"intercept_A2\": " << jnum(t.intercept_A2)
+          << ", \"variance_model_a_A4\": " << jnum(t.variance_model_a_A4) << ", \"chi2\": " << jnum(t.chi2)
+          << ", \"chi2_dof\": " << t.chi2_dof;
+        if (t.status == "insufficient")
+            o << ",\n     \"observed_slope_A2_ps\": " << jnum(t.observed_slope_A2_ps) << ", \"needed_t_run_ps\": "
+              << jnum(t.needed_t_run_ps > 0 ? t.needed_t_run_ps : NAN) << ", \"needed_extra_ps\": "
+              << jnum(t.needed_t_run_ps > 0 ? std::max(0.0, t.needed_t_run_ps - r.t_run_ps) : NAN);
+        o << ",\n     \"he_empirical\": {\"note\": \"He et al. 2018 empirical RSD = 3.43/sqrt(N_eff) + 0.04, not "
+             "from this run's fluctuations; for comparison only\", \"rsd\": " << jnum(t.he_rsd)
+          << ", \"sigma_D_cm2_s\": " << jnum(t.sigma_he_cm2_s) << ", \"n_eff\": " << jnum(t.n_eff) << "}"
           << ",\n     \"z\": " << jnum(d.z) << ", \"conductivity_status\": " << jstr(d.sigma_status)
-          << ", \"conductivity_mS_cm\": " << jnum(d.sigma_mS_cm) << ", \"conductivity_err_mS_cm\": {\"regression\": "
-          << jnum(d.sigma_err_mS_cm[0]) << ", \"gls\": " << jnum(d.sigma_err_mS_cm[1]) << ", \"he\": "
-          << jnum(d.sigma_err_mS_cm[2]) << "}"
-          << ",\n     \"D_sigma_cm2_s\": " << jnum(d.D_sigma_cm2_s) << ", \"D_sigma_err_cm2_s\": " << jnum(d.D_sigma_err_cm2_s)
-          << ", \"haven_ratio\": " << jnum(d.haven_ratio) << ", \"haven_ratio_err\": " << jnum(d.haven_ratio_err)
-          << ", \"haven_status\": " << jstr(d.haven_status)
+          << ", \"conductivity_mS_cm\": " << jnum(d.sigma_mS_cm) << ", \"conductivity_interval_mS_cm\": ["
+          << jnum(d.sigma_lo_mS_cm) << ", " << jnum(d.sigma_hi_mS_cm) << "], \"conductivity_err_mS_cm\": "
+          << jnum(d.sigma_err_mS_cm) << ", \"conductivity_estimator\": \"Nernst-Einstein from D* with Haven ratio 1: "
+             "N z^2 e^2 D / (V k_B T), V = mean volume, T = target temperature; interval = that of D*\""
+          << ",\n     \"D_sigma_cm2_s\": " << jnum(d.D_sigma_cm2_s) << ", \"D_sigma_interval_cm2_s\": ["
+          << jnum(d.D_sigma_lo_cm2_s) << ", " << jnum(d.D_sigma_hi_cm2_s) << "], \"D_sigma_err_cm2_s\": "
+          << jnum(d.D_sigma_err_cm2_s) << ", \"D_sigma_estimator\": \"same estimator on the collective MSD "
+             "|sum_i dr_i|^2 / N (one item: n_o = t_run / tau)\""
+          << ",\n     \"haven_ratio\": " << jnum(d.haven_ratio) << ", \"haven_ratio_interval\": ["
+          << jnum(d.haven_ratio_lo) << ", " << jnum(d.haven_ratio_hi) << "], \"haven_ratio_err\": "
+          << jnum(d.haven_ratio_err) << ", \"haven_status\": " << jstr(d.haven_status)
+          << ", \"haven_estimator\": \"H_R = D*/D_sigma; interval = D* over the ends of D_sigma's 95 % interval; err by "
+             "first-order propagation of the two posterior sds (treated as independent)\""
+          << ", \"conductivity_haven_mS_cm\": " << jnum(d.sigma_haven_mS_cm) << ", \"conductivity_haven_interval_mS_cm\": ["
+          << jnum(d.sigma_haven_lo_mS_cm) << ", " << jnum(d.sigma_haven_hi_mS_cm) << "]"
+          << ",\n     \"green_kubo\": {\"status\": " << jstr(d.green_kubo.status) << ", \"reason\": "
+          << jstr(d.green_kubo.reason) << ", \"D_cm2_s\": " << jnum(d.green_kubo.D_cm2_s) << ", \"sigma_cm2_s\": "
+          << jnum(d.green_kubo.sigma_cm2_s) << ", \"plateau_ps\": [" << jnum(d.green_kubo.plateau_from_ps) << ", "
+          << jnum(d.green_kubo.plateau_to_ps) << "], \"drift_cm2_s\": " << jnum(d.green_kubo.drift_cm2_s)
+          << ", \"estimator\": \"D(t) = (1/3) int_0^t <v(0).v(s)> ds; mean over [t_max/2, t_max] when it changes by <= 2 "
+             "noise sigmas there (Bartlett: sigma_D(t) = |D| sqrt(4t/(3 N t_run))); error = sigma_D(t_max) (+) drift/2; "
+             "running integral in vacf.csv\"}"
           << ",\n     \"D_green_kubo_cm2_s\": " << jnum(d.D_green_kubo_cm2_s) << "}";
     }
     o << "\n  ],\n";
@@ -363,6 +435,19 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"min_C1\": " << jnum(c.min_c1) << ", \"rotating\": " << jbool(c.rotating) << "}";
     }
     o << "],\n";
+    o << "  \"spectral_overlap\": [";
+    for (std::size_t k = 0; k < r.spectral_overlap.size(); ++k) {
+        const auto& s = r.spectral_overlap[k];
+        o << (k ? ", " : "") << "{\"species\": " << jstr(s.species) << ", \"centre\": " << jstr(s.centre)
+          << ", \"nu_max_THz\": " << jnum(s.o.nu_max_THz) << ", \"overlap\": " << jnum(s.o.overlap)
+          << ", \"fraction_below_vacf\": " << jnum(s.o.fraction_a) << ", \"fraction_below_angular\": "
+          << jnum(s.o.fraction_b) << ", \"resolution_THz\": " << jnum(s.o.resolution_THz)
+          << ", \"estimator\": \"each normalised spectrum restricted to [0, nu_max] and renormalised; overlap = "
+             "int min(p_vacf, p_angular) dnu (1 = same shape)\", \"caveat\": \"a shared frequency range shows "
+             "that Na rattling and polyanion librations could exchange energy, not that they do (no phase or "
+             "causality); it depends on the Hann window and on the resolution set by the max lags\"}";
+    }
+    o << "],\n";
     o << "  \"hops\": [";
     for (std::size_t k = 0; k < r.hop_summary.size(); ++k) {
         const auto& h = r.hop_summary[k];
@@ -370,10 +455,17 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"events\": " << h.events << ", \"rate_per_atom_per_ps\": " << jnum(h.rate_per_atom_per_ps) << "}";
     }
     o << "],\n";
-    if (r.cna_enabled)
-        o << "  \"cna_correlation\": {\"r_shell_A\": " << jnum(r.cna_r_shell_A) << ", \"tau_min_ps\": "
-          << jnum(r.cna_tau_min_ps) << ", \"n\": " << r.cna_n << ", \"pearson_r\": " << jnum(r.cna_r)
-          << ", \"ci95\": [" << jnum(r.cna_ci_lo) << ", " << jnum(r.cna_ci_hi) << "]},\n";
+    if (r.cna_enabled) {
+        o << "  \"cna_correlation\": {\"r_shell_A\": {";
+        for (std::size_t k = 0; k < r.cna_r_shell_A.size(); ++k)
+            o << (k ? ", " : "") << jstr(r.cna_r_shell_A[k].first) << ": " << jnum(r.cna_r_shell_A[k].second);
+        o << "}, \"tau_min_ps\": " << jnum(r.cna_tau_min_ps) << ", \"n\": " << r.cna_n << ", \"pearson_r\": "
+          << jnum(r.cna_r) << ", \"ci95\": [" << jnum(r.cna_ci_lo) << ", " << jnum(r.cna_ci_hi) << "], \"reason\": "
+          << jstr(r.cna_reason) << ", \"spans\": " << r.cna_spans << ", \"longest_span_ps\": "
+          << jnum(r.cna_longest_span_ps)
+          << ", \"estimator\": \"Pearson r over events of (dtheta_CNa, dtheta_CA); 95 % CI by Fisher z = atanh r +- "
+             "1.96/sqrt(n-3)\"},\n";
+    }
     const auto& c = r.classification;
     o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
       << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
@@ -419,6 +511,8 @@ void AnalysisSet::write_results(const std::string& replica_dir) const {
     meta.msd_block = I.cfg.msd_block;
     meta.msd_ratio = I.cfg.msd_ratio;
     meta.drift = I.cfg.drift;
+    meta.fit_min_tmsd_A2 = I.cfg.fit_min_tmsd_A2;
+    meta.fit_min_time_ps = I.cfg.fit_min_time_ps;
     write_analysis_files(replica_dir, compute_results(*this), meta);
 }
 

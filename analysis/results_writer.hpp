@@ -16,6 +16,7 @@ struct ResultsMetadata {
     long first_step = 0, last_step = 0, total_steps = 0;
     int msd_block = 0, msd_ratio = 0;
     std::string drift;
+    double fit_min_tmsd_A2 = 4.5, fit_min_time_ps = 1.0;
 };
 
 void write_analysis_files(const std::string& dir, const AnalysisResults& r, const ResultsMetadata& meta);

@@ -226,7 +226,7 @@ void parse_output(const toml::value& root, const std::string& file, const std::s
                 static_cast<double>(o.trajectory_every));
     }
     if (has_key(t, "trajectory_format"))
-        o.trajectory_format = one_of(get_string(t, "trajectory_format", w, file), {"h5md", "extxyz"},
+        o.trajectory_format = one_of(get_string(t, "trajectory_format", w, file), {"h5md", "extxyz", "lammps-dump"},
                                      "[output].trajectory_format", file);
     if (has_key(t, "checkpoint_every")) {
         o.checkpoint_every = get_integer(t, "checkpoint_every", w, file);

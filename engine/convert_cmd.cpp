@@ -1,5 +1,9 @@
-// `mdrun convert IN OUT [options]`: reads a structure in any supported format, optionally replicates it or
-// removes atoms at random, and writes POSCAR, extended XYZ, MLIP .cfg, or a one-frame H5MD/extxyz trajectory.
+// `mdrun convert IN OUT [options]`: reads every configuration of IN (one structure, a multi-configuration
+// .cfg, a multi-frame extxyz, an H5MD trajectory), optionally replicates each or removes atoms at random,
+// and writes POSCAR, extended XYZ, MLIP .cfg, LAMMPS data, an H5MD trajectory or a LAMMPS dump. Formats that
+// hold several configurations (extxyz, cfg, h5md, lammps-dump) get all of them; single-structure formats
+// (POSCAR, LAMMPS data) need one, chosen with --frame.
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -16,15 +20,18 @@ namespace mdrun {
 namespace {
 
 const char* kUsage =
-    "usage: mdrun convert IN OUT [--format auto|poscar|extxyz|cfg|lammps-data] [--elements Na,Cl]\n"
-    "                            [--replicate a,b,c] [--remove El:count:seed]\n"
-    "                            [--out-format poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory]\n"
-    "  --format      format of IN (default auto: by extension, then content)\n"
+    "usage: mdrun convert IN OUT [--format auto|poscar|extxyz|cfg|lammps-data|h5md] [--elements Na,Cl]\n"
+    "                            [--replicate a,b,c] [--remove El:count:seed] [--frame K]\n"
+    "                            [--out-format poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory|lammps-dump]\n"
+    "  --format      format of IN (default auto: by extension, then content); every configuration of a .cfg,\n"
+    "                every frame of an extxyz or H5MD file is read\n"
+    "  --frame K     keep only configuration K (0-based; negative counts from the end, -1 = last)\n"
     "  --elements    element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)\n"
     "  --replicate   supercell a x b x c\n"
     "  --remove      remove `count` random atoms of element El with the given seed (after replicate)\n"
-    "  --out-format  default by OUT's extension: .h5/.h5md -> h5md (one frame, step 0), .xyz/.extxyz -> extxyz,\n"
-    "                .cfg -> cfg (type = species index), .data/.lmp -> lammps-data,\n"
+    "  --out-format  default by OUT's extension: .h5/.h5md -> h5md, .xyz/.extxyz -> extxyz (one structure:\n"
+    "                wrapped; several: a trajectory, as held), .cfg -> cfg (type = species index),\n"
+    "                .data/.lmp -> lammps-data, .lammpstrj/.dump -> lammps-dump,\n"
     "                POSCAR/CONTCAR/.vasp/.poscar -> poscar\n";
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -54,6 +61,7 @@ std::string output_format_of(const std::string& path) {
     if (ends(".xyz") || ends(".extxyz")) return "extxyz";
     if (ends(".cfg")) return "cfg";
     if (ends(".data") || ends(".lmp") || ends(".lammps")) return "lammps-data";
+    if (ends(".lammpstrj") || ends(".dump")) return "lammps-dump";
     const std::size_t slash = p.find_last_of('/');
     const std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
     if (ends(".vasp") || ends(".poscar") || base.find("poscar") != std::string::npos ||
@@ -70,6 +78,8 @@ int cmd_convert(const std::vector<std::string>& args) {
     std::vector<std::string> elements;
     int rep[3] = {1, 1, 1};
     std::string remove_spec;
+    bool one_frame = false;
+    long frame_index = 0;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         auto value = [&]() -> std::string {
@@ -97,6 +107,10 @@ int cmd_convert(const std::vector<std::string>& args) {
             }
         } else if (a == "--remove") {
             remove_spec = value();
+        } else if (a == "--frame") {
+            const std::string v = value();
+            if (!parse_long(v, frame_index)) throw Error("convert: --frame expects an integer, got '" + v + "'");
+            one_frame = true;
         } else if (!a.empty() && a[0] == '-') {
             throw Error("convert: unknown option '" + a + "'\n" + kUsage);
         } else {
@@ -107,42 +121,81 @@ int cmd_convert(const std::vector<std::string>& args) {
     const std::string& in = positional[0];
     const std::string& out = positional[1];
 
-    System sys = read_structure(in, in_format, elements);
-    replicate(sys, rep[0], rep[1], rep[2]);
-    if (!remove_spec.empty()) {
-        std::string spec = remove_spec;  // El:count:seed (commas accepted too)
-        for (char& c : spec)
-            if (c == ':') c = ',';
-        const auto parts = split_commas(spec);
-        long count, seed;
-        if (parts.size() != 3 || !parse_long(parts[1], count) || !parse_long(parts[2], seed) || seed < 0)
-            throw Error("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
-        remove_random(sys, parts[0], count, (std::uint64_t)seed);
+    std::vector<StructureFrame> frames = read_structure_frames(in, in_format, elements);
+    if (one_frame) {
+        const long nf = static_cast<long>(frames.size());
+        const long k = frame_index < 0 ? nf + frame_index : frame_index;
+        if (k < 0 || k >= nf)
+            throw Error("convert: --frame " + std::to_string(frame_index) + " is out of range: " + in + " has " +
+                        std::to_string(nf) + " configuration(s)");
+        StructureFrame f = std::move(frames[static_cast<std::size_t>(k)]);
+        frames.clear();
+        frames.push_back(std::move(f));
     }
+    for (StructureFrame& f : frames) {
+        System& sys = f.sys;
+        replicate(sys, rep[0], rep[1], rep[2]);
+        if (!remove_spec.empty()) {
+            std::string spec = remove_spec;  // El:count:seed (commas accepted too)
+            for (char& c : spec)
+                if (c == ':') c = ',';
+            const auto parts = split_commas(spec);
+            long count, seed;
+            if (parts.size() != 3 || !parse_long(parts[1], count) || !parse_long(parts[2], seed) || seed < 0)
+                throw Error("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
+            remove_random(sys, parts[0], count, (std::uint64_t)seed);  // same atoms in every frame
+        }
+    }
+    const System& sys = frames.front().sys;
 
-    const std::string fmt = out_format.empty() ? output_format_of(out) : out_format;
+    std::string fmt = out_format.empty() ? output_format_of(out) : out_format;
+    if (fmt == "extxyz" && frames.size() > 1) fmt = "extxyz-trajectory";
+    const bool multi = frames.size() > 1;
+    if (multi && (fmt == "poscar" || fmt == "lammps-data"))
+        throw Error("convert: " + in + " has " + std::to_string(frames.size()) + " configurations but " + fmt +
+                    " holds one; choose one with --frame K (-1 = the last) or write extxyz, cfg, h5md or lammps-dump");
     if (fmt == "poscar") {
         write_poscar(out, sys);
     } else if (fmt == "extxyz") {
         write_extxyz(out, sys);
-    } else if (fmt == "h5md" || fmt == "extxyz-trajectory") {
-        auto traj = open_trajectory(out, fmt == "h5md" ? "h5md" : "extxyz", sys, -1);
-        traj->write_frame(sys, 0, 0.0);
+    } else if (fmt == "h5md" || fmt == "extxyz-trajectory" || fmt == "lammps-dump") {
+        auto traj = open_trajectory(out, fmt == "extxyz-trajectory" ? "extxyz" : fmt, sys, -1);
+        for (std::size_t k = 0; k < frames.size(); ++k) {
+            const StructureFrame& f = frames[k];
+            if (f.sys.size() != sys.size() && fmt == "h5md")
+                throw Error("convert: configuration " + std::to_string(k) + " of " + in + " has " +
+                            std::to_string(f.sys.size()) + " atoms, the first " + std::to_string(sys.size()) +
+                            "; an H5MD trajectory has one atom count (write extxyz, cfg or lammps-dump)");
+            if (f.sys.species != sys.species && fmt == "h5md")
+                throw Error("convert: configuration " + std::to_string(k) + " of " + in +
+                            " has other species than the first; an H5MD trajectory has one species list");
+            const long step = f.step >= 0 ? f.step : static_cast<long>(k);
+            traj->write_frame(f.sys, step, std::isnan(f.time_ps) ? 0.0 : f.time_ps);
+        }
         traj->flush();
     } else if (fmt == "lammps-data") {
         write_lammps_data(out, sys);
     } else if (fmt == "cfg") {
-        CfgConfig c;
-        c.lattice = sys.box.h;
-        c.has_lattice = sys.box.periodic[0] || sys.box.periodic[1] || sys.box.periodic[2];
-        c.id = sys.id;
-        c.type = sys.type;
-        c.pos = sys.pos;
-        write_cfg_file(out, {c});
+        std::vector<CfgConfig> cfgs;
+        for (const StructureFrame& f : frames) {
+            CfgConfig c;
+            c.lattice = f.sys.box.h;
+            c.has_lattice = f.sys.box.periodic[0] || f.sys.box.periodic[1] || f.sys.box.periodic[2];
+            c.id = f.sys.id;
+            c.type = f.sys.type;
+            c.pos = f.sys.pos;
+            cfgs.push_back(std::move(c));
+        }
+        write_cfg_file(out, cfgs);
     } else {
-        throw Error("convert: unknown output format '" + fmt + "' (poscar, extxyz, lammps-data, cfg, h5md, extxyz-trajectory)");
+        throw Error("convert: unknown output format '" + fmt +
+                    "' (poscar, extxyz, lammps-data, cfg, h5md, extxyz-trajectory, lammps-dump)");
     }
-    std::fprintf(stderr, "convert: %zu atoms (%s) -> %s [%s]\n", sys.size(), in.c_str(), out.c_str(), fmt.c_str());
+    if (multi)
+        std::fprintf(stderr, "convert: %zu configurations of %zu atoms (%s) -> %s [%s]\n", frames.size(), sys.size(),
+                     in.c_str(), out.c_str(), fmt.c_str());
+    else
+        std::fprintf(stderr, "convert: %zu atoms (%s) -> %s [%s]\n", sys.size(), in.c_str(), out.c_str(), fmt.c_str());
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "engine/cfg_io.hpp"
 #include "engine/config.hpp"
 #include "engine/error.hpp"
+#include "engine/neighbor_list.hpp"
 #include "engine/toml_util.hpp"
 #include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_selection.hpp"
@@ -76,6 +77,7 @@ ExtrapolationMonitor::ExtrapolationMonitor(const ExtrapolationConfig& cfg, const
         throw Error(cfg.state + ": the potential in this state file differs from " + pot_->model().source +
                     " (grades are only meaningful against the active set of the potential that runs)");
     check_grade_weights(state_.weights, (cfg.state + " (selection weights)").c_str());
+    grader_ = std::make_unique<SiteGrader>(*pot_, state_.maxvol);
     path_ = (fs::path(rep.directory) / cfg.file).string();
     if (resume_step >= 0 && fs::exists(path_)) {
         // Keep what an uninterrupted run would have written up to the checkpoint.
@@ -107,11 +109,21 @@ std::string ExtrapolationMonitor::describe() const {
 double ExtrapolationMonitor::check(long step, const Replica& rep, SafetyStop& stop) {
     const System& sys = rep.sys;
     const int n = static_cast<int>(sys.size());
-    std::vector<double> rows;
-    const int m = append_grade_rows(*pot_, sys, state_.weights, rows);
-    std::vector<double> g(m, 0.0);
-    state_.maxvol.row_grades(rows.data(), m, g.data());
-    const double grade = m > 0 ? *std::max_element(g.begin(), g.end()) : 0.0;
+    // Rows as MaxvolSelection builds them: per-site rows (site-energy weight), then the energy row.
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, pot_->list_cutoff(), nl);
+    std::vector<double> rows, g;
+    mtp_site_gradients(*pot_, sys, nl, rows);
+    if (state_.weights.site != 0.0) grader_->grades(sys, rows, g);
+    if (state_.weights.energy != 0.0 && n > 0) {
+        const int nc = state_.maxvol.n;
+        std::vector<double> e(nc, 0.0);
+        for (int i = 0; i < n; ++i)
+            for (int c = 0; c < nc; ++c) e[c] += rows[static_cast<size_t>(i) * nc + c];
+        for (int c = 0; c < nc; ++c) e[c] = state_.weights.energy * e[c] / n;
+        g.push_back(state_.maxvol.grade(e.data(), 1));
+    }
+    const double grade = g.empty() ? 0.0 : *std::max_element(g.begin(), g.end());
     last_grade_ = grade;
 
     if (grade > cfg_.save_above && !saved_steps_.count(step)) {

@@ -16,6 +16,7 @@
 #include "engine/backend.hpp"
 #include "engine/replica.hpp"
 #include "potentials/als_file.hpp"
+#include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -52,6 +53,7 @@ private:
     int replica_ = 0;
     AlsState state_;
     const MtpPotential* pot_ = nullptr;
+    std::unique_ptr<SiteGrader> grader_;
     std::string path_;
     double last_grade_ = -1.0;
     long saved_ = 0;

@@ -34,6 +34,8 @@ const Subcommand kSubcommands[] = {
      mdrun::cmd_analyze},
     {"convert", "convert IN OUT [--format F] [--elements Na,Cl] [--replicate a,b,c] [--remove El:n:seed]   convert structures",
      mdrun::cmd_convert},
+    {"plot", "plot RUN_DIR [--format png|pdf|svg] [--out DIR]   figures of a run (Python: mdrun.plot, matplotlib)",
+     mdrun::cmd_plot},
 };
 
 void print_help() {

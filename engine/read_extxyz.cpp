@@ -1,4 +1,4 @@
-// Extended XYZ reader (ASE/QUIP convention), first frame of the file. Elements from the `species` column,
+// Extended XYZ reader (ASE/QUIP convention): the first frame (read_extxyz) or every frame (read_extxyz_frames). Elements from the `species` column,
 // or from atomic numbers (`Z:I:1`) when there is none.
 // Line 1: atom count. Line 2: key=value pairs, values optionally in "..." or {...}:
 //   Lattice="ax ay az bx by bz cx cy cz"  (rows = lattice vectors; absent = non-periodic)
@@ -8,6 +8,7 @@
 // when that column exists, else by the built-in atomic weights), `vel` (GPUMD convention, Å/fs).
 // All are converted to Å/ps.
 #include <cctype>
+#include <cmath>
 #include <map>
 
 #include "engine/elements.hpp"
@@ -84,35 +85,38 @@ bool parse_bool_token(const std::string& t, bool& out) {
 
 }  // namespace
 
-System read_extxyz(const std::string& path) {
-    const LineReader r(path);
-    r.require(0, "the number of atoms (extended XYZ line 1)");
-    const auto t0 = r.tokens(0);
-    if (t0.empty()) throw r.error(0, "expected the number of atoms, got an empty line");
-    const long n = r.to_long(0, t0[0], "the number of atoms (an integer)");
-    if (n <= 0) throw r.error(0, "the number of atoms must be > 0, got " + t0[0]);
-    r.require(1, "the comment line with Lattice=... Properties=... (extended XYZ line 2)");
-    const auto kv = parse_comment(r, 1);
+namespace {
+
+// The frame whose atom-count line is line `o`; *next = the line after it; step/time from `step=` and
+// `time_ps=` (mdrun's trajectory) or ASE's `Time` (ASE time units) when present, else -1 / NaN.
+System read_extxyz_frame_at(const LineReader& r, std::size_t o, std::size_t* next, long* step, double* time_ps) {
+    r.require(o, "the number of atoms (extended XYZ line 1)");
+    const auto t0 = r.tokens(o);
+    if (t0.empty()) throw r.error(o, "expected the number of atoms, got an empty line");
+    const long n = r.to_long(o, t0[0], "the number of atoms (an integer)");
+    if (n <= 0) throw r.error(o, "the number of atoms must be > 0, got " + t0[0]);
+    r.require(o + 1, "the comment line with Lattice=... Properties=... (extended XYZ line 2)");
+    const auto kv = parse_comment(r, o + 1);
 
     // Cell.
     Mat3 h = mat3_zero();
     bool has_lattice = false;
     if (const std::string* lat = find_key(kv, "Lattice")) {
         const auto lt = split_whitespace(*lat);
-        if (lt.size() != 9) throw r.error(1, "Lattice must hold 9 numbers (a, b, c rows), got \"" + *lat + "\"");
-        for (int k = 0; k < 9; ++k) h.m[k / 3][k % 3] = r.to_double(1, lt[k], "a number in Lattice");
+        if (lt.size() != 9) throw r.error(o + 1, "Lattice must hold 9 numbers (a, b, c rows), got \"" + *lat + "\"");
+        for (int k = 0; k < 9; ++k) h.m[k / 3][k % 3] = r.to_double(o + 1, lt[k], "a number in Lattice");
         has_lattice = true;
     }
     bool pbc[3] = {has_lattice, has_lattice, has_lattice};
     if (const std::string* p = find_key(kv, "pbc")) {
         const auto pt = split_whitespace(*p);
-        if (pt.size() != 3 && pt.size() != 1) throw r.error(1, "pbc must be 3 flags such as \"T T T\", got \"" + *p + "\"");
+        if (pt.size() != 3 && pt.size() != 1) throw r.error(o + 1, "pbc must be 3 flags such as \"T T T\", got \"" + *p + "\"");
         for (int k = 0; k < 3; ++k)
             if (!parse_bool_token(pt[pt.size() == 1 ? 0 : k], pbc[k]))
-                throw r.error(1, "pbc flags must be T or F, got \"" + *p + "\"");
+                throw r.error(o + 1, "pbc flags must be T or F, got \"" + *p + "\"");
     }
     for (int k = 0; k < 3; ++k) {
-        if (pbc[k] && !has_lattice) throw r.error(1, "pbc is true but there is no Lattice=\"...\"");
+        if (pbc[k] && !has_lattice) throw r.error(o + 1, "pbc is true but there is no Lattice=\"...\"");
         if (!pbc[k]) h.m[k][0] = h.m[k][1] = h.m[k][2] = 0.0;  // mdrun's convention for a non-periodic direction
     }
 
@@ -130,18 +134,18 @@ System read_extxyz(const std::string& path) {
         }
     }
     if (parts.size() % 3 != 0)
-        throw r.error(1, "Properties must be name:type:ncols triples, got \"" + props + "\"");
+        throw r.error(o + 1, "Properties must be name:type:ncols triples, got \"" + props + "\"");
     std::vector<Column> cols;
     int width = 0;
     for (std::size_t k = 0; k < parts.size(); k += 3) {
         Column c;
         c.name = parts[k];
         if (parts[k + 1].size() != 1 || std::string("SRIL").find(parts[k + 1][0]) == std::string::npos)
-            throw r.error(1, "Properties: column type of '" + c.name + "' must be S, R, I or L, got '" + parts[k + 1] + "'");
+            throw r.error(o + 1, "Properties: column type of '" + c.name + "' must be S, R, I or L, got '" + parts[k + 1] + "'");
         c.type = parts[k + 1][0];
         long nc;
         if (!parse_long(parts[k + 2], nc) || nc < 1)
-            throw r.error(1, "Properties: column count of '" + c.name + "' must be a positive integer, got '" +
+            throw r.error(o + 1, "Properties: column count of '" + c.name + "' must be a positive integer, got '" +
                                  parts[k + 2] + "'");
         c.ncols = (int)nc;
         c.start = width;
@@ -161,12 +165,12 @@ System read_extxyz(const std::string& path) {
     const Column* c_mom = column({"momenta"});
     const Column* c_mass = column({"masses", "mass"});
     const Column* c_z = column({"Z", "numbers"});  // atomic numbers, when there is no species column
-    if (!c_species && !c_z) throw r.error(1, "Properties has neither species:S:1 nor Z:I:1: \"" + props + "\"");
-    if (!c_pos) throw r.error(1, "Properties has no pos:R:3 column: \"" + props + "\"");
-    if (c_pos->ncols != 3 || c_pos->type != 'R') throw r.error(1, "Properties: pos must be R:3");
+    if (!c_species && !c_z) throw r.error(o + 1, "Properties has neither species:S:1 nor Z:I:1: \"" + props + "\"");
+    if (!c_pos) throw r.error(o + 1, "Properties has no pos:R:3 column: \"" + props + "\"");
+    if (c_pos->ncols != 3 || c_pos->type != 'R') throw r.error(o + 1, "Properties: pos must be R:3");
     for (const Column* c : {c_vel, c_vel_fs, c_mom})
-        if (c && (c->ncols != 3 || c->type != 'R')) throw r.error(1, "Properties: " + c->name + " must be R:3");
-    if (c_mass && (c_mass->ncols != 1 || c_mass->type != 'R')) throw r.error(1, "Properties: masses must be R:1");
+        if (c && (c->ncols != 3 || c->type != 'R')) throw r.error(o + 1, "Properties: " + c->name + " must be R:3");
+    if (c_mass && (c_mass->ncols != 1 || c_mass->type != 'R')) throw r.error(o + 1, "Properties: masses must be R:1");
 
     System sys;
     sys.box = make_box(h);
@@ -177,7 +181,7 @@ System read_extxyz(const std::string& path) {
     std::vector<double> file_mass;
     const double tu = ase_time_unit_ps();
     for (long a = 0; a < n; ++a) {
-        const std::size_t li = 2 + a;
+        const std::size_t li = o + 2 + static_cast<std::size_t>(a);
         r.require(li, std::to_string(n) + " atom lines (only " + std::to_string(a) + " found)");
         const auto t = r.tokens(li);
         if ((int)t.size() < width)
@@ -222,7 +226,42 @@ System read_extxyz(const std::string& path) {
     }
     sys.has_velocities = has_v;
     if (c_mass) sys.mass = file_mass;  // kept: read_structure fills the table's masses only when absent
+    *next = o + 2 + static_cast<std::size_t>(n);
+    *step = -1;
+    *time_ps = std::nan("");
+    long st;
+    double tv;
+    if (const std::string* v = find_key(kv, "step"); v && parse_long(*v, st)) *step = st;
+    if (const std::string* v = find_key(kv, "time_ps"); v && parse_double(*v, tv)) *time_ps = tv;
+    else if (const std::string* v2 = find_key(kv, "Time"); v2 && parse_double(*v2, tv)) *time_ps = tv * ase_time_unit_ps();
     return sys;
+}
+
+}  // namespace
+
+System read_extxyz(const std::string& path) {
+    const LineReader r(path);
+    std::size_t next;
+    long step;
+    double t;
+    return read_extxyz_frame_at(r, 0, &next, &step, &t);
+}
+
+std::vector<StructureFrame> read_extxyz_frames(const std::string& path) {
+    const LineReader r(path);
+    std::vector<StructureFrame> out;
+    std::size_t o = 0;
+    while (o < r.count()) {
+        if (r.tokens(o).empty()) {  // blank lines between or after frames
+            ++o;
+            continue;
+        }
+        StructureFrame f;
+        f.sys = read_extxyz_frame_at(r, o, &o, &f.step, &f.time_ps);
+        out.push_back(std::move(f));
+    }
+    if (out.empty()) throw Error(path + ": no extended XYZ frame in the file");
+    return out;
 }
 
 }  // namespace mdrun

@@ -22,6 +22,7 @@
 #include "engine/progress.hpp"
 #include "engine/run_log.hpp"
 #include "engine/structure_io.hpp"
+#include "engine/run_provenance.hpp"
 #include "engine/thermo_output.hpp"
 #include "engine/extrapolation.hpp"
 #include "engine/trajectory.hpp"
@@ -205,6 +206,7 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
                     info.total_steps += cfg.stages[k].steps;
                 }
             info.replica_name = rc.name;
+            info.provenance = run_provenance(cfg, rc);
             rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
         }
         reps.push_back(std::move(rep));
@@ -244,7 +246,7 @@ struct ReplicaOutputs {
 };
 
 std::string trajectory_file(const Replica& r, const OutputConfig& o) {
-    return (fs::path(r.directory) / (o.trajectory_format == "h5md" ? "trajectory.h5md" : "trajectory.extxyz")).string();
+    return (fs::path(r.directory) / trajectory_file_name(o.trajectory_format)).string();
 }
 
 void write_run_summary(RunLog& log, Backend& backend,
@@ -286,7 +288,7 @@ void write_run_summary(RunLog& log, Backend& backend,
 int run_md(const RunOptions& opt) {
     const auto t_start = Clock::now();
     Timings tm;
-    RunConfig cfg = load_config(opt.config_path);
+    RunConfig cfg = opt.config_text.empty() ? load_config(opt.config_path) : parse_config(opt.config_text, opt.config_path);
     // Staged protocols: --steps N stops the protocol at step N (e.g. to continue later with --restart).
     if (opt.steps_override > (cfg.stages.empty() ? opt.steps_override : cfg.stages.back().end_step))
         throw Error("--steps " + std::to_string(opt.steps_override) + " is beyond the end of the staged protocol (step " +
@@ -420,6 +422,7 @@ int run_md(const RunOptions& opt) {
                 outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps,
                                       outs[r].grades ? outs[r].grades->last_grade() : 0.0);
                 outs[r].thermo->flush();
+                if (rep.analysis && stage_analysed(cfg, s)) rep.analysis->observe_temperature(s, o.temperature_K);
                 tm.thermo += seconds_since(t0);
             }
             if ((what & 1) && outs[r].traj && s % out.trajectory_every == 0) {
@@ -500,6 +503,7 @@ int run_md(const RunOptions& opt) {
             checkpointed_last = true;
         }
         if (!opt.quiet) progress.update(step);
+        if (opt.on_progress) opt.on_progress(step, total);
         if (g_signal != 0) break;
     }
     if (!checkpointed_last) checkpoint_now();  // a checkpoint is also written at the end of the run
@@ -555,7 +559,7 @@ int run_md(const RunOptions& opt) {
         std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
         for (const auto& r : reps)
             std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
-                         out.trajectory_every > 0 ? (out.trajectory_format == "h5md" ? ", trajectory.h5md" : ", trajectory.extxyz") : "",
+                         out.trajectory_every > 0 ? (", " + trajectory_file_name(out.trajectory_format)).c_str() : "",
                          r->analysis ? ", analysis results" : "");
         std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
     }

@@ -2,6 +2,7 @@
 // pass before step 0), drives the backend, and writes every output (thermo.csv, trajectory, analysis,
 // checkpoints, final structures, run.log, progress on stderr).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,11 @@ struct RunOptions {
     std::string device = "auto";  // cpu | cuda | auto
     long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
     bool quiet = false;         // no progress lines
+    // Embedding (the Python module): config_text non-empty = parse it instead of reading config_path
+    // (which then only names the config in messages and anchors relative paths); on_progress(step, total)
+    // is called after every chunk of steps.
+    std::string config_text;
+    std::function<void(long, long)> on_progress;
 };
 
 // Reads the structure once, applies replicate/remove, runs the pre-run checks (unknown elements,

@@ -29,12 +29,17 @@ bool ends_with(const std::string& s, const std::string& suf) {
     return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
+System system_from_cfg(const CfgConfig& c, const std::string& path, const std::vector<std::string>& elements);
+
 System from_cfg(const std::string& path, const std::vector<std::string>& elements) {
     const std::vector<CfgConfig> cfgs = read_cfg(path);
     if (cfgs.empty()) throw Error(path + ": no configuration (BEGIN_CFG ... END_CFG) in the file");
     if (elements.empty())
         throw Error(path + ": a .cfg file has integer types only: give the elements ([structure].elements / --elements)");
-    const CfgConfig& c = cfgs.front();  // the first configuration of the file
+    return system_from_cfg(cfgs.front(), path, elements);  // the first configuration of the file
+}
+
+System system_from_cfg(const CfgConfig& c, const std::string& path, const std::vector<std::string>& elements) {
     System sys;
     sys.box = make_box(c.lattice);
     for (const auto& e : elements)
@@ -202,6 +207,43 @@ System read_structure(const std::string& path, const std::string& format, const 
     }
     finalize(sys, path);
     return sys;
+}
+
+std::vector<StructureFrame> read_structure_frames(const std::string& path, const std::string& format,
+                                                  const std::vector<std::string>& elements) {
+    std::string fmt = format.empty() ? "auto" : format;
+    const std::string base = lower(basename_of(path));
+    if (fmt == "auto" && (ends_with(base, ".h5md") || ends_with(base, ".h5"))) fmt = "h5md";
+    if (fmt == "auto") {
+        std::ifstream probe(path);
+        if (!probe) throw Error(path + ": cannot open structure file (does it exist and is it readable?)");
+        fmt = detect_structure_format(path);
+    }
+    for (const auto& e : elements) require_element(e, "structure elements: ");
+    std::vector<StructureFrame> frames;
+    if (fmt == "h5md") {
+        frames = read_h5md_frames(path, elements);
+    } else if (fmt == "extxyz") {
+        frames = read_extxyz_frames(path);
+        for (auto& f : frames) apply_element_order(f.sys, elements.empty() ? frames.front().sys.species : elements, path);
+    } else if (fmt == "cfg") {
+        const std::vector<CfgConfig> cfgs = read_cfg(path);
+        if (cfgs.empty()) throw Error(path + ": no configuration (BEGIN_CFG ... END_CFG) in the file");
+        if (elements.empty())
+            throw Error(path + ": a .cfg file has integer types only: give the elements ([structure].elements / --elements)");
+        for (const auto& c : cfgs) {
+            StructureFrame f;
+            f.sys = system_from_cfg(c, path, elements);
+            frames.push_back(std::move(f));
+        }
+    } else {
+        StructureFrame f;
+        f.sys = read_structure(path, fmt, elements);
+        frames.push_back(std::move(f));
+        return frames;
+    }
+    for (auto& f : frames) finalize(f.sys, path);
+    return frames;
 }
 
 void replicate(System& sys, int na, int nb, int nc) {

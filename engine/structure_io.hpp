@@ -22,6 +22,22 @@ namespace mdrun {
 System read_structure(const std::string& path, const std::string& format,
                       const std::vector<std::string>& elements);
 
+// Every configuration of a file, for `mdrun convert`: all configurations of a multi-configuration .cfg,
+// all frames of an extended XYZ file or of an H5MD trajectory (format "h5md", or "auto" for .h5md/.h5),
+// the one structure of the other formats. Each frame is finished like read_structure's result (ids,
+// masses, species order = `elements` when given). step/time_ps: as recorded in the file (H5MD, mdrun's
+// extxyz trajectories), else -1 / NaN.
+struct StructureFrame {
+    System sys;
+    long step = -1;
+    double time_ps = 0.0 / 0.0;
+};
+std::vector<StructureFrame> read_structure_frames(const std::string& path, const std::string& format,
+                                                  const std::vector<std::string>& elements);
+std::vector<StructureFrame> read_extxyz_frames(const std::string& path);  // read_extxyz.cpp
+// H5MD trajectory (read_h5md.cpp); `elements` names the species indices when the file does not.
+std::vector<StructureFrame> read_h5md_frames(const std::string& path, const std::vector<std::string>& elements);
+
 // The format "auto" resolves to for this path (reads the file's start when the name is not telling).
 std::string detect_structure_format(const std::string& path);
 

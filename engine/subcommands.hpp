@@ -13,5 +13,6 @@ int cmd_select(const std::vector<std::string>& args);      // potentials/select_
 int cmd_run(const std::vector<std::string>& args);        // engine/run_cmd.cpp: `mdrun config.toml [...]`
 int cmd_analyze(const std::vector<std::string>& args);    // engine/analyze_cmd.cpp: results from a checkpoint
 int cmd_convert(const std::vector<std::string>& args);    // engine/convert_cmd.cpp: structure format conversion
+int cmd_plot(const std::vector<std::string>& args);       // engine/plot_cmd.cpp: figures via python -m mdrun.plot
 
 }  // namespace mdrun

@@ -1,4 +1,5 @@
-// Trajectory output during a run: H5MD 1.1 (read by MDAnalysis, OVITO, h5py) or extended XYZ (ASE).
+// Trajectory output during a run: H5MD 1.1 (h5py, MDAnalysis, ASE and MDAnalysis with the Python package),
+// extended XYZ (ASE, OVITO) or a LAMMPS text dump (OVITO, VMD, ASE).
 #pragma once
 #include <memory>
 #include <string>
@@ -16,7 +17,7 @@ public:
     virtual void flush() = 0;
 };
 
-// format "h5md" | "extxyz". resume_step >= 0: open an existing file and drop frames with step > resume_step
+// format "h5md" | "extxyz" | "lammps-dump". resume_step >= 0: open an existing file and drop frames with step > resume_step
 // (used when a run restarts from a checkpoint, so the result equals an uninterrupted run); -1: create new.
 // Errors (mdrun::Error) name the file.
 std::unique_ptr<TrajectoryWriter> open_trajectory(const std::string& path, const std::string& format,
@@ -27,5 +28,10 @@ std::unique_ptr<TrajectoryWriter> open_h5md_trajectory(const std::string& path, 
                                                        long resume_step);
 std::unique_ptr<TrajectoryWriter> open_extxyz_trajectory(const std::string& path, const System& initial,
                                                          long resume_step);
+std::unique_ptr<TrajectoryWriter> open_lammps_dump_trajectory(const std::string& path, const System& initial,
+                                                              long resume_step);
+// The file name of a run's trajectory in each format ("trajectory.h5md", "trajectory.extxyz",
+// "trajectory.lammpstrj").
+std::string trajectory_file_name(const std::string& format);
 
 }  // namespace mdrun

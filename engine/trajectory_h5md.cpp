@@ -7,7 +7,10 @@
 //   /particles/all/velocity/{step,time,value}  value: [frame][N][3] Å/ps
 //   /particles/all/species     [N] int32 species index; attribute `names` lists the element symbols
 //   /particles/all/id, /mass   [N] atom ids and masses (amu), time independent
-// Units are attributes named `unit` ("Angstrom", "ps", "Angstrom ps-1", "amu"); MDAnalysis needs them.
+// Units are attributes named `unit` ("Angstrom", "ps", "Angstrom ps-1", "amu"; H5MD units module, declared in
+// /h5md/modules/units); MDAnalysis needs them. Element symbols are in the `names` attribute of species (an
+// mdrun addition): mdrun.read_trajectory, the ASE plugin and the MDAnalysis topology parser of the Python
+// package (python/mdrun) read them, so the file alone is a complete trajectory.
 // Every dataset is chunked one frame per chunk and extendable; the file is flushed after each frame.
 #include <hdf5.h>
 
@@ -185,6 +188,10 @@ void H5mdWriter::create(const System& initial) {
         Hid creator{H5Gcreate2(h5md.id, "creator", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
         write_string_attr(creator.id, "name", "mdrun");
         write_string_attr(creator.id, "version", MDRUN_VERSION_STRING);
+        // The `unit` attributes below belong to H5MD's units module, which a file declares here.
+        Hid modules{H5Gcreate2(h5md.id, "modules", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
+        Hid units{H5Gcreate2(modules.id, "units", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
+        write_int_attr(units.id, "version", {1, 0});
     }
     Hid particles{H5Gcreate2(file_, "/particles", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};
     Hid all{H5Gcreate2(particles.id, "all", H5P_DEFAULT, untimed_gcpl(), H5P_DEFAULT), H5Gclose};

@@ -1,38 +1,23 @@
 // LAMMPS data file writer (the counterpart of read_lammps_data.cpp), for running the same structure in LAMMPS.
 // LAMMPS needs a right-handed cell with a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz) and atoms inside the box;
-// any other cell is rotated into that form (fractional coordinates are kept, so positions and velocities turn
-// with the cell), and positions are written wrapped with integer image flags.
+// any other cell is rotated into that form (engine/lammps_cell.hpp), and positions are written wrapped with
+// integer image flags.
 #include <cmath>
 #include <cstdio>
 #include <ostream>
 
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
+#include "engine/lammps_cell.hpp"
 #include "engine/structure_io.hpp"
 
 namespace mdrun {
 
 void write_lammps_data(const std::string& path, const System& sys) {
-    for (int k = 0; k < 3; ++k)
-        if (!sys.box.periodic[k])
-            throw Error(path + ": a LAMMPS data file needs a cell; direction " + std::to_string(k + 1) + " has none");
-    if (det(sys.box.h) <= 0) throw Error(path + ": LAMMPS needs a right-handed cell (det(h) > 0)");
-    const Vec3 a = row(sys.box.h, 0), b = row(sys.box.h, 1), c = row(sys.box.h, 2);
-    const double lx = norm(a);
-    const double xy = dot(b, a) / lx;
-    const double ly = std::sqrt(norm2(b) - xy * xy);
-    const double xz = dot(c, a) / lx;
-    const double yz = (dot(b, c) - xy * xz) / ly;
-    const double lz = std::sqrt(norm2(c) - xz * xz - yz * yz);
-    Mat3 hl = mat3_zero();
-    hl.m[0][0] = lx;
-    hl.m[1][0] = xy; hl.m[1][1] = ly;
-    hl.m[2][0] = xz; hl.m[2][1] = yz; hl.m[2][2] = lz;
-    // Already in LAMMPS form: keep the exact numbers (no round-off from the rotation).
-    const bool lower = sys.box.h.m[0][1] == 0 && sys.box.h.m[0][2] == 0 && sys.box.h.m[1][2] == 0 &&
-                       sys.box.h.m[0][0] > 0 && sys.box.h.m[1][1] > 0 && sys.box.h.m[2][2] > 0;
-    if (lower) hl = sys.box.h;
-    const bool tilted = hl.m[1][0] != 0 || hl.m[2][0] != 0 || hl.m[2][1] != 0;
+    const LammpsCell lc = lammps_cell(sys.box, path);
+    const Mat3& hl = lc.h;
+    const bool lower = lc.as_is;
+    const bool tilted = lc.tilted;
 
     const std::size_t n = sys.size();
     const bool charged = sys.charge.size() == n && n > 0;

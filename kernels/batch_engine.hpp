@@ -9,10 +9,10 @@
 // when output is due (observables, download, save).
 #pragma once
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -174,10 +174,36 @@ private:
         status_.resize(R_);
         halt_.resize(3);
         step_.resize(1);
-        nb_overflow_.resize(1);
+        nb_overflow_.resize(3);
         cols_.resize(static_cast<std::size_t>(kColCount) * N_);
         partials_.resize(static_cast<std::size_t>(R_) * kColCount * lanes_);
         sums_.resize(static_cast<std::size_t>(R_) * kColCount);
+        reset_control();
+    }
+
+    // Device memory comes uninitialised (cudaMalloc): the words every kernel reads before any kernel
+    // writes them (halt flag, per-replica status, step counter, list health, thermostat chains) get
+    // defined values at construction, so that a run that starts with load() (--restart) instead of setup()
+    // begins from the same state as a fresh one.
+    void reset_control() {
+        halt_.upload(std::vector<int>(3, 0));
+        halt_h_.assign(3, 0);
+        status_.upload(std::vector<ReplicaStatus>(static_cast<std::size_t>(R_), ReplicaStatus{}));
+        step_.upload(std::vector<long long>(1, 0));
+        nb_overflow_.upload(list_health_clear());
+        nhc_.upload(std::vector<NhcState>(static_cast<std::size_t>(R_), NhcState{}));
+    }
+    static std::vector<int> list_health_clear() { return {0, 0, INT_MAX}; }
+    // Stops like the CPU list (engine/neighbor_list.cpp) when a rebuilt list is not symmetric.
+    void check_symmetric(const std::vector<int>& health) const {
+        if (health[1] == 0) return;
+        const int atom = health[2];
+        int r = 0;
+        while (r + 1 < R_ && atom_start_h_[r + 1] <= atom) ++r;
+        throw Error("internal error: neighbour list is not symmetric (" + std::to_string(health[1]) +
+                    " pair slot(s) without their mirror, first at atom " + std::to_string(atom - atom_start_h_[r]) +
+                    " of replica " + std::to_string(r) +
+                    "): a pair lies at the list cutoff within rounding; change [md].neighbor_skin slightly");
     }
 
     void init_capacity() {
@@ -286,7 +312,10 @@ public:
             ex_.sync();
             std::vector<int> of;
             nb_overflow_.download(of);
-            if (of[0] == 0) break;
+            if (of[0] == 0) {
+                check_symmetric(of);
+                break;
+            }
             // A row outgrew its capacity somewhere in these steps: go back, grow, redo (identical result:
             // the restored list is rebuilt from the same positions).
             restore();
@@ -502,6 +531,12 @@ private:
     // (Re)allocates everything sized by the row capacity and refreshes the view.
     void set_capacity(int cap) {
         cap_ = std::max(cap, 4);
+        // Slots are addressed with 32-bit ints on the device (nb_reverse, thread indices): refuse a list
+        // that would not fit rather than wrap around.
+        if (static_cast<long long>(N_) * cap_ > static_cast<long long>(INT_MAX))
+            throw Error("batch engine: " + std::to_string(N_) + " atoms x " + std::to_string(cap_) +
+                        " neighbour slots exceed the 2^31 slots one batch can address; run fewer replicas or atoms "
+                        "per process (or a shorter cutoff/skin)");
         const std::size_t slots = static_cast<std::size_t>(N_) * cap_;
         nb_j_.resize(slots);
         nb_img_.resize(3 * slots);
@@ -646,9 +681,8 @@ private:
         std::vector<ReplicaStatus> forced = st;
         for (auto& s : forced) s.rebuild = 1;
         status_.upload(forced);
-        std::vector<int> zero(1, 0);
         for (;;) {
-            nb_overflow_.upload(zero);
+            nb_overflow_.upload(list_health_clear());
             BatchView v = view_;
             v.pos = pos_at_build_.data();  // the list of a restored state is rebuilt where it was built
             std::vector<int> halt_save;
@@ -660,7 +694,10 @@ private:
             halt_.upload(halt_save);
             std::vector<int> of;
             nb_overflow_.download(of);
-            if (of[0] == 0) break;
+            if (of[0] == 0) {
+                check_symmetric(of);
+                break;
+            }
             set_capacity(of[0] + of[0] / 4 + 8);
             ++grows_;
         }

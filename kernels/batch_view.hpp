@@ -104,7 +104,10 @@ struct BatchView {
     int* nb_img = nullptr;       // [3*N*cap]
     Vec3* nb_shift = nullptr;    // [N*cap] Cartesian image shift: r_ij = pos[j] + shift - pos[i]
     int* nb_reverse = nullptr;   // [N*cap] global slot of the mirrored pair
-    int* nb_overflow = nullptr;  // [1] largest row length seen when it exceeded cap (0 = never)
+    // [3] list health, read by the host after every batch of steps: [0] largest row length seen when it
+    // exceeded cap (0 = never); [1] slots whose mirror pair (j -> i, -image) is missing from row j (an
+    // asymmetric list: a pair at the list cutoff within rounding); [2] lowest atom with such a slot.
+    int* nb_overflow = nullptr;
 
     // ---- MTP per-slot derivatives and per-atom outputs
     double* dx = nullptr;        // [N*cap] D_ij = dV_i/dr_ij

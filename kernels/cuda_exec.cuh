@@ -3,6 +3,7 @@
 // one stream; run_steps() captures one MD step into a CUDA Graph once and replays it, which removes the
 // launch overhead of the ~20 small launches per step. nvcc only.
 #pragma once
+#include <climits>
 #include <cstddef>
 #include <cstdlib>
 #include <string>
@@ -44,6 +45,7 @@ public:
     void launch(long n, const F& f) {
         ++launches;
         if (n <= 0) return;
+        if (n > INT_MAX) throw Error("CUDA launch over " + std::to_string(n) + " threads exceeds the 2^31 a launch can index");
         constexpr int kBlock = 128;
         const long blocks = (n + kBlock - 1) / kBlock;
         body_kernel<F><<<static_cast<unsigned>(blocks), kBlock, 0, stream_>>>(static_cast<int>(n), f);
@@ -59,14 +61,21 @@ public:
     }
     void sync() { MDRUN_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
-    // Runs `n` steps: the first call captures step() into a graph, later calls replay it.
+    // Runs `n` steps: the first call captures step() into a graph, later calls replay it. Before a
+    // capture, one step runs as plain launches: a kernel's first launch loads its module (lazy loading,
+    // CUDA's default), and that must not happen inside a capture (it may fail there, or be recorded).
+    // The eager step is one of the n (the same launches, so the same result).
     template <class StepFn>
     void run_steps(long n, StepFn&& step) {
         if (!use_graphs_) {
             for (long k = 0; k < n; ++k) step();
             return;
         }
+        if (n <= 0) return;
         if (!graph_exec_) {
+            step();
+            ++eager_steps;
+            if (--n == 0) return;
             MDRUN_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
             step();
             MDRUN_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph_));
@@ -94,6 +103,7 @@ public:
 
     long launches = 0;  // kernel launches issued (a captured step counts once)
     long captures = 0;  // graphs captured
+    long eager_steps = 0;  // steps run as plain launches before a capture
 
 private:
     bool use_graphs_ = true;

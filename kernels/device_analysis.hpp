@@ -145,7 +145,15 @@ public:
         }
         if (plan.empty()) return;
         align();
-        stage_.upload(reinterpret_cast<const Blob*>(bytes.data()), bytes.size() / sizeof(Blob));
+        // The staging buffer only grows (to twice what is needed): the size of a sample's batch changes
+        // from sample to sample (lags fill up), and a reallocation is a cudaFree + cudaMalloc, i.e. a
+        // device-wide synchronisation, at every sample otherwise.
+        const std::size_t blobs = bytes.size() / sizeof(Blob);
+        if (blobs > stage_.size()) {
+            stage_.resize(2 * blobs);
+            ++stage_allocations_;
+        }
+        stage_.upload_range(0, blobs, reinterpret_cast<const Blob*>(bytes.data()));
         const unsigned char* base = reinterpret_cast<const unsigned char*>(stage_.data());
         for (const Plan& p : plan)
             std::visit(
@@ -157,11 +165,14 @@ public:
                 *p.proto);
     }
 
+    long stage_allocations() const { return stage_allocations_; }  // (for tests)
+
 private:
     struct alignas(16) Blob {
         unsigned char b[16];
     };
     Buf<Blob> stage_;
+    long stage_allocations_ = 0;
 };
 
 namespace device_analysis_detail {

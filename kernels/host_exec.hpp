@@ -4,15 +4,24 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace mdrun {
 
+// resize() fills new storage with 0xFF bytes (NaN doubles, -1 ints), as cudaMalloc leaves device memory
+// undefined: a host-tested sequence that reads a word before writing it then goes visibly wrong here
+// instead of silently reading zeros (std::vector's default) and passing.
 template <class T>
 class HostBuffer {
+    static_assert(std::is_trivially_copyable<T>::value, "HostBuffer mirrors DeviceBuffer: trivially copyable types only");
+
 public:
     void resize(std::size_t n) {
-        if (n != v_.size()) v_.assign(n, T{});
+        if (n == v_.size()) return;
+        v_.assign(n, T{});
+        if (n > 0) std::memset(static_cast<void*>(v_.data()), 0xFF, n * sizeof(T));
     }
     void zero() { std::fill(v_.begin(), v_.end(), T{}); }
     void upload(const std::vector<T>& h) { v_ = h; }

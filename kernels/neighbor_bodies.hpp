@@ -198,8 +198,23 @@ MDRUN_HD_INLINE void nl_reverse_body(int i, const BatchView& b) {
             if (nl_slot_less(b.nb_j[jbase + mid], b.nb_img + 3 * (jbase + mid), i, want)) lo = mid + 1;
             else hi = mid;
         }
-        // The list is symmetric by construction; an overflowed row is caught by nb_overflow.
-        b.nb_reverse[s] = static_cast<int>(jbase + lo);
+        // The list is symmetric unless rounding put a pair at the list cutoff in one row but not in the
+        // other (|r_ij|^2 and |r_ji|^2 are computed from different sums). Then the search lands on another
+        // pair or past the end of row j (past the whole array for the last atom): the mirror is checked,
+        // a missing one is counted for the host, which stops as the CPU list does, and the slot points at
+        // itself so that no kernel reads out of bounds before the host looks. (An overflowed row is
+        // caught by nb_overflow[0] and the list rebuilt, so only complete rows are judged.)
+        const int nj = b.nb_count[j] < b.cap ? b.nb_count[j] : b.cap;
+        const long q = jbase + lo;
+        const bool found = lo < nj && b.nb_j[q] == i && b.nb_img[3 * q] == want[0] && b.nb_img[3 * q + 1] == want[1] &&
+                           b.nb_img[3 * q + 2] == want[2];
+        if (found) {
+            b.nb_reverse[s] = static_cast<int>(q);
+        } else {
+            b.nb_reverse[s] = static_cast<int>(s);
+            hd_atomic_add(b.nb_overflow + 1, 1);
+            hd_atomic_min(b.nb_overflow + 2, i);
+        }
     }
 }
 

@@ -71,10 +71,22 @@ double MaxVol::grade(const double* rows, long m, long* row, int* col) const {
     return b.v;
 }
 
+namespace {
+// The grading product of MD (every N steps, all atoms): compiled also for x86-64-v3 (AVX2) and chosen at
+// run time, as the MTP evaluation is (Eigen's kernels are inlined into each clone).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(MDRUN_NO_CPU_CLONES)
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten))
+#endif
+void grades_of_rows(const double* rows, long m, int n, const double* invA_T, double* out) {
+    RowMat C(m, n);
+    C.noalias() = MapC(rows, m, n) * MapC(invA_T, n, n).transpose();
+    for (long k = 0; k < m; ++k) out[k] = C.row(k).cwiseAbs().maxCoeff();
+}
+}  // namespace
+
 void MaxVol::row_grades(const double* rows, long m, double* out) const {
     if (m <= 0) return;
-    const RowMat C = MapC(rows, m, n) * MapC(invA_T.data(), n, n).transpose();
-    for (long k = 0; k < m; ++k) out[k] = C.row(k).cwiseAbs().maxCoeff();
+    grades_of_rows(rows, m, n, invA_T.data(), out);
 }
 
 long MaxVol::select(std::vector<double>& rows, std::vector<long>& row_owner, const MaxVolThresholds& thr,

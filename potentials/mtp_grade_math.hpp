@@ -45,26 +45,34 @@ MDRUN_HD_INLINE void mtp_radial_basis(const MtpParamsView& p, double r, double* 
     for (int k = 2; k < p.n_q; ++k) Q[k] = 2.0 * xi * Q[k - 1] - Q[k - 2];
 }
 
+// Scratch for mtp_site_grad: mtp_scratch_size plus n_mu * cap doubles for G (below).
+MDRUN_HD_INLINE long mtp_grade_scratch_size(const MtpParamsView& p, int cap) {
+    return mtp_scratch_size(p, cap) + static_cast<long>(p.n_mu) * cap;
+}
+
 // Adds weight * dV_i/dtheta (length mtp_coeff_count) to out for site i of MTP species a.
-// Only the radial block of species a, e_a and the moment part are touched.
+// Only the radial block of species a, e_a and the moment part are touched. G ([n_mu][cap], scratch)
+// receives G_mu(j) = sum_{beta: mu_beta = mu} g_beta P_beta(u_j), built with unit stride over j.
 template <int B = 1>
 MDRUN_HD_INLINE void mtp_site_coeff_grad_lane(const MtpParamsView& p, int a, int nnb, int cap, const int* ntype,
                                               const MtpSiteScratch& w, const double* M, int lane, double scaling,
-                                              double weight, double* out) {
+                                              double weight, double* G, double* out) {
     const int S = p.n_species, nq = p.n_q, nmu = p.n_mu;
+    for (long k = 0; k < static_cast<long>(nmu) * cap; ++k) G[k] = 0.0;
+    for (int b = 0; b < p.n_basic; ++b) {
+        const double gb = w.g[b];
+        double* MDRUN_RESTRICT Gm = G + static_cast<long>(p.basic_mu[b]) * cap;
+        const double* MDRUN_RESTRICT mono = w.mono + static_cast<long>(p.basic_comp[b]) * cap;
+        for (int j = 0; j < nnb; ++j) Gm[j] += gb * mono[j];
+    }
     double Q[kMtpMaxRadialBasis];
-    constexpr int kMaxMu = 16;  // radial functions per pair (MLIP files use 2..6)
-    double G[kMaxMu];
     const double ws = weight * scaling;
     for (int j = 0; j < nnb; ++j) {
-        mtp_radial_basis(p, w.r[j], Q);
         if (!(w.r[j] < p.max_dist)) continue;
-        for (int mu = 0; mu < nmu; ++mu) G[mu] = 0.0;
-        for (int b = 0; b < p.n_basic; ++b)
-            G[p.basic_mu[b]] += w.g[b] * w.mono[static_cast<long>(p.basic_comp[b]) * cap + j];
+        mtp_radial_basis(p, w.r[j], Q);
         double* blk = out + static_cast<long>(a * S + ntype[j]) * nmu * nq;
         for (int mu = 0; mu < nmu; ++mu) {
-            const double s = ws * G[mu];
+            const double s = ws * G[static_cast<long>(mu) * cap + j];
             for (int k = 0; k < nq; ++k) blk[mu * nq + k] += s * Q[k];
         }
     }
@@ -75,12 +83,13 @@ MDRUN_HD_INLINE void mtp_site_coeff_grad_lane(const MtpParamsView& p, int a, int
 }
 
 MDRUN_HD_INLINE void mtp_site_coeff_grad(const MtpParamsView& p, int a, int nnb, int cap, const int* ntype,
-                                         const MtpSiteScratch& w, double scaling, double weight, double* out) {
-    mtp_site_coeff_grad_lane<1>(p, a, nnb, cap, ntype, w, w.M, 0, scaling, weight, out);
+                                         const MtpSiteScratch& w, double scaling, double weight, double* G,
+                                         double* out) {
+    mtp_site_coeff_grad_lane<1>(p, a, nnb, cap, ntype, w, w.M, 0, scaling, weight, G, out);
 }
 
 // One site from neighbour vectors: forward + backward pass of mtp_math.hpp, then weight * dV/dtheta
-// added to out. Returns V_i. `scratch` as for mtp_site.
+// added to out. Returns V_i. `scratch` has mtp_grade_scratch_size(p, cap) doubles.
 MDRUN_HD_INLINE double mtp_site_grad(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
                                      const double* ry, const double* rz, const int* ntype, double* scratch,
                                      double scaling, double weight, double* out) {
@@ -90,8 +99,37 @@ MDRUN_HD_INLINE double mtp_site_grad(const MtpParamsView& p, int a, int nnb, int
     mtp_contract_forward(p, w.M);
     const double v = mtp_scalar_energy(p, a, w.M);
     mtp_contract_backward(p, w.M, w.g);
-    mtp_site_coeff_grad(p, a, nnb, cap, ntype, w, scaling, weight, out);
+    mtp_site_coeff_grad(p, a, nnb, cap, ntype, w, scaling, weight, scratch + mtp_scratch_size(p, cap), out);
     return v;
+}
+
+// B sites at once (lane-interleaved contractions, as mtp_sites_lanes of mtp_math.hpp, without the
+// neighbour derivatives): adds dV_l/dtheta to out[l] (length mtp_coeff_count each) for l < n_sites.
+// scratch[l] has mtp_grade_scratch_size(p, cap) doubles; Ml, gl n_alpha * B each.
+template <int B>
+MDRUN_HD_INLINE void mtp_sites_grad_lanes(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
+                                          double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
+                                          double* const* scratch, double* Ml, double* gl, double scaling,
+                                          double* const* out) {
+    MtpSiteScratch w[B];
+    for (int l = 0; l < B; ++l) {
+        w[l] = mtp_scratch_layout(p, cap, scratch[l]);
+        if (l < n_sites) {
+            mtp_prepare_neighbors(p, a[l], nnb[l], cap, rx[l], ry[l], rz[l], ntype[l], w[l]);
+            mtp_basic_moments(p, nnb[l], cap, w[l]);
+        } else {
+            for (int k = 0; k < p.n_basic; ++k) w[l].M[k] = 0.0;
+        }
+        for (int k = 0; k < p.n_basic; ++k) Ml[static_cast<long>(k) * B + l] = w[l].M[k];
+    }
+    for (long k = static_cast<long>(p.n_basic) * B; k < static_cast<long>(p.n_alpha) * B; ++k) Ml[k] = 0.0;
+    mtp_contract_forward_lanes<B>(p, Ml);
+    mtp_contract_backward_lanes<B>(p, Ml, gl);
+    for (int l = 0; l < n_sites && l < B; ++l) {
+        for (int k = 0; k < p.n_basic; ++k) w[l].g[k] = gl[static_cast<long>(k) * B + l];
+        mtp_site_coeff_grad_lane<B>(p, a[l], nnb[l], cap, ntype[l], w[l], Ml, l, scaling, 1.0,
+                                    scratch[l] + mtp_scratch_size(p, cap), out[l]);
+    }
 }
 
 // MaxVol grade of one row b (length n) in the active set's basis: max_j |c_j| with c = b A^{-1}, given

@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
     }
     if (!cpu_only && !cuda_device_available()) {
         std::printf("bench_gpu_matrix: no GPU visible (%s); nothing to measure.\n", cuda_device_description().c_str());
-        return 0;
+        // the device check (scripts/gpu_run.sh) sets MDRUN_REQUIRE_GPU=1: there a missing GPU is a failure
+        const char* req = std::getenv("MDRUN_REQUIRE_GPU");
+        return (req && *req && std::strcmp(req, "0") != 0) ? 1 : 0;
     }
     if (!cpu_only) std::printf("# device: %s\n", cuda_device_description().c_str());
     if (cpu) std::printf("# CPU rows: engine/dynamics.cpp with %d OpenMP threads, one replica\n", omp_get_max_threads());

@@ -50,7 +50,13 @@ void check(bool ok, const std::string& what, double value, double limit) {
     if (!ok) ++g_failures;
 }
 
-std::string data(const std::string& rel) { return std::string(MDRUN_TEST_DATA) + "/" + rel; }
+// The reference data folder (tests/data): the MDRUN_TEST_DATA environment variable when set (the device
+// check points it at its bundle, see scripts/gpu_run.sh), else the repository's tests/data.
+std::string data_root() {
+    if (const char* e = std::getenv("MDRUN_TEST_DATA"); e && *e) return e;
+    return MDRUN_TEST_DATA;
+}
+std::string data(const std::string& rel) { return data_root() + "/" + rel; }
 
 DynamicsParams nvt_params(double T) {
     DynamicsParams p;
@@ -262,7 +268,7 @@ void compare_run_loop(bool born) {
     register_cuda_backend();
     const fs::path dir = fs::temp_directory_path() / ("mdrun_gpu_run_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string sh = MDRUN_TEST_DATA;
+    const std::string sh = data_root();
     for (const char* dev : {"cpu", "cuda"}) {
         const fs::path cfg = dir / (std::string(dev) + ".toml");
         const std::string out = (dir / dev).string();
@@ -425,9 +431,17 @@ void compare_analysis() {
 
 int main() {
     if (!cuda_device_available()) {
+        // In ordinary CI (no GPU) this is a skip; on the device check (MDRUN_REQUIRE_GPU=1) a missing GPU
+        // is the failure to report, not a skip.
+        const char* req = std::getenv("MDRUN_REQUIRE_GPU");
+        if (req && *req && std::string(req) != "0") {
+            std::printf("FAIL: MDRUN_REQUIRE_GPU is set but no GPU is usable (%s)\n", cuda_device_description().c_str());
+            return 1;
+        }
         std::printf("skipped: no GPU (%s)\n", cuda_device_description().c_str());
         return 77;
     }
+    std::printf("data: %s\n", data_root().c_str());
     std::printf("device: %s\n", cuda_device_description().c_str());
     try {
         compare_static("NaO_lev16", {22.98977, 15.9994}, {0, 1});

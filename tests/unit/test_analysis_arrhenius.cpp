@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analysis/arrhenius.hpp"
+#include "analysis/statistics.hpp"
 
 using namespace mdrun;
 
@@ -29,7 +30,13 @@ TEST_CASE("check 10: weighted Arrhenius fit and 300 K extrapolation") {
     const double without = std::sqrt(x0 * x0 * r.cov_mm + r.cov_bb);
     CHECK(without / std::log(10.0) == doctest::Approx(0.2971).epsilon(1e-3));
     CHECK(r.t_quantile == doctest::Approx(2.3646));
-    CHECK(std::log10(r.D_T0_hi95 / r.D_T0_cm2_s) == doctest::Approx(2.3646 * 0.1966).epsilon(2e-3));
+    // The errors are absolute: the 95 % interval uses the normal quantile 1.96, not Student t.
+    CHECK(r.z_quantile == doctest::Approx(1.959964).epsilon(1e-6));
+    CHECK(std::log10(r.D_T0_hi95 / r.D_T0_cm2_s) == doctest::Approx(1.959964 * 0.1966).epsilon(2e-3));
+    // chi^2 of this vector (9 points, 7 dof) and its p-value (scipy.stats.chi2.sf).
+    CHECK(r.dof == 7);
+    CHECK(r.p_value == doctest::Approx(chi2_sf(r.chi2, 7)).epsilon(1e-15));
+    CHECK(r.warnings.size() == 1);  // D falls from 700 K to 720 K
     CHECK(std::log10(r.D_T0_cm2_s / r.D_T0_lo1s) == doctest::Approx(0.1966).epsilon(1e-3));
     const ArrheniusResult r2 = fit_arrhenius(kDT, 300.0, 8.617e-5);
     CHECK(r2.Ea_eV == doctest::Approx(0.25813).epsilon(2e-5));
@@ -49,6 +56,15 @@ TEST_CASE("fewer than 3 points or a non-positive D: a status, not a number") {
     CHECK(fit_arrhenius(bad).status == "insufficient");
     CHECK(student_t975(7) == doctest::Approx(2.3646));
     CHECK(student_t975(60) == doctest::Approx(2.0003).epsilon(1e-4));
+    CHECK(fit_arrhenius({kDT[0], kDT[4], kDT[8]}).warnings.size() == 1);  // fewer than 4 temperatures
+}
+
+TEST_CASE("distribution functions against scipy.stats values") {
+    CHECK(chi2_sf(3.0, 2) == doctest::Approx(std::exp(-1.5)).epsilon(1e-14));
+    CHECK(chi2_sf(10.0, 7) == doctest::Approx(0.18857346751344).epsilon(1e-10));   // scipy.stats.chi2.sf(10, 7)
+    CHECK(chi2_sf(50.0, 30) == doctest::Approx(0.01240206071890054).epsilon(1e-9));  // chi2.sf(50, 30)
+    CHECK(student_t_two_sided_p(2.0, 10) == doctest::Approx(0.07338803477074).epsilon(1e-9));  // 2*t.sf(2, 10)
+    CHECK(student_t_quantile(0.975, 7) == doctest::Approx(2.364624251592785).epsilon(1e-12));  // mpmath root (scipy ppf: 2.36462425101)
 }
 
 #include "analysis/arrhenius_summary.hpp"
@@ -63,7 +79,10 @@ TEST_CASE("cross-replica summary: only diffusing, non-melting replicas with a D 
         d.species = "Na";
         d.tracer.status = "ok";
         d.tracer.D_cm2_s = kDT[k].D_cm2_s;
-        d.tracer.sigma_gls_cm2_s = kDT[k].sigma_D_cm2_s;
+        // A symmetric-in-log interval whose (ln hi - ln lo)/(2 z) is sigma_D / D.
+        const double sl = kDT[k].sigma_D_cm2_s / kDT[k].D_cm2_s, z = 1.959963984540054;
+        d.tracer.D_lo_cm2_s = kDT[k].D_cm2_s * std::exp(-z * sl);
+        d.tracer.D_hi_cm2_s = kDT[k].D_cm2_s * std::exp(z * sl);
         r.results.diffusion.push_back(d);
         r.results.classification.tmsd_at_tau_cls.emplace_back("Na", 20.0);
         reps.push_back(r);

@@ -129,3 +129,24 @@ TEST_CASE("Green-Kubo cross-check: S_v(0) = 2 int C_v = 6 D matches the MSD slop
     CHECK(D_gk == doctest::Approx(0.5).epsilon(0.03));
     CHECK(D_msd == doctest::Approx(D_gk).epsilon(0.05));
 }
+
+#include "analysis/spectral_overlap.hpp"
+
+TEST_CASE("spectral overlap below 8 THz: 1 for the same spectrum, ~0 for separated peaks") {
+    const int M = 1000;
+    const double dt = 0.005;
+    std::vector<double> a(M), b(M), c(M);
+    for (int n = 0; n < M; ++n) {
+        a[n] = std::cos(2 * M_PI * 3.0 * n * dt);
+        b[n] = std::cos(2 * M_PI * 6.0 * n * dt);
+        c[n] = std::cos(2 * M_PI * 12.0 * n * dt);
+    }
+    const Spectrum sa = normalised_spectrum(a, dt), sb = normalised_spectrum(b, dt), sc = normalised_spectrum(c, dt);
+    const SpectralOverlap same = spectral_overlap(sa, sa);
+    CHECK(same.overlap == doctest::Approx(1.0).epsilon(1e-6));
+    CHECK(same.fraction_a == doctest::Approx(1.0).epsilon(1e-3));  // all of a 3 THz line lies below 8 THz
+    CHECK(spectral_overlap(sa, sb).overlap < 0.05);                 // 3 vs 6 THz, resolution 0.1 THz
+    const SpectralOverlap hi = spectral_overlap(sa, sc);            // a 12 THz line has no weight below 8 THz
+    CHECK(hi.fraction_b < 0.01);
+    CHECK(same.resolution_THz == doctest::Approx(0.1));
+}

@@ -3,6 +3,7 @@
 // and malformed files give errors naming the file, the line and what was expected.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 
@@ -168,4 +169,33 @@ TEST_CASE("malformed cfg files give errors naming file, line and what was expect
         CHECK(contains(error_of(with("\nBEGIN_CFG\n Size\n  1", "\nhello\nBEGIN_CFG\n Size\n  1")), "expected BEGIN_CFG, found 'hello'"));
     }
     SUBCASE("unknown keyword") { CHECK(contains(error_of(with(" Energy\n", " Energi\n")), "unexpected 'Energi'")); }
+}
+
+TEST_CASE("cfg writer: atom lines have exactly printf's \"%.16e\" characters (to_chars), awkward values included") {
+    CfgConfig c;
+    c.has_lattice = true;
+    c.lattice = Mat3{{{10.5, 0, 0}, {0, -0.0, 0}, {0, 0, 1e-310}}};
+    const double v[] = {-0.0, 1e-310, 5e-324, 1.7976931348623157e308, -123456.789e-100, 0.1, -2.5e100, 1.0 / 3.0, 9.999999999999999e22};
+    const int n = 9;
+    for (int a = 0; a < n; ++a) {
+        c.id.push_back(1000000000000L + a);
+        c.type.push_back(a == 0 ? -3 : a);
+        c.pos.push_back(Vec3{v[a], v[(a + 1) % n], v[(a + 2) % n]});
+        c.force.push_back(Vec3{v[(a + 3) % n], v[(a + 4) % n], v[(a + 5) % n]});
+        c.site_energy.push_back(v[(a + 6) % n]);
+    }
+    c.has_forces = c.has_site_energies = true;
+    std::ostringstream os;
+    write_cfg(os, {c});
+    std::istringstream in(os.str());
+    std::string line;
+    while (std::getline(in, line) && line.find("AtomData") == std::string::npos) {
+    }
+    for (int a = 0; a < n; ++a) {
+        REQUIRE(std::getline(in, line));
+        char want[512];
+        std::snprintf(want, sizeof want, "    %ld %d  %.16e %.16e %.16e  %.16e %.16e %.16e  %.16e", c.id[a], c.type[a], c.pos[a].x,
+                      c.pos[a].y, c.pos[a].z, c.force[a].x, c.force[a].y, c.force[a].z, c.site_energy[a]);
+        CHECK(line == std::string(want));
+    }
 }

@@ -550,3 +550,38 @@ TEST_CASE("kernel bodies: born/coul/dsf forces, energy, virial and a 50-step tra
         CHECK(same_bits(obs[r].temperature, dyn[r]->temperature()));
     }
 }
+
+TEST_CASE("kernel bodies: a reverse slot without its mirror is counted, and no slot points out of the list") {
+    // Three atoms, two slots per row, an asymmetric list as rounding can make it for a pair at exactly the
+    // list cutoff: row 1 holds (2, image 0) but the (full) row of the last atom lacks (1, image 0), so the
+    // binary search ends past the last slot of the whole list. Row 0 <-> row 2 is a proper pair.
+    const int N = 3, cap = 2;
+    std::vector<int> rep(N, 0), count = {1, 1, 2};
+    std::vector<int> nb_j = {2, -1, 2, -1, 0, 0};
+    std::vector<int> nb_img = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
+    std::vector<int> reverse(N * cap, -7), health = {0, 0, 1 << 30}, halt = {0, 0, 0};
+    std::vector<ReplicaStatus> st(1, ReplicaStatus{});
+    st[0].rebuild = 1;
+    BatchView v;
+    v.n_atoms = N;
+    v.n_replicas = 1;
+    v.cap = cap;
+    v.rep = rep.data();
+    v.status = st.data();
+    v.halt = halt.data();
+    v.nb_count = count.data();
+    v.nb_j = nb_j.data();
+    v.nb_img = nb_img.data();
+    v.nb_reverse = reverse.data();
+    v.nb_overflow = health.data();
+    for (int i = 0; i < N; ++i) nl_reverse_body(i, v);
+    CHECK(reverse[0] == 4);       // 0 -> 2 (image 0) mirrors to row 2, slot 0
+    CHECK(reverse[4] == 0);       // and back
+    CHECK(health[1] == 2);        // 1 -> 2 has no mirror; 2 -> 0 (image +x) neither
+    CHECK(health[2] == 1);        // lowest atom with such a slot
+    for (int s : {0, 2, 4, 5}) {  // every stored slot points inside the list
+        CHECK(reverse[s] >= 0);
+        CHECK(reverse[s] < N * cap);
+    }
+    CHECK(reverse[2] == 2);  // the unmatched slot points at itself
+}

@@ -366,7 +366,7 @@ namespace {
 // replica's state must equal its host AnalysisSet byte for byte. break_at >= 0: at that step a ligand
 // atom of replica R - 1 is moved half a cell away (its polyanion "falls apart") before the sample.
 std::vector<long> batched_launches(int R, long steps, long break_at = -1, std::string* error = nullptr,
-                                   long* unbatched = nullptr) {
+                                   long* unbatched = nullptr, long* stage_allocations = nullptr) {
     const MtpPotential pot(read_mtp(data("mtp/Na3PS4_tensornet/pot.mtp")), {0, 1, 2});
     const System base = read_structure(data("structures/Na3PS4_cNa3PS4_snapshot.POSCAR"), "poscar", {});
     std::vector<System> sys(static_cast<std::size_t>(R), base);
@@ -445,6 +445,7 @@ std::vector<long> batched_launches(int R, long steps, long break_at = -1, std::s
         for (auto& d : da)
             if (d->host_pending()) d->finish_host();
     }
+    if (stage_allocations) *stage_allocations = batcher.stage_allocations();
     for (int r = 0; r < R; ++r) {
         const std::size_t k = static_cast<std::size_t>(r);
         const auto f = da[k]->bond_failure();
@@ -463,8 +464,16 @@ std::vector<long> batched_launches(int R, long steps, long break_at = -1, std::s
 
 TEST_CASE("device analysis: a batched sample of 8 replicas takes the launches of 1, with the host's results") {
     long unbatched1 = 0, unbatched8 = 0;
-    const std::vector<long> one = batched_launches(1, 60, -1, nullptr, &unbatched1);
-    const std::vector<long> eight = batched_launches(8, 60, -1, nullptr, &unbatched8);
+    long allocs1 = 0, allocs8 = 0;
+    const std::vector<long> one = batched_launches(1, 60, -1, nullptr, &unbatched1, &allocs1);
+    const std::vector<long> eight = batched_launches(8, 60, -1, nullptr, &unbatched8, &allocs8);
+    // The staging buffer of the batched bodies grows geometrically and is kept: a reallocation on the GPU
+    // is a cudaFree + cudaMalloc (a device-wide sync), so 13 samples must not reallocate at every one.
+    CHECK(allocs1 >= 1);
+    CHECK(allocs1 <= 3);
+    CHECK(allocs8 <= 3);
+    MESSAGE("staging-buffer allocations over " << one.size() << " samples: " << allocs1 << " (1 replica), " << allocs8
+                                               << " (8 replicas)");
     REQUIRE(one.size() == eight.size());
     for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i] == eight[i]);
     CHECK(unbatched8 == 8 * unbatched1);  // one DeviceAnalysis per replica unbatched: 8x the launches

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# The device check: runs, on a GPU machine, everything that has to be seen on a GPU, from the folder that
+# scripts/gpu_bundle.sh made (carried along; the machine needs the CUDA driver, nothing else of ours).
+# Every stage has a time cap and the whole ends within --deadline seconds (default 470, i.e. under 8 min).
+#
+#   bash scripts/gpu_run.sh [BUNDLE] [--no-gpu] [--deadline S]
+#
+# Stages (one line each in $OUT/summary.txt, printed last):
+#   env          nvidia-smi, OS, glibc, how the binaries load (machine's libraries, or the bundled ones),
+#                libraries still missing, the SASS architectures embedded (cuobjdump)
+#   gpu_test     test_gpu_vs_cpu with MDRUN_REQUIRE_GPU=1 (no GPU = failure, not a skip)
+#   cli_mtp      the CLI on the bundled MTP example (2 replicas) with --device cuda: thermo.csv within
+#   cli_born     REL_TOL (relative, per number, |a-b|/max(1,|a|)) of a --device cpu run, and a run
+#                interrupted at the half-way checkpoint and restarted from it byte-identical (every text
+#                output file) to the uninterrupted GPU run
+#   bench        bench_gpu_matrix: atom-steps/s, ~200 to ~100k atoms, 1 to 256 replicas, lev16 and lev22,
+#   bench_nograph  CUDA Graphs on (full matrix), then off (--quick)
+#   memcheck, initcheck, racecheck   compute-sanitizer on a 10-step MTP run (error = failure)
+# --no-gpu (the ctest rehearsal on a machine without a GPU, tests/integration/test_gpu_scripts.sh): the
+# same stages with the CPU where a GPU would be used, short runs, GPU-only stages skipped, and checks that
+# a missing GPU makes the GPU test fail under MDRUN_REQUIRE_GPU=1 and `--device cuda` stop clearly.
+#
+# Outputs in $OUT (default ./gpu-run-out): summary.txt, gpu_run.log (all stages' output, in order),
+# bench.txt, bench_nographs.txt, logs.tar.gz (every stage's log and the CLI runs' output folders).
+# Exit status 0 when every stage passed (or was skipped in --no-gpu mode), 1 otherwise.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bundle=""
+nogpu=0
+deadline=470
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-gpu) nogpu=1; shift ;;
+        --deadline) deadline="$2"; shift 2 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -*) echo "gpu_run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+        *) bundle="$1"; shift ;;
+    esac
+done
+[ -n "$bundle" ] || bundle="$here/../gpu-bundle"
+B="$(cd "$bundle" 2>/dev/null && pwd)" || { echo "gpu_run.sh: bundle folder '$bundle' not found (make it with scripts/gpu_bundle.sh)" >&2; exit 2; }
+[ -x "$B/bin/mdrun" ] || { echo "gpu_run.sh: $B/bin/mdrun missing: not a bundle from scripts/gpu_bundle.sh" >&2; exit 2; }
+OUT="${OUT:-$PWD/gpu-run-out}"
+mkdir -p "$OUT"
+work="$(mktemp -d "${TMPDIR:-/tmp}/mdrun_gpu_run.XXXXXX")"
+mkdir -p "$work/logs"
+T0=$(date +%s)
+REL_TOL=1e-6
+summary="$OUT/summary.txt"
+mainlog="$OUT/gpu_run.log"
+: > "$summary"
+: > "$mainlog"
+failures=0
+say() { echo "$*" | tee -a "$mainlog"; }
+record() {  # name status seconds note
+    printf '%-14s %-8s %5ss  %s\n' "$1" "$2" "$3" "$4" >> "$summary"
+    say "== $1: $2 ($3 s) $4"
+    case "$2" in PASS|SKIP) ;; *) failures=$((failures + 1)) ;; esac
+}
+elapsed() { echo $(( $(date +%s) - T0 )); }
+
+# ---- how to start the bundled binaries ------------------------------------------------------------------
+# Preferred: the machine's glibc and GCC runtime with the bundled HDF5 & co. (LD_LIBRARY_PATH); then with
+# the bundled GCC runtime too; last the bundled glibc through its own loader (ld.so --library-path), for a
+# machine whose glibc is older than the build machine's.
+drv=""
+for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/local/cuda/compat; do
+    [ -e "$d/libcuda.so.1" ] && drv="${drv:+$drv:}$d"
+done
+runmode=none
+RUN=()
+try_mode() {  # mode -> sets RUN when "mdrun --version" works that way
+    local r=()
+    case "$1" in
+        native) r=(env "LD_LIBRARY_PATH=$B/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}") ;;
+        native+gcc) r=(env "LD_LIBRARY_PATH=$B/lib:$B/gcc${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}") ;;
+        loader) r=("$B/glibc/ld-linux-x86-64.so.2" --library-path "$B/lib:$B/gcc:$B/glibc${drv:+:$drv}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}") ;;
+    esac
+    if "${r[@]}" "$B/bin/mdrun" --version > "$work/logs/mode_$1.txt" 2>&1; then
+        RUN=("${r[@]}")
+        runmode="$1"
+        return 0
+    fi
+    return 1
+}
+# MDRUN_GPU_RUN_MODE=native|native+gcc|loader forces one way (the ctest rehearsal uses the loader).
+for m in ${MDRUN_GPU_RUN_MODE:-native native+gcc loader}; do try_mode "$m" && break; done
+mdr() { "${RUN[@]}" "$@"; }
+set -m  # job control: each stage in its own process group (see stage)
+
+# stage NAME CAP_SECONDS COMMAND... : runs with a cap (and never past the deadline), output to logs/NAME.log
+stage_rc=0
+stage() {
+    local name="$1" cap="$2"
+    shift 2
+    local left=$(( deadline - $(elapsed) - 10 ))
+    local t=$(( cap < left ? cap : left ))
+    if [ "$t" -lt 5 ]; then
+        stage_rc=125
+        stage_secs=0
+        return 125
+    fi
+    local s0=$(date +%s) mark="$work/logs/.$name.timedout"
+    # The stage runs as its own process group (job control on), so the watchdog can end it with every
+    # program it started; `timeout` cannot run shell functions, which most stages are.
+    ( "$@" ) > "$work/logs/$name.log" 2>&1 &
+    local pid=$!
+    ( sleep "$t"; touch "$mark"; kill -TERM -- "-$pid" 2>/dev/null; sleep 5; kill -KILL -- "-$pid" 2>/dev/null ) >/dev/null 2>&1 &
+    local dog=$!
+    wait "$pid"
+    stage_rc=$?
+    kill -- "-$dog" 2>/dev/null
+    wait "$dog" 2>/dev/null
+    if [ -e "$mark" ]; then
+        stage_rc=124
+        echo "(stopped at its cap of $t s)" >> "$work/logs/$name.log"
+    fi
+    stage_secs=$(( $(date +%s) - s0 ))
+    { echo "---- $name (cap ${t} s, rc $stage_rc, ${stage_secs} s): $*"; tail -n 60 "$work/logs/$name.log"; } >> "$mainlog"
+    return $stage_rc
+}
+status_of() {  # rc -> word
+    case "$1" in 0) echo PASS ;; 77) echo SKIP ;; 124|137) echo TIMEOUT ;; 125) echo NOTIME ;; *) echo FAIL ;; esac
+}
+
+say "mdrun device check: bundle $B, mode $([ $nogpu = 1 ] && echo no-gpu || echo gpu), deadline ${deadline} s, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+
+# ---- env ------------------------------------------------------------------------------------------------
+env_report() {
+    echo "## bundle"; cat "$B/MANIFEST" 2>/dev/null | head -8
+    echo "## machine"; uname -a; (. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"); ldd --version 2>&1 | head -1
+    echo "cpus: $(nproc)"; free -g 2>/dev/null | head -2; df -h "$work" 2>/dev/null | tail -1
+    echo "## GPU"
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi
+        nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,power.limit,compute_mode --format=csv
+    else
+        echo "nvidia-smi: not found"
+    fi
+    echo "libcuda.so.1 in: ${drv:-(not in the usual places)}; ldconfig: $(ldconfig -p 2>/dev/null | grep -c 'libcuda.so.1') entries"
+    echo "tools: $(for t in nvcc compute-sanitizer cuobjdump ncu python3; do printf '%s=%s ' "$t" "$(command -v $t || echo -)"; done)"
+    echo "CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES-unset} CUDA_MODULE_LOADING=${CUDA_MODULE_LOADING-unset (lazy)}"
+    echo "## how the binaries start: $runmode"
+    for m in native native+gcc loader; do [ -f "$work/logs/mode_$m.txt" ] && { echo "-- $m:"; head -5 "$work/logs/mode_$m.txt"; }; done
+    echo "## libraries still missing (machine's loader, bundled lib/ and gcc/ on the path)"
+    for b in "$B/bin/"*; do
+        LD_LIBRARY_PATH="$B/lib:$B/gcc" ldd "$b" 2>&1 | grep -E 'not found|version .* not found' | sed "s|^|$(basename "$b"): |" || true
+    done
+    echo "## embedded GPU code"
+    if command -v cuobjdump >/dev/null; then cuobjdump --list-elf "$B/bin/mdrun" 2>&1 | head -5; cuobjdump --list-ptx "$B/bin/mdrun" 2>&1 | head -3; fi
+    [ "$runmode" != none ]
+}
+stage env 40 env_report
+record env "$(status_of $stage_rc)" "${stage_secs:-0}" "binaries start: $runmode$([ -n "$drv" ] && echo "; driver in $drv")"
+if [ "$runmode" = none ]; then
+    say "the bundled binaries do not start on this machine (see logs/env.log); nothing else can run"
+fi
+
+# ---- gpu_test -------------------------------------------------------------------------------------------
+if [ "$runmode" != none ]; then
+    if [ $nogpu = 0 ]; then
+        stage gpu_test 150 env MDRUN_REQUIRE_GPU=1 MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/test_gpu_vs_cpu"
+        record gpu_test "$(status_of $stage_rc)" "$stage_secs" "$(grep -E '^(PASSED|FAILED|FAIL:|device:)' "$work/logs/gpu_test.log" | tr '\n' ' ' | cut -c1-150)"
+    else
+        stage gpu_test 30 env -u MDRUN_REQUIRE_GPU MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/test_gpu_vs_cpu"
+        [ $stage_rc = 77 ] && st=SKIP || st=FAIL
+        [ $stage_rc = 125 ] && st=NOTIME
+        record gpu_test "$st" "$stage_secs" "no GPU: exit $stage_rc (77 = skipped expected)"
+        stage gpu_required 30 env MDRUN_REQUIRE_GPU=1 MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/test_gpu_vs_cpu"
+        [ $stage_rc = 1 ] && st=PASS || st=FAIL
+        [ $stage_rc = 125 ] && st=NOTIME
+        record gpu_required "$st" "$stage_secs" "MDRUN_REQUIRE_GPU=1 without a GPU: exit $stage_rc (1 = failure expected)"
+    fi
+fi
+
+# ---- CLI ------------------------------------------------------------------------------------------------
+if [ $nogpu = 0 ]; then dev=cuda; steps=400; half=200; thermo=20; traj=100; else dev=cpu; steps=20; half=10; thermo=5; traj=10; fi
+prepare() {  # example dir -> a run folder with the config filled in
+    mkdir -p "$2"
+    cp "$B/examples/$1/"* "$2/"
+    sed -i -e "s/@STEPS@/$steps/" -e "s/@HALF@/$half/" -e "s/@THERMO@/$thermo/" -e "s/@TRAJ@/$traj/" "$2/config.toml"
+}
+# Largest |a-b|/max(1,|a|) over the numeric cells of two CSV files with the same shape ("shape" if not).
+csv_maxrel() {
+    awk -F, 'NR == FNR { for (i = 1; i <= NF; ++i) a[FNR, i] = $i; n[FNR] = NF; rows = FNR; next }
+             { if (n[FNR] != NF) { bad = 1 } for (i = 1; i <= NF; ++i) { x = a[FNR, i]; y = $i;
+               if (x ~ /^[-+0-9.eE]+$/ && y ~ /^[-+0-9.eE]+$/) { d = x - y; if (d < 0) d = -d; s = x < 0 ? -x : x; if (s < 1) s = 1;
+                 if (d / s > m) m = d / s } else if (x != y) bad = 1 } r2 = FNR }
+             END { if (bad || rows != r2) print "shape"; else printf "%.3e\n", m + 0 }' "$1" "$2"
+}
+cli_check() {  # example
+    local ex="$1" d="$work/cli/$1" rc=0
+    prepare "$ex" "$d/full"; prepare "$ex" "$d/cut"; prepare "$ex" "$d/cpu"
+    echo "## $ex: uninterrupted run, $steps steps, --device $dev"
+    (cd "$d/full" && mdr "$B/bin/mdrun" config.toml --device "$dev" --quiet) || { echo "FAIL: uninterrupted run exited $?"; return 1; }
+    echo "## $ex: interrupted at the step-$half checkpoint: run to $half, on to $((half + half / 2)) ('crash'), restart from $half"
+    (cd "$d/cut" && mdr "$B/bin/mdrun" config.toml --device "$dev" --quiet --steps "$half") || { echo "FAIL: first piece exited $?"; return 1; }
+    cp "$d/cut/out/checkpoint.mdrun" "$d/cut/ck.at$half"
+    (cd "$d/cut" && mdr "$B/bin/mdrun" config.toml --device "$dev" --quiet --restart out/checkpoint.mdrun --steps $((half + half / 2))) ||
+        { echo "FAIL: second piece exited $?"; return 1; }
+    cp "$d/cut/ck.at$half" "$d/cut/out/checkpoint.mdrun"
+    (cd "$d/cut" && mdr "$B/bin/mdrun" config.toml --device "$dev" --quiet --restart out/checkpoint.mdrun) || { echo "FAIL: restart exited $?"; return 1; }
+    local same=0 differ=0 f
+    while read -r f; do
+        case "$f" in *checkpoint*|*run.log|*summary.json|*postmortem*|*.h5|*.h5md) continue ;; esac
+        if cmp -s "$d/full/out/$f" "$d/cut/out/$f"; then same=$((same + 1)); else differ=$((differ + 1)); echo "DIFFERS after restart: $f"; rc=1; fi
+    done < <(cd "$d/full/out" && find . -type f | sort)
+    echo "restart: $same text files byte-identical, $differ differ"
+    [ "$same" -gt 0 ] || { echo "FAIL: no output files compared"; rc=1; }
+    echo "## $ex: the same run with --device cpu"
+    (cd "$d/cpu" && mdr "$B/bin/mdrun" config.toml --device cpu --quiet) || { echo "FAIL: CPU run exited $?"; return 1; }
+    local worst=0 t m
+    while read -r t; do
+        m="$(csv_maxrel "$d/cpu/out/$t" "$d/full/out/$t")"
+        echo "thermo $t: max relative difference $dev vs cpu = $m (limit $REL_TOL)"
+        if [ "$m" = shape ] || awk -v m="$m" -v l="$REL_TOL" 'BEGIN { exit !(m > l) }'; then rc=1; fi
+        [ "$m" != shape ] && worst="$(awk -v a="$worst" -v b="$m" 'BEGIN { print (b > a ? b : a) }')"
+    done < <(cd "$d/full/out" && find . -name thermo.csv | sort)
+    echo "RESULT $ex: restart $same identical/$differ differ; thermo max rel diff vs cpu $worst"
+    return $rc
+}
+if [ "$runmode" != none ]; then
+    for ex in mtp born; do
+        stage "cli_$ex" 150 cli_check "$ex"
+        record "cli_$ex" "$(status_of $stage_rc)" "$stage_secs" "$(grep '^RESULT' "$work/logs/cli_$ex.log" | cut -d' ' -f3- | cut -c1-150)"
+    done
+    if [ $nogpu = 1 ]; then
+        stage device_cuda_refused 20 bash -c 'cd "$1" && "${@:2}" config.toml --device cuda --steps 1 --quiet' _ "$work/cli/mtp/cpu" "${RUN[@]}" "$B/bin/mdrun"
+        if [ $stage_rc != 0 ] && grep -q -- '--device cuda' "$work/logs/device_cuda_refused.log"; then st=PASS; else st=FAIL; fi
+        [ $stage_rc = 125 ] && st=NOTIME
+        record device_cuda_refused "$st" "$stage_secs" "$(head -1 "$work/logs/device_cuda_refused.log" | cut -c1-120)"
+    fi
+fi
+
+# ---- benchmark ------------------------------------------------------------------------------------------
+if [ "$runmode" != none ]; then
+    if [ $nogpu = 0 ]; then
+        stage bench 170 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5
+        cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
+        record bench "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench.txt") rows (bench.txt)"
+        stage bench_nograph 70 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5 --quick --no-graphs
+        cp "$work/logs/bench_nograph.log" "$OUT/bench_nographs.txt" 2>/dev/null || : > "$OUT/bench_nographs.txt"
+        record bench_nograph "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench_nographs.txt") rows (bench_nographs.txt)"
+    else
+        stage bench 60 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --cpu-only --quick --seconds 0.2 --max-total-atoms 2000
+        cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
+        record bench "$(status_of $stage_rc)" "$stage_secs" "--cpu-only rehearsal: $(grep -c '^lev' "$OUT/bench.txt") rows"
+    fi
+fi
+
+# ---- compute-sanitizer ----------------------------------------------------------------------------------
+if [ "$runmode" != none ]; then
+    san="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)"
+    for tool in memcheck initcheck racecheck; do
+        if [ $nogpu = 1 ]; then record "$tool" SKIP 0 "no GPU"; continue; fi
+        if [ -z "$san" ]; then record "$tool" FAIL 0 "compute-sanitizer not found"; continue; fi
+        prepare mtp "$work/san/$tool"
+        extra=()
+        [ "$tool" = memcheck ] && extra=(--leak-check full)
+        stage "$tool" 75 bash -c 'cd "$1" && shift && "$@" config.toml --device cuda --steps 10 --quiet' _ "$work/san/$tool" \
+            "$san" --tool "$tool" "${extra[@]}" --error-exitcode 99 "${RUN[@]}" "$B/bin/mdrun"
+        record "$tool" "$(status_of $stage_rc)" "$stage_secs" "$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY' "$work/logs/$tool.log" | tr '\n' ' ' | cut -c1-140)"
+    done
+fi
+
+# ---- results --------------------------------------------------------------------------------------------
+tar czf "$OUT/logs.tar.gz" -C "$work" logs cli 2>/dev/null || tar czf "$OUT/logs.tar.gz" -C "$work" logs
+{
+    echo
+    echo "device check finished in $(elapsed) s: $failures stage(s) failed; outputs in $OUT"
+} >> "$summary"
+say ""
+say "==================== summary ===================="
+cat "$summary" | tee -a "$mainlog"
+rm -rf "$work"
+[ "$failures" = 0 ]
