@@ -65,6 +65,9 @@ struct AnalysisConfig {
     double tau_cls_ps = 1e300;          // classification lag: min(0.5 t_run, tau_cls_ps)
     double rotation_tmax_ps = 1e300;    // rotating if min_{tau <= min(0.5 t_run, this)} C1 < 0.9
     std::map<std::string, double> oxidation_states;  // z per element for Nernst-Einstein (defaults: Na, Li, K = +1)
+    // Stop a replica (alone) when its classification says framework_melting; checked where the run loop writes
+    // a checkpoint (engine/replica_stop.hpp). A melt is no longer the crystal the run was meant to sample.
+    bool stop_on_melting = true;
 };
 
 // Parses the [analysis] table strictly (unknown keys name themselves and suggest the closest).
@@ -75,6 +78,9 @@ struct AnalysisRunInfo {
     double temperature_K = 300.0;
     long total_steps = 0;
     std::string replica_name;
+    // Set when the run loop stopped this replica early (summary.json "run.stop"); -1 = not stopped.
+    long stopped_at_step = -1;
+    std::string stop_reason;
     // What the run was made with (potential file hash, thermostat, seed ...), JSON values by key; written to
     // summary.json as is. Filled by the run loop (engine/run_provenance.cpp).
     std::vector<std::pair<std::string, std::string>> provenance;

@@ -20,6 +20,13 @@ double tmsd_at(const MsdCurve& c, double tau) {
     return v;
 }
 
+bool is_mobile_ion(const AnalysisResults& r, const SpeciesMsd& m) {
+    if (!m.diffusing) return false;
+    bool any_cation = false;
+    for (const SpeciesMsd& o : r.msd) any_cation = any_cation || (o.diffusing && default_oxidation_state(o.species) > 0);
+    return !any_cation || default_oxidation_state(m.species) > 0;
+}
+
 Classification classify_run(const AnalysisResults& r, const AnalysisConfig& cfg, double max_disp) {
     Classification c;
     c.tau_cls_ps = std::min(0.5 * r.t_run_ps, cfg.tau_cls_ps);
@@ -28,7 +35,7 @@ Classification classify_run(const AnalysisResults& r, const AnalysisConfig& cfg,
         const double t = m.frozen ? 0.0 : tmsd_at(m.curve, c.tau_cls_ps);
         c.tmsd_at_tau_cls.emplace_back(m.species, t);
         if (std::isnan(t)) continue;
-        if (m.diffusing) {
+        if (is_mobile_ion(r, m)) {
             if (t > 5.0) c.na_diffusing = true;
         } else if (!is_anion_species(m.species) && !m.frozen && t > 2.0) {
             c.framework_melting = true;

@@ -26,7 +26,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     check_known_keys(t,
                      {"sample_every", "start_ps", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
-                      "oxidation_states"},
+                      "oxidation_states", "stop_on_melting"},
                      W, file);
     if (has_key(t, "sample_every")) {
         c.sample_every = get_integer(t, "sample_every", W, file);
@@ -159,6 +159,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     if (has_key(t, "tau_cls_ps")) c.tau_cls_ps = positive(get_double(t, "tau_cls_ps", W, file), W + ".tau_cls_ps", file);
     if (has_key(t, "rotation_tmax_ps"))
         c.rotation_tmax_ps = positive(get_double(t, "rotation_tmax_ps", W, file), W + ".rotation_tmax_ps", file);
+    if (has_key(t, "stop_on_melting")) c.stop_on_melting = get_bool(t, "stop_on_melting", W, file);
     if (has_key(t, "oxidation_states")) {
         const toml::value& o = toml::find(t, "oxidation_states");
         if (!o.is_table())

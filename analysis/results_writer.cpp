@@ -364,7 +364,12 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
       << ", \"first_step\": " << meta.first_step << ", \"last_step\": " << meta.last_step
       << ", \"t_run_ps\": " << jnum(r.t_run_ps) << ", \"mean_volume_A3\": " << jnum(r.mean_volume_A3)
       << ", \"drift_correction\": " << jstr(meta.drift) << ", \"msd_block\": " << meta.msd_block
-      << ", \"msd_ratio\": " << meta.msd_ratio << ",\n          \"start_ps\": " << jnum(r.start_ps)
+      << ", \"msd_ratio\": " << meta.msd_ratio << ", \"stop\": ";
+    if (meta.stopped_at_step >= 0)
+        o << "{\"step\": " << meta.stopped_at_step << ", \"reason\": " << jstr(meta.stop_reason) << "}";
+    else
+        o << "null";
+    o << ",\n          \"start_ps\": " << jnum(r.start_ps)
       << ", \"start_step\": " << r.start_step << ", \"mean_temperature_K\": " << jnum(r.mean_temperature_K)
       << ", \"temperature_samples\": " << r.temperature_samples
       << ", \"mean_temperature_note\": \"mean of the instantaneous temperatures at the thermo steps >= start_step\""
@@ -510,6 +515,8 @@ void AnalysisSet::write_results(const std::string& replica_dir) const {
     meta.total_steps = I.info.total_steps;
     meta.msd_block = I.cfg.msd_block;
     meta.msd_ratio = I.cfg.msd_ratio;
+    meta.stopped_at_step = I.info.stopped_at_step;
+    meta.stop_reason = I.info.stop_reason;
     meta.drift = I.cfg.drift;
     meta.fit_min_tmsd_A2 = I.cfg.fit_min_tmsd_A2;
     meta.fit_min_time_ps = I.cfg.fit_min_time_ps;

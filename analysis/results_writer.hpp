@@ -16,6 +16,8 @@ struct ResultsMetadata {
     long first_step = 0, last_step = 0, total_steps = 0;
     int msd_block = 0, msd_ratio = 0;
     std::string drift;
+    long stopped_at_step = -1;   // >= 0: the run loop stopped this replica early ("run.stop" in summary.json)
+    std::string stop_reason;
     double fit_min_tmsd_A2 = 4.5, fit_min_time_ps = 1.0;
 };
 

@@ -2,8 +2,11 @@
 // from the accumulators stored in a checkpoint, e.g. while a long run is still going. The configuration
 // is taken from the checkpoint itself; the structure file it names must still exist (the analysis
 // groups are defined on the initial structure).
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,22 +19,9 @@
 
 namespace mdrun {
 
-int cmd_analyze(const std::vector<std::string>& args) {
-    std::string ckpt_path, out_dir;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--out") {
-            if (i + 1 >= args.size()) throw Error("--out needs a directory");
-            out_dir = args[++i];
-        } else if (args[i] == "--help" || args[i] == "-h") {
-            std::printf("usage: mdrun analyze CHECKPOINT [--out DIR]\n");
-            return 0;
-        } else if (ckpt_path.empty() && !args[i].empty() && args[i][0] != '-') {
-            ckpt_path = args[i];
-        } else {
-            throw Error("usage: mdrun analyze CHECKPOINT [--out DIR] (unexpected '" + args[i] + "')");
-        }
-    }
-    if (ckpt_path.empty()) throw Error("usage: mdrun analyze CHECKPOINT [--out DIR]");
+namespace {
+
+int analyze(const std::string& ckpt_path, const std::string& out_dir) {
     const CheckpointData d = read_checkpoint(ckpt_path);
     const RunConfig cfg = parse_config(d.config_text, d.config_file);
     if (!cfg.has_analysis) throw Error(ckpt_path + ": the run has no [analysis] table; nothing to analyse");
@@ -53,6 +43,18 @@ int cmd_analyze(const std::vector<std::string>& args) {
                     reps[r]->analysis->samples_taken(), dir.c_str());
     }
     return 0;
+}
+
+}  // namespace
+
+cli::Action setup_analyze(CLI::App& app) {
+    auto ckpt = std::make_shared<std::string>();
+    auto out = std::make_shared<std::string>();
+    app.add_option("checkpoint", *ckpt, "a checkpoint written by a run (e.g. <output.directory>/checkpoint.mdrun)")
+        ->required()
+        ->type_name("CHECKPOINT");
+    app.add_option("--out", *out, "write the results here instead of the run's output directory")->type_name("DIR");
+    return [ckpt, out] { return analyze(*ckpt, *out); };
 }
 
 }  // namespace mdrun

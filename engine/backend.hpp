@@ -58,8 +58,18 @@ public:
 
     // Advances every replica by n >= 1 steps. After each step it checks NaN energies, displacements above
     // replica.md.max_displacement and (when md.stop_on_close_pairs) close pairs, updating the replicas' counters; it returns at
-    // the first failing step with stopped = true.
+    // the first failing step with stopped = true. That step is completed for every other replica (all stay at
+    // one step count); the stop named is the lowest-index failing replica, and other replicas that failed in
+    // the same step are reported by the following calls, which then advance nothing (check step()).
     virtual SafetyStop advance(long n) = 0;
+
+    // Replica r stopped on its own (safety stop, broken polyanion, melted framework; engine/replica_stop.hpp):
+    // from now on advance() leaves it where it is and reports nothing more for it; the others go on. Its state
+    // stays readable (sync_to_host, save) as it was when it stopped.
+    virtual void retire(int r) = 0;
+    // A stop found outside advance() (the batched backend reads its device-side analysis checks when the
+    // accumulators are synchronised); none by default.
+    virtual SafetyStop pending_stop() { return SafetyStop{}; }
 
     virtual long step() const = 0;  // steps completed (same for all replicas)
     virtual ReplicaObservables observables(int r) const = 0;

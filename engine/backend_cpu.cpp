@@ -1,5 +1,6 @@
 // The CPU backend: one Dynamics (OpenMP inside the force and integrator loops) per replica, replicas
 // advanced one after another each step, and the per-step safety checks.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -81,29 +82,45 @@ public:
         return "cpu (OpenMP, " + std::to_string(omp_get_max_threads()) + " threads)";
     }
     SafetyStop setup() override {
-        SafetyStop stop;
+        retired_.assign(reps_.size(), 0);
+        pending_.clear();
         for (std::size_t r = 0; r < reps_.size(); ++r) {
             dyn_[r]->setup();
-            if (!stop.stopped) check_replica(*reps_[r], *dyn_[r], 0, stop);
+            SafetyStop s;
+            if (!check_replica(*reps_[r], *dyn_[r], 0, s)) pending_.push_back(s);
         }
         step_ = 0;
-        return stop;
+        return next_pending();
     }
     void load(int r, BinaryReader& in) override {
         dyn_[static_cast<std::size_t>(r)]->load(in);
-        step_ = dyn_[static_cast<std::size_t>(r)]->step_count();
+        // (a replica stopped before the checkpoint carries its own, smaller step count)
+        step_ = std::max(step_, dyn_[static_cast<std::size_t>(r)]->step_count());
     }
     void save(int r, BinaryWriter& out) override { dyn_[static_cast<std::size_t>(r)]->save(out); }
     SafetyStop advance(long n) override {
-        SafetyStop stop;
+        if (!pending_.empty()) return next_pending();
+        retired_.resize(reps_.size(), 0);
         for (long s = 0; s < n; ++s) {
             ++step_;
             for (std::size_t r = 0; r < reps_.size(); ++r) {
+                if (retired_[r]) continue;
                 dyn_[r]->step();
-                if (!check_replica(*reps_[r], *dyn_[r], step_, stop)) return stop;
+                SafetyStop st;
+                if (!check_replica(*reps_[r], *dyn_[r], step_, st)) pending_.push_back(st);
             }
+            if (!pending_.empty()) return next_pending();  // the step is complete for every replica
         }
-        return stop;
+        return SafetyStop{};
+    }
+    SafetyStop pending_stop() override { return next_pending(); }
+    void retire(int r) override {
+        retired_.resize(reps_.size(), 0);
+        retired_[static_cast<std::size_t>(r)] = 1;
+        std::vector<SafetyStop> keep;
+        for (auto& s : pending_)
+            if (s.replica != r) keep.push_back(s);
+        pending_ = keep;
     }
     long step() const override { return step_; }
     ReplicaObservables observables(int r) const override {
@@ -154,8 +171,16 @@ public:
     bool mean_cell(int r, Mat3& rows) const override { return dyn_[static_cast<std::size_t>(r)]->mean_cell(rows); }
 
 private:
+    SafetyStop next_pending() {
+        if (pending_.empty()) return SafetyStop{};
+        SafetyStop s = pending_.front();
+        pending_.erase(pending_.begin());
+        return s;
+    }
     std::vector<std::unique_ptr<Replica>>& reps_;
     std::vector<std::unique_ptr<Dynamics>> dyn_;
+    std::vector<unsigned char> retired_;  // per replica: stopped on its own, no longer advanced
+    std::vector<SafetyStop> pending_;     // stops of one step not yet reported (lowest replica first)
     long step_ = 0;
 };
 

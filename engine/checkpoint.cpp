@@ -58,6 +58,9 @@ void write_checkpoint(const std::string& path, const RunConfig& cfg, Backend& ba
                 w.str(analysis[r]);
             }
             w.section("end");
+            // Trailer (read when present, ignored by readers that stop at "end"): the target step.
+            w.section("target_step");
+            w.pod<std::int64_t>(cfg.replicas.empty() ? cfg.md.steps : cfg.replicas[0].md.steps);
         },
         true);
 }
@@ -97,6 +100,10 @@ CheckpointData read_checkpoint(const std::string& path) {
         d.replicas.push_back(std::move(c));
     }
     r.section("end");
+    if (in.peek() != std::char_traits<char>::eof()) {
+        r.section("target_step");
+        d.target_step = static_cast<long>(r.pod<std::int64_t>());
+    }
     return d;
 }
 

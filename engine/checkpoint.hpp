@@ -38,6 +38,9 @@ struct CheckpointData {
     std::string config_text;
     long step = 0;
     std::vector<CheckpointReplica> replicas;
+    // The final step the writing run was asked for ([md].steps or --steps), for the restart hint and the
+    // "already complete" check. Stored in a trailer after the "end" section (-1: a file without it).
+    long target_step = -1;
 };
 
 // Default location: <output.directory>/checkpoint.mdrun

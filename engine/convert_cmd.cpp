@@ -3,7 +3,10 @@
 // and writes POSCAR, extended XYZ, MLIP .cfg, LAMMPS data, an H5MD trajectory or a LAMMPS dump. Formats that
 // hold several configurations (extxyz, cfg, h5md, lammps-dump) get all of them; single-structure formats
 // (POSCAR, LAMMPS data) need one, chosen with --frame.
+#include <CLI/CLI.hpp>
+
 #include <cmath>
+#include <memory>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,21 +21,6 @@
 namespace mdrun {
 
 namespace {
-
-const char* kUsage =
-    "usage: mdrun convert IN OUT [--format auto|poscar|extxyz|cfg|lammps-data|h5md] [--elements Na,Cl]\n"
-    "                            [--replicate a,b,c] [--remove El:count:seed] [--frame K]\n"
-    "                            [--out-format poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory|lammps-dump]\n"
-    "  --format      format of IN (default auto: by extension, then content); every configuration of a .cfg,\n"
-    "                every frame of an extxyz or H5MD file is read\n"
-    "  --frame K     keep only configuration K (0-based; negative counts from the end, -1 = last)\n"
-    "  --elements    element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)\n"
-    "  --replicate   supercell a x b x c\n"
-    "  --remove      remove `count` random atoms of element El with the given seed (after replicate)\n"
-    "  --out-format  default by OUT's extension: .h5/.h5md -> h5md, .xyz/.extxyz -> extxyz (one structure:\n"
-    "                wrapped; several: a trajectory, as held), .cfg -> cfg (type = species index),\n"
-    "                .data/.lmp -> lammps-data, .lammpstrj/.dump -> lammps-dump,\n"
-    "                POSCAR/CONTCAR/.vasp/.poscar -> poscar\n";
 
 std::vector<std::string> split_commas(const std::string& s) {
     std::vector<std::string> out;
@@ -70,56 +58,34 @@ std::string output_format_of(const std::string& path) {
     throw Error("convert: cannot tell the output format from '" + path + "'; use --out-format");
 }
 
-}  // namespace
-
-int cmd_convert(const std::vector<std::string>& args) {
-    std::vector<std::string> positional;
-    std::string in_format = "auto", out_format;
-    std::vector<std::string> elements;
-    int rep[3] = {1, 1, 1};
-    std::string remove_spec;
-    bool one_frame = false;
+struct ConvertArgs {
+    std::string in, out;
+    std::string in_format = "auto", out_format, elements, replicate, remove_spec;
+    bool one_frame = false;  // --frame given
     long frame_index = 0;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) throw Error("convert: option " + a + " needs a value\n" + kUsage);
-            return args[++i];
-        };
-        if (a == "--help" || a == "-h") {
-            std::printf("%s", kUsage);
-            return 0;
-        } else if (a == "--format") {
-            in_format = value();
-        } else if (a == "--out-format") {
-            out_format = value();
-        } else if (a == "--elements") {
-            elements = split_commas(value());
-        } else if (a == "--replicate") {
-            const std::string v = value();
-            const auto parts = split_commas(v);
-            long c;
-            if (parts.size() != 3) throw Error("convert: --replicate expects a,b,c (three integers), got '" + v + "'");
-            for (int k = 0; k < 3; ++k) {
-                if (!parse_long(parts[k], c) || c < 1)
-                    throw Error("convert: --replicate expects three integers >= 1, got '" + v + "'");
-                rep[k] = (int)c;
-            }
-        } else if (a == "--remove") {
-            remove_spec = value();
-        } else if (a == "--frame") {
-            const std::string v = value();
-            if (!parse_long(v, frame_index)) throw Error("convert: --frame expects an integer, got '" + v + "'");
-            one_frame = true;
-        } else if (!a.empty() && a[0] == '-') {
-            throw Error("convert: unknown option '" + a + "'\n" + kUsage);
-        } else {
-            positional.push_back(a);
+};
+
+int convert(const ConvertArgs& a) {
+    const std::string& in = a.in;
+    const std::string& out = a.out;
+    const std::string& in_format = a.in_format;
+    const std::string& out_format = a.out_format;
+    const std::string& remove_spec = a.remove_spec;
+    const bool one_frame = a.one_frame;
+    const long frame_index = a.frame_index;
+    const std::vector<std::string> elements = a.elements.empty() ? std::vector<std::string>{} : split_commas(a.elements);
+    int rep[3] = {1, 1, 1};
+    if (!a.replicate.empty()) {
+        const auto parts = split_commas(a.replicate);
+        long c;
+        if (parts.size() != 3)
+            throw UsageError("convert: --replicate expects a,b,c (three integers), got '" + a.replicate + "'");
+        for (int k = 0; k < 3; ++k) {
+            if (!parse_long(parts[k], c) || c < 1)
+                throw UsageError("convert: --replicate expects three integers >= 1, got '" + a.replicate + "'");
+            rep[k] = (int)c;
         }
     }
-    if (positional.size() != 2) throw Error(std::string("convert: expected IN and OUT\n") + kUsage);
-    const std::string& in = positional[0];
-    const std::string& out = positional[1];
 
     std::vector<StructureFrame> frames = read_structure_frames(in, in_format, elements);
     if (one_frame) {
@@ -142,7 +108,7 @@ int cmd_convert(const std::vector<std::string>& args) {
             const auto parts = split_commas(spec);
             long count, seed;
             if (parts.size() != 3 || !parse_long(parts[1], count) || !parse_long(parts[2], seed) || seed < 0)
-                throw Error("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
+                throw UsageError("convert: --remove expects El:count:seed (e.g. Na:2:7), got '" + remove_spec + "'");
             remove_random(sys, parts[0], count, (std::uint64_t)seed);  // same atoms in every frame
         }
     }
@@ -197,6 +163,36 @@ int cmd_convert(const std::vector<std::string>& args) {
     else
         std::fprintf(stderr, "convert: %zu atoms (%s) -> %s [%s]\n", sys.size(), in.c_str(), out.c_str(), fmt.c_str());
     return 0;
+}
+
+}  // namespace
+
+cli::Action setup_convert(CLI::App& app) {
+    auto a = std::make_shared<ConvertArgs>();
+    app.add_option("in", a->in, "structure(s) to read: every configuration of a .cfg, every frame of an extxyz or H5MD file")
+        ->required()
+        ->type_name("IN");
+    app.add_option("out", a->out, "file to write")->required()->type_name("OUT");
+    app.add_option("--format", a->in_format, "format of IN (default auto: by extension, then content)")
+        ->type_name("auto|poscar|extxyz|cfg|lammps-data|h5md");
+    app.add_option("--elements", a->elements,
+                   "element of each integer type (cfg: type 0,1,...; LAMMPS data: type 1,2,...)")
+        ->type_name("Na,Cl");
+    app.add_option("--replicate", a->replicate, "supercell a x b x c (of every configuration)")->type_name("a,b,c");
+    app.add_option("--remove", a->remove_spec,
+                   "remove `count` random atoms of element El with the given seed (after --replicate; the same atoms "
+                   "in every configuration)")
+        ->type_name("El:count:seed");
+    app.add_option_function<long>(
+           "--frame", [a](const long& k) { a->one_frame = true, a->frame_index = k; },
+           "keep only configuration K (0-based; negative counts from the end, -1 = the last)")
+        ->type_name("K");
+    app.add_option("--out-format", a->out_format,
+                   "default by OUT's extension: .h5/.h5md -> h5md, .xyz/.extxyz -> extxyz (one structure: wrapped; "
+                   "several: a trajectory, as held), .cfg -> cfg (type = species index), .data/.lmp -> lammps-data, "
+                   ".lammpstrj/.dump -> lammps-dump, POSCAR/CONTCAR/.vasp/.poscar -> poscar")
+        ->type_name("poscar|extxyz|lammps-data|cfg|h5md|extxyz-trajectory|lammps-dump");
+    return [a] { return convert(*a); };
 }
 
 }  // namespace mdrun

@@ -34,6 +34,11 @@ struct Replica {
     DynamicsParams params;  // integrator parameters derived from `md`
     std::unique_ptr<AnalysisSet> analysis;  // null without [analysis]
     ReplicaCounters counters;
+    // A per-replica stop (safety check, broken polyanion, melted framework): the replica no longer moves and
+    // writes no more output, the others go on (engine/replica_stop.hpp).
+    bool stopped = false;
+    long stop_step = -1;
+    std::string stop_reason;
 
     std::string label() const { return name.empty() ? std::string("the system") : "replica '" + name + "'"; }
 };

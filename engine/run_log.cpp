@@ -1,31 +1,27 @@
 #include "engine/run_log.hpp"
 
 #include <ctime>
-#include <fstream>
-#include <sstream>
 
-#include "engine/atomic_file.hpp"
+#include "engine/error.hpp"
 
 namespace mdrun {
 
-RunLog::RunLog(const std::string& path, bool keep_existing) : path_(path) {
-    if (keep_existing) {
-        std::ifstream in(path);
-        if (in) {
-            std::ostringstream ss;
-            ss << in.rdbuf();
-            text_ = ss.str();
-        }
-    }
+RunLog::RunLog(const std::string& path, bool keep_existing)
+    : path_(path), out_(path, keep_existing ? std::ios::app : std::ios::trunc) {
+    if (!out_) throw Error(path + ": cannot open the run log for writing");
 }
 
-void RunLog::line(const std::string& text) { text_ += text + "\n"; }
-
-void RunLog::section(const std::string& title) { text_ += "\n== " + title + " ==\n"; }
-
-void RunLog::write() const {
-    write_file_atomically(path_, [&](std::ostream& os) { os << text_; });
+void RunLog::append(const std::string& s) {
+    text_ += s;
+    out_ << s << std::flush;  // line by line: `tail -f` shows each line as it happens
+    if (!out_) throw Error(path_ + ": cannot write the run log (disk full?)");
 }
+
+void RunLog::line(const std::string& text) { append(text + "\n"); }
+
+void RunLog::section(const std::string& title) { append("\n== " + title + " ==\n"); }
+
+void RunLog::write() { out_.flush(); }
 
 std::string utc_now() {
     std::time_t t = std::time(nullptr);

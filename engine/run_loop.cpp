@@ -12,15 +12,21 @@
 #include <omp.h>
 
 #include "analysis/analysis_set.hpp"
-#include "analysis/arrhenius_summary.hpp"
 #include "engine/stage_run.hpp"
 #include "engine/backend.hpp"
 #include "engine/checkpoint.hpp"
+#include "engine/cross_replica.hpp"
 #include "engine/elements.hpp"
 #include "engine/error.hpp"
 #include "engine/neighbor_list.hpp"
+#include "engine/omp_defaults.hpp"
 #include "engine/progress.hpp"
+#include "engine/restart_hint.hpp"
+#include "engine/replica_select.hpp"
+#include "engine/replica_stop.hpp"
 #include "engine/run_log.hpp"
+#include "engine/run_report.hpp"
+#include "engine/atomic_file.hpp"
 #include "engine/structure_io.hpp"
 #include "engine/run_provenance.hpp"
 #include "engine/thermo_output.hpp"
@@ -289,6 +295,7 @@ int run_md(const RunOptions& opt) {
     const auto t_start = Clock::now();
     Timings tm;
     RunConfig cfg = opt.config_text.empty() ? load_config(opt.config_path) : parse_config(opt.config_text, opt.config_path);
+    if (!opt.replicas.empty()) select_replicas(cfg, opt.replicas);  // --replicas (engine/replica_select.hpp)
     // Staged protocols: --steps N stops the protocol at step N (e.g. to continue later with --restart).
     if (opt.steps_override > (cfg.stages.empty() ? opt.steps_override : cfg.stages.back().end_step))
         throw Error("--steps " + std::to_string(opt.steps_override) + " is beyond the end of the staged protocol (step " +
@@ -306,6 +313,12 @@ int run_md(const RunOptions& opt) {
     const bool restart = !opt.restart_file.empty();
     CheckpointData ckpt;
     if (restart) ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
+    if (restart && ckpt.step >= total) {  // nothing to do: say so and touch nothing
+        std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, ckpt, total).c_str());
+        return 0;
+    }
+    const std::string note = restart ? target_note(cfg, opt.restart_file, ckpt, total, opt.steps_override >= 0) : "";
+    if (!note.empty()) std::fprintf(stderr, "mdrun: %s\n", note.c_str());
 
     auto reps = build_replicas(cfg, true);
     make_directory(cfg.output.directory);
@@ -316,7 +329,9 @@ int run_md(const RunOptions& opt) {
     log.line("mdrun " + std::string(MDRUN_VERSION_STRING) + ", config " +
              fs::absolute(cfg.config_file).lexically_normal().string());
     if (restart) log.line("restarted from checkpoint " + opt.restart_file + " at step " + std::to_string(ckpt.step));
-    log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()));
+    if (!note.empty()) log.line(note);
+    log.line("final step of this run: " + std::to_string(total) + (opt.steps_override >= 0 ? " (--steps)" : " ([md].steps)"));
+    log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()) + ", waiting: " + omp_wait_description());
 
     int stage = restart ? stage_at(cfg, ckpt.step) : 0;  // staged protocols: the stage that runs next
     for (auto& r : reps) apply_stage(cfg, stage, *r);
@@ -330,7 +345,11 @@ int run_md(const RunOptions& opt) {
     log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
     if (!device_note.empty()) log.line(device_note);
     log.section("resolved configuration");
-    log.line(resolved_config_toml(cfg));
+    const std::string resolved = resolved_config_toml(cfg);
+    log.line(resolved);
+    // The same text as a file: `mdrun <output.directory>/resolved.toml` repeats this run.
+    write_file_atomically((fs::path(cfg.output.directory) / "resolved.toml").string(),
+                          [&](std::ostream& os) { os << resolved; });
     log_stage_plan(cfg, log);
     log.section("set-up");
     for (const auto& r : reps) {
@@ -346,35 +365,22 @@ int run_md(const RunOptions& opt) {
     }
     log.write();
 
-    const auto fail_with_postmortem = [&](const SafetyStop& stop) {
-        Replica& rep = *reps[static_cast<std::size_t>(stop.replica)];
-        backend->sync_to_host(stop.replica);
-        const std::string pm =
-            (fs::path(rep.directory) / ("postmortem_step" + std::to_string(stop.step) + ".extxyz")).string();
-        std::string pm_note;
-        try {
-            write_extxyz(pm, rep.sys);
-            pm_note = "post-mortem snapshot: " + pm;
-        } catch (const Error& e) {
-            pm_note = std::string("could not write the post-mortem snapshot: ") + e.what();
-        }
-        log.section("STOPPED " + utc_now());
-        log.line(stop.reason);
-        log.line(pm_note);
-        log.line("the last checkpoint (if any) is untouched: " + checkpoint_path(cfg));
-        log.write();
-        throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  the last good checkpoint is untouched");
-    };
+    // A failing replica stops alone (post-mortem, reason in its summary and run.log); the run goes on while
+    // any replica runs (engine/replica_stop.hpp).
+    const auto handle_stops = [&](const SafetyStop& stop) { stop_replicas(stop, cfg, *backend, reps, log); };
 
     long step = 0;
     if (restart) {
         step = restore_checkpoint(opt.restart_file, ckpt, cfg, *backend, reps);
+        restore_stopped_replicas(step, backend.get(), reps, &log);
     } else {
+        clear_stop_markers(reps);
         const SafetyStop s0 = backend->setup();
-        if (s0.stopped) fail_with_postmortem(s0);
+        if (s0.stopped) handle_stops(s0);
         set_cell_window(cfg, 0, *backend, reps.size());
     }
     tm.setup = seconds_since(t_start);
+    log_start_state(log, *backend, reps, step);
 
     const OutputConfig& out = cfg.output;
     std::vector<ReplicaOutputs> outs(reps.size());
@@ -401,6 +407,7 @@ int run_md(const RunOptions& opt) {
     auto outputs_at = [&](long s, int what) {
         for (std::size_t r = 0; r < reps.size(); ++r) {
             Replica& rep = *reps[r];
+            if (rep.stopped) continue;  // a stopped replica writes nothing more
             const int ri = static_cast<int>(r);
             bool synced = false;
             auto sync = [&] {
@@ -413,7 +420,10 @@ int run_md(const RunOptions& opt) {
                 SafetyStop stop;
                 outs[r].grades->check(s, rep, stop);
                 tm.grades += seconds_since(t0);
-                if (stop.stopped) fail_with_postmortem(stop);
+                if (stop.stopped) {  // extrapolation grade too high: this replica stops alone
+                    handle_stops(stop);
+                    continue;
+                }
             }
             if ((what & 1) && s % out.thermo_every == 0) {
                 const auto t0 = Clock::now();
@@ -433,9 +443,19 @@ int run_md(const RunOptions& opt) {
             }
             if (rep.analysis && rep.analysis->due(s) && (what & 2) && stage_analysed(cfg, s)) {
                 const auto t0 = Clock::now();
-                if (!backend->sample_analysis(ri, s, *rep.analysis)) {  // device-side sampling, else host
-                    sync();
-                    rep.analysis->sample(s, rep.sys);
+                try {
+                    if (!backend->sample_analysis(ri, s, *rep.analysis)) {  // device-side sampling, else host
+                        sync();
+                        rep.analysis->sample(s, rep.sys);
+                    }
+                } catch (const Error& e) {  // e.g. a polyanion fell apart: this replica stops, not the run
+                    SafetyStop st;
+                    st.stopped = true;
+                    st.replica = ri;
+                    st.step = s;
+                    st.reason = "step " + std::to_string(s) + (rep.name.empty() ? std::string() : " in replica '" + rep.name + "'") +
+                                ": " + e.what();
+                    handle_stops(st);
                 }
                 tm.analysis += seconds_since(t0);
             }
@@ -446,12 +466,16 @@ int run_md(const RunOptions& opt) {
         for (std::size_t r = 0; r < reps.size(); ++r) {
             if (outs[r].traj) outs[r].traj->flush();
             outs[r].thermo->flush();
-            if (reps[r]->analysis) {
+            if (reps[r]->analysis && !reps[r]->stopped) {
                 backend->sync_analysis(static_cast<int>(r), *reps[r]->analysis);  // device accumulators -> host
-                reps[r]->analysis->write_results(reps[r]->directory);
+                const SafetyStop pending = backend->pending_stop();  // a device-side analysis check failed
+                if (pending.stopped) handle_stops(pending);
+                if (!reps[r]->stopped) reps[r]->analysis->write_results(reps[r]->directory);
             }
         }
+        stop_melted_replicas(cfg, *backend, reps, log, backend->step());
         write_checkpoint(checkpoint_path(cfg), cfg, *backend, reps);
+        log_checkpoint(log, *backend, reps, step, checkpoint_path(cfg));
         tm.checkpoint += seconds_since(t0);
     };
 
@@ -468,6 +492,7 @@ int run_md(const RunOptions& opt) {
     long chunk_cap = 10;  // grows so one chunk takes about 0.25 s: progress stays live, overhead stays small
     const long start_step = step;
     bool checkpointed_last = false;
+    std::vector<bool> warned;  // close-pair warning already in run.log, per replica
     while (step < total) {
         long next = total;
         next = std::min(next, next_multiple(step, out.thermo_every));
@@ -483,9 +508,10 @@ int run_md(const RunOptions& opt) {
         const SafetyStop stop = backend->advance(next - step);
         const double dt_chunk = seconds_since(t0);
         tm.md += dt_chunk;
-        if (stop.stopped) fail_with_postmortem(stop);
-        const long done = next - step;
-        step = next;
+        if (stop.stopped) handle_stops(stop);
+        const long done = backend->step() - step;  // fewer than asked when a replica stopped
+        if (done <= 0) continue;
+        step = backend->step();
         if (dt_chunk > 0) {
             const double rate = static_cast<double>(done) / dt_chunk;
             chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
@@ -497,6 +523,7 @@ int run_md(const RunOptions& opt) {
             begin_stage(cfg, ++stage, *backend, reps, log);
             outputs_at(step, 2);
         }
+        log_new_warnings(log, reps, step, warned);
         checkpointed_last = false;
         if (out.checkpoint_every > 0 && step % out.checkpoint_every == 0) {
             checkpoint_now();
@@ -514,16 +541,22 @@ int run_md(const RunOptions& opt) {
         log.section("INTERRUPTED by signal " + std::to_string(sig) + " " + utc_now() + " at step " +
                     std::to_string(step) + "; checkpoint written");
         log.write();
+        const std::string again = restart_command(cfg, checkpoint_path(cfg), total);
+        log.line("continue with: " + again);
         std::fprintf(stderr,
                      "mdrun: interrupted by signal %d at step %ld; checkpoint written: %s\n"
-                     "  continue with: mdrun %s --restart %s\n",
-                     sig, step, checkpoint_path(cfg).c_str(), opt.config_path.c_str(), checkpoint_path(cfg).c_str());
+                     "  continue with: %s\n",
+                     sig, step, checkpoint_path(cfg).c_str(), again.c_str());
         return 128 + sig;
     }
     if (!opt.quiet) progress.finish(step);
 
     const auto t_final = Clock::now();
     for (std::size_t r = 0; r < reps.size(); ++r) {
+        if (reps[r]->stopped) {  // its post-mortem snapshot is its last state
+            if (outs[r].traj) outs[r].traj->flush();
+            continue;
+        }
         backend->sync_to_host(static_cast<int>(r));
         if (out.write_final) {
             write_poscar((fs::path(reps[r]->directory) / "final.POSCAR").string(), reps[r]->sys);
@@ -531,17 +564,12 @@ int run_md(const RunOptions& opt) {
         }
         if (outs[r].traj) outs[r].traj->flush();
     }
-    // Several replicas (e.g. a temperature series): a cross-replica Arrhenius fit of D (analysis.md §4) in the
-    // top-level output directory. Control runs with frozen atoms are left out: their D answers another question.
+    // Several replicas (a temperature series, frozen controls): arrhenius.json and controls.json in the
+    // top-level output directory (engine/cross_replica.hpp), for the replicas that finished.
     if (reps.size() > 1) {
-        std::vector<const AnalysisSet*> series;
-        for (const auto& r : reps) {
-            bool any_frozen = false;
-            for (auto f : r->sys.frozen) any_frozen = any_frozen || f != 0;
-            if (r->analysis && !any_frozen) series.push_back(r->analysis.get());
-        }
-        if (!series.empty())
-            write_arrhenius_summary((fs::path(cfg.output.directory) / "arrhenius.json").string(), series);
+        std::vector<const Replica*> all;
+        for (const auto& r : reps) all.push_back(r.get());
+        for (const auto& f : write_cross_replica_outputs(cfg.output.directory, all)) log.line("cross-replica output: " + f);
     }
     tm.final_out = seconds_since(t_final);
 
@@ -552,16 +580,32 @@ int run_md(const RunOptions& opt) {
         log.line("throughput: " + fmt(steps_done * static_cast<double>(atoms) / tm.md, "%.4g") +
                  " atom-steps/s over the MD loop (" + fmt(steps_done / tm.md, "%.4g") + " steps/s, " +
                  fmt(steps_done / tm.md * reps[0]->params.dt_ps * 1e-3 * 86400, "%.4g") + " ns/day)");
-    log.section("finished " + utc_now() + " at step " + std::to_string(step));
+    const int n_stopped = static_cast<int>(reps.size()) - running_replicas(reps);
+    if (reps.size() > 1) write_replicas_json(cfg, reps, step, total);
+    log.section("finished " + utc_now() + " at step " + std::to_string(step) +
+                (n_stopped > 0 ? "; " + std::to_string(n_stopped) + " replica(s) stopped early (see replicas.json)" : std::string()));
+    for (const auto& r : reps)
+        if (r->stopped) log.line("did not finish: replica " + (r->name.empty() ? std::to_string(r->index + 1) : r->name) +
+                                 " (stopped at step " + std::to_string(r->stop_step) + ": " + r->stop_reason + ")");
     log.write();
 
     if (!opt.quiet) {
         std::fprintf(stderr, "mdrun: finished %ld steps; outputs in %s\n", step, cfg.output.directory.c_str());
         for (const auto& r : reps)
+            if (!r->stopped)
             std::fprintf(stderr, "  %s: thermo.csv%s%s, final.POSCAR, final.extxyz\n", r->directory.c_str(),
                          out.trajectory_every > 0 ? (", " + trajectory_file_name(out.trajectory_format)).c_str() : "",
                          r->analysis ? ", analysis results" : "");
         std::fprintf(stderr, "  run log: %s, checkpoint: %s\n", log.path().c_str(), checkpoint_path(cfg).c_str());
+    }
+    if (n_stopped > 0) {
+        std::fprintf(stderr, "mdrun: %d of %zu replicas did not finish:\n", n_stopped, reps.size());
+        for (const auto& r : reps)
+            if (r->stopped)
+                std::fprintf(stderr, "  %s: stopped at step %ld: %s\n", r->directory.c_str(), r->stop_step, r->stop_reason.c_str());
+        std::fprintf(stderr, "  (exit status %d; %s/replicas.json lists every replica)\n", kExitReplicasStopped,
+                     cfg.output.directory.c_str());
+        return kExitReplicasStopped;
     }
     return 0;
 }

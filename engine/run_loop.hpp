@@ -18,6 +18,7 @@ struct RunOptions {
     std::string device = "auto";  // cpu | cuda | auto
     long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
     bool quiet = false;         // no progress lines
+    std::vector<int> replicas;  // --replicas 3,4: only these [[replica]] tables (1-based; empty = all)
     // Embedding (the Python module): config_text non-empty = parse it instead of reading config_path
     // (which then only names the config in messages and anchors relative paths); on_progress(step, total)
     // is called after every chunk of steps.

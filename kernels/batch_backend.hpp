@@ -161,6 +161,7 @@ public:
     void save(int r, BinaryWriter& out) override { engine_->save(r, out); }
 
     SafetyStop advance(long n) override {
+        if (!pending_.empty()) return next_pending();  // stops of the same step not yet reported
         flush_analysis();  // the samples taken at this step read the positions before they move
         cache_valid_ = false;
         engine_->advance(n);
@@ -176,10 +177,29 @@ public:
         bool any_close = false;
         for (const auto& o : obs_) any_close = any_close || o.status.close_pair_steps != 0;
         if (any_close) engine_->clear_close_counters();  // (a copy each way only when there is something to clear)
-        SafetyStop stop;
-        if (engine_->halted()) stop = make_stop(engine_->halt_replica(), engine_->halt_reason(), engine_->step_count());
-        return stop;
+        if (engine_->halted()) {
+            // every replica that failed in the halted step, lowest index first (the engine halted at the first)
+            for (std::size_t r = 0; r < reps_.size(); ++r) {
+                const int code = obs_[r].status.halt_code;
+                if (code != kHaltNone && obs_[r].status.retired == 0)
+                    queue_stop(make_stop(static_cast<int>(r), code, engine_->step_count()));
+            }
+            if (pending_.empty())  // (cannot happen: the halt names a failing replica)
+                queue_stop(make_stop(engine_->halt_replica(), engine_->halt_reason(), engine_->step_count()));
+        }
+        return next_pending();
     }
+    void retire(int r) override {
+        engine_->retire(r);
+        cache_valid_ = false;
+        obs_.clear();
+        std::vector<SafetyStop> keep;
+        for (auto& s : pending_)
+            if (s.replica != r) keep.push_back(s);
+        pending_ = keep;
+        if (static_cast<std::size_t>(r) < ana_rec_.size()) ana_rec_[static_cast<std::size_t>(r)].clear();
+    }
+    SafetyStop pending_stop() override { return next_pending(); }
     long step() const override { return engine_->step_count(); }
     ReplicaObservables observables(int r) const override {
         if (obs_.empty()) const_cast<BatchBackend*>(this)->obs_ = engine_->observe();
@@ -245,7 +265,7 @@ public:
     }
     void sync_analysis(int r, AnalysisSet& set) override {
         flush_analysis();
-        check_analysis();
+        check_analysis();  // a failure becomes a pending stop (pending_stop())
         const std::size_t k = static_cast<std::size_t>(r);
         if (k < ana_.size() && ana_[k] && ana_[k]->uploaded()) ana_[k]->download_into(set);
     }
@@ -265,20 +285,41 @@ private:
         for (auto& a : ana_)
             if (a && a->host_pending()) a->finish_host();  // (the first one waits for the batch)
     }
-    // Throws the host's error for the first sample whose polyanion bond check failed, if any.
+    // Queues a stop, with the host's message, for each replica whose polyanion bond check failed in a sample
+    // (earliest failing step first). The replica is past that step by now (the check is read when a chunk
+    // ends): the reason names the sample's step, the post-mortem shows the state at the chunk's end.
     void check_analysis() {
-        long step = -1, bond = -1;
-        std::size_t who = 0;
+        std::vector<std::pair<long, SafetyStop>> found;  // (failing sample step, stop)
         for (std::size_t k = 0; k < ana_.size(); ++k) {
-            if (!ana_[k] || !ana_[k]->uploaded()) continue;
+            if (!ana_[k] || !ana_[k]->uploaded() || engine_->retired(static_cast<int>(k))) continue;
             const auto f = ana_[k]->bond_failure();
-            if (f.first >= 0 && (step < 0 || f.first < step)) {
-                step = f.first;
-                bond = f.second;
-                who = k;
-            }
+            if (f.first < 0) continue;
+            bool queued = false;
+            for (const auto& p : pending_) queued = queued || p.replica == static_cast<int>(k);
+            if (queued) continue;
+            SafetyStop st;
+            st.stopped = true;
+            st.replica = static_cast<int>(k);
+            st.step = engine_->step_count();
+            st.reason = std::string(ana_[k]->bond_error(f.first, f.second).what()) + " (replica " +
+                        (reps_[k]->name.empty() ? std::to_string(k + 1) : "'" + reps_[k]->name + "'") +
+                        "; detected on the device at step " + std::to_string(engine_->step_count()) + ")";
+            found.emplace_back(f.first, st);
         }
-        if (step >= 0) throw ana_[who]->bond_error(step, bond);
+        std::stable_sort(found.begin(), found.end(),
+                         [](const std::pair<long, SafetyStop>& a, const std::pair<long, SafetyStop>& b) { return a.first < b.first; });
+        for (auto& f : found) queue_stop(f.second);
+    }
+    void queue_stop(const SafetyStop& s) {
+        for (const auto& p : pending_)
+            if (p.replica == s.replica) return;
+        pending_.push_back(s);
+    }
+    SafetyStop next_pending() {
+        if (pending_.empty()) return SafetyStop{};
+        SafetyStop s = pending_.front();
+        pending_.erase(pending_.begin());
+        return s;
     }
 
     static bool device_analysis_allowed() {
@@ -356,6 +397,7 @@ private:
     std::vector<std::unique_ptr<DeviceAnalysis<Exec, Buf>>> ana_;  // per replica (null: host path)
     std::vector<std::vector<AnaLaunchRec>> ana_rec_;                 // per replica: the recorded sample
     AnaBatcher<Exec, Buf> batcher_;
+    std::vector<SafetyStop> pending_;  // stops found but not yet reported (advance(), pending_stop())
     long analysis_launches_ = 0;
 };
 

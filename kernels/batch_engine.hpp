@@ -326,6 +326,23 @@ public:
         read_control();
     }
 
+    // Replica r stopped on its own (the run loop wrote its post-mortem): from now on every body skips it, so
+    // its state stays as it stopped and the other replicas' arithmetic is unchanged. A halt of the batch is
+    // cleared: every replica completed the halted step, and the others continue from there.
+    void retire(int r) {
+        ex_.sync();
+        std::vector<ReplicaStatus> st;
+        status_.download(st);
+        st[r].retired = 1;
+        st[r].halt_code = kHaltNone;
+        if (!retired(r)) retired_h_.push_back(r);
+        status_.upload(st);
+        std::vector<int> h(3, 0);
+        halt_.upload(h);
+        halt_h_ = h;
+    }
+    bool retired(int r) const { return std::find(retired_h_.begin(), retired_h_.end(), r) != retired_h_.end(); }
+
     // Current sums (energy, virial, fresh m v^2) and thermostat/status of every replica.
     std::vector<BatchObservables> observe() {
         if (needs_forces_) build_lists_and_forces(false);
@@ -454,9 +471,13 @@ public:
         status_.download(st);
         st[r].rebuilds = rebuilds;
         status_.upload(st);
-        std::vector<long long> s(1, step);
-        step_.upload(s);
-        step_h_ = step;
+        // (a replica stopped before the checkpoint may carry a smaller step: the batch continues from the largest)
+        if (step > step_h_ || !loaded_any_) {
+            std::vector<long long> s(1, step);
+            step_.upload(s);
+            step_h_ = step;
+        }
+        loaded_any_ = true;
         needs_forces_ = true;
     }
 
@@ -746,10 +767,12 @@ private:
     long step_h_ = 0;
     long grows_ = 0;
     bool needs_forces_ = false;
+    bool loaded_any_ = false;
     std::size_t table_bytes_ = 0;
     std::vector<int> atom_start_h_;
     std::vector<double> dof_h_;
     std::vector<int> halt_h_ = std::vector<int>(3, 0);
+    std::vector<int> retired_h_;  // replicas retired (host copy of the status words' flags)
     MtpParamsView mtp_{};
     BatchView view_{};
     bool born_ = false;

@@ -44,7 +44,7 @@ struct ReplicaStatus {
     int disp_atom;                    // lowest atom index with the largest displacement of the step
     int close_pairs;                  // ordered pairs (i->j slots) with r < min_dist in this force call
     int close_atom;                   // lowest central atom index of such a pair
-    int pad;
+    int retired;                      // 1 = this replica stopped on its own: every body skips it (set by the host)
     unsigned long long disp2_bits;    // largest |dx|^2 of the step (bit pattern, non-negative)
     unsigned long long close_r_bits;  // smallest close-pair distance of this force call (bit pattern)
     long long rebuilds;               // list rebuilds since setup
@@ -118,6 +118,10 @@ struct BatchView {
     double* sums = nullptr;      // [R][kColCount]
 
     MDRUN_HD_INLINE bool halted() const { return halt[0] != 0; }
+    // A thread working for replica r does nothing when the batch is halted or r has been retired (a replica
+    // stopped on its own: its state stays as it stopped, and the other replicas' arithmetic is untouched,
+    // since no sum or list mixes replicas).
+    MDRUN_HD_INLINE bool skip(int r) const { return halt[0] != 0 || status[r].retired != 0; }
 };
 
 }  // namespace mdrun

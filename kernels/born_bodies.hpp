@@ -29,7 +29,7 @@ struct BornView {
 
 // Pass 1, one thread per atom: the pairs this row owns.
 MDRUN_HD_INLINE void born_owner_body(int i, const BatchView& b, const BornView& p) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int cap = b.cap;
     const long base = static_cast<long>(i) * cap;
     const int nrow = b.nb_count[i] < cap ? b.nb_count[i] : cap;
@@ -77,7 +77,7 @@ MDRUN_HD_INLINE void born_owner_body(int i, const BatchView& b, const BornView& 
 // Pass 2, one thread per atom: own half plus the partners' halves (slots with j <= i owned elsewhere), then
 // frozen atoms, the second half kick and m v^2 exactly as force_kick_body.
 MDRUN_HD_INLINE void born_gather_kick_body(int i, const BatchView& b, const BornView& p, bool kick) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int cap = b.cap;
     const long base = static_cast<long>(i) * cap;
     const int nrow = b.nb_count[i] < cap ? b.nb_count[i] : cap;
@@ -95,7 +95,7 @@ MDRUN_HD_INLINE void born_gather_kick_body(int i, const BatchView& b, const Born
 // One thread per replica: the potential energy in the CPU's order (evdwl and ecoul summed separately over
 // atoms, the self energy added after each atom's ecoul), into the energy sum of the replica.
 MDRUN_HD_INLINE void born_energy_body(int r, const BatchView& b, const BornView& p) {
-    if (b.halted()) return;
+    if (b.skip(r)) return;
     double evdwl = 0.0, ecoul = 0.0;
     for (int i = b.atom_start[r]; i < b.atom_start[r + 1]; ++i) {
         evdwl += p.own_evdwl[i];

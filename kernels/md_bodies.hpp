@@ -16,7 +16,7 @@ namespace mdrun {
 
 // One thread per replica: clears the per-step status and runs the first thermostat half step.
 MDRUN_HD_INLINE void nhc_first_body(int r, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(r)) return;
     ReplicaStatus& st = b.status[r];
     st.halt_code = kHaltNone;
     st.disp2_bits = 0ULL;
@@ -26,7 +26,7 @@ MDRUN_HD_INLINE void nhc_first_body(int r, const BatchView& b) {
 
 // Prepares the force-call fields of the status (also used at setup).
 MDRUN_HD_INLINE void force_status_reset_body(int r, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(r)) return;
     ReplicaStatus& st = b.status[r];
     st.close_pairs = 0;
     st.close_atom = 0x7fffffff;
@@ -36,7 +36,7 @@ MDRUN_HD_INLINE void force_status_reset_body(int r, const BatchView& b) {
 // One thread per atom: thermostat scaling, first half kick, drift, displacement bookkeeping and the
 // neighbour-list skin test (fused: all per-atom, same operation order as the CPU loops).
 MDRUN_HD_INLINE void kick_drift_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     Vec3 v = b.vel[i];
     if (b.nvt[r]) nhc_scale_velocity(v, b.scale[r]);
@@ -59,7 +59,7 @@ MDRUN_HD_INLINE void kick_drift_body(int i, const BatchView& b) {
 
 // One thread per atom: the lowest atom index that made the largest displacement (for the message).
 MDRUN_HD_INLINE void disp_atom_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     if (!b.frozen[i] && hd_double_to_bits(b.disp2[i]) == b.status[r].disp2_bits) hd_atomic_min(&b.status[r].disp_atom, i);
 }
@@ -67,7 +67,7 @@ MDRUN_HD_INLINE void disp_atom_body(int i, const BatchView& b) {
 // One thread per replica, after the reductions: second thermostat half step and the safety checks of
 // the completed step (non-finite energy, displacement limit, close pairs), list-rebuild bookkeeping.
 MDRUN_HD_INLINE void nhc_second_check_body(int r, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(r)) return;
     ReplicaStatus& st = b.status[r];
     const double* sums = b.sums + static_cast<long>(r) * kColCount;
     if (b.nvt[r]) {
@@ -97,7 +97,7 @@ MDRUN_HD_INLINE void nhc_second_check_body(int r, const BatchView& b) {
 
 // One thread per atom: the second thermostat scaling.
 MDRUN_HD_INLINE void scale_velocity_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     if (b.nvt[r]) nhc_scale_velocity(b.vel[i], b.scale[r]);
 }
@@ -108,7 +108,7 @@ MDRUN_HD_INLINE void step_end_body(int, const BatchView& b) {
     if (b.halted()) return;
     b.step[0] += 1;
     for (int r = 0; r < b.n_replicas; ++r) {
-        if (b.status[r].halt_code != kHaltNone) {
+        if (b.status[r].retired == 0 && b.status[r].halt_code != kHaltNone) {
             b.halt[0] = 1;
             b.halt[1] = r;
             b.halt[2] = b.status[r].halt_code;

@@ -25,7 +25,7 @@ MDRUN_HD_INLINE long mtp_thread_iscratch(int cap) { return 2L * cap; }
 // the same order. Writes the energy and virial columns; counts pairs closer than min_dist.
 MDRUN_HD_INLINE void mtp_site_body(int t, const BatchView& b, const MtpParamsView& p, int first, double* scratch,
                                    int* iscratch) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[first + t])) return;
     const int i = first + t;
     const int cap = b.cap;
     double* rx = scratch + mtp_thread_scratch(p, cap) * t;
@@ -102,7 +102,7 @@ MDRUN_HD_INLINE void finish_force_kick(int i, const BatchView& b, Vec3 f, bool k
 // (F += D_s, F -= D_reverse(s)); frozen atoms get F = 0 (fix setforce 0 0 0). With `kick`, the second
 // half kick follows (mobile atoms); m v^2 is stored for the thermostat's temperature.
 MDRUN_HD_INLINE void force_kick_body(int i, const BatchView& b, bool kick) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int cap = b.cap;
     const long base = static_cast<long>(i) * cap;
     const int nrow = b.nb_count[i] < cap ? b.nb_count[i] : cap;

@@ -20,20 +20,20 @@ namespace mdrun {
 // Displacement test after a drift (one thread per atom): flags the replica for a rebuild when the atom
 // moved more than skin/2 since the last build (the CPU's needs_rebuild criterion).
 MDRUN_HD_INLINE void nl_check_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     if (norm2(b.pos[i] - b.pos_at_build[i]) > b.half_skin2[r]) hd_atomic_or(&b.status[r].rebuild, 1);
 }
 
 // One thread per cell (all replicas): empties the cells of replicas being rebuilt.
 MDRUN_HD_INLINE void nl_clear_body(int c, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.cell_rep[c])) return;
     if (b.status[b.cell_rep[c]].rebuild) b.cell_count[c] = 0;
 }
 
 // One thread per atom: wrapped fractional position, integer image and cell; counts atoms per cell.
 MDRUN_HD_INLINE void nl_bin_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     if (!b.status[r].rebuild) return;
     const Box& box = b.box[r];
@@ -71,7 +71,7 @@ MDRUN_HD_INLINE void nl_bin_body(int i, const BatchView& b) {
 // cell_atoms), fill cursors reset. Sequential on purpose: a replica has few cells, and integer sums
 // are exact in any order anyway.
 MDRUN_HD_INLINE void nl_scan_body(int r, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(r)) return;
     if (!b.status[r].rebuild) return;
     const ReplicaGrid& g = b.grid[r];
     int run = b.atom_start[r];
@@ -84,7 +84,7 @@ MDRUN_HD_INLINE void nl_scan_body(int r, const BatchView& b) {
 
 // One thread per atom: drops the atom into its cell (order inside a cell is arbitrary; see header).
 MDRUN_HD_INLINE void nl_fill_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     if (!b.status[b.rep[i]].rebuild) return;
     const int slot = hd_atomic_add(&b.cell_fill[b.atom_cell[i]], 1);
     b.cell_atoms[slot] = i;
@@ -102,7 +102,7 @@ MDRUN_HD_INLINE bool nl_slot_less(int ja, const int* ia, int jb, const int* ib) 
 // then sorts the row by (j, image). Rows longer than cap are counted (nb_overflow) but not stored; the
 // host sees the overflow at the next sync and redoes the steps with a larger capacity.
 MDRUN_HD_INLINE void nl_rows_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
     if (!b.status[r].rebuild) return;
     const Box& box = b.box[r];
@@ -183,7 +183,7 @@ MDRUN_HD_INLINE void nl_rows_body(int i, const BatchView& b) {
 // One thread per atom: the global slot of each pair's mirror (j -> i, -image), by binary search in the
 // sorted row of j. Needed for the force gather.
 MDRUN_HD_INLINE void nl_reverse_body(int i, const BatchView& b) {
-    if (b.halted()) return;
+    if (b.skip(b.rep[i])) return;
     if (!b.status[b.rep[i]].rebuild) return;
     const long base = static_cast<long>(i) * b.cap;
     const int n = b.nb_count[i] < b.cap ? b.nb_count[i] : b.cap;

@@ -1,7 +1,10 @@
 // `mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]`: the semantics of MLIP-2's `mlp calc-efs`.
 // Every configuration of IN.cfg is written to OUT.cfg with the MTP energy, forces and PlusStress
 // (virial, eV) at 16 digits after the decimal point; Feature lines are copied unchanged.
+#include <CLI/CLI.hpp>
+
 #include <cmath>
+#include <memory>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -21,26 +24,7 @@ namespace mdrun {
 
 namespace {
 
-const char* const kUsage = "usage: mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]";
-
-}  // namespace
-
-int cmd_calc_efs(const std::vector<std::string>& args) {
-    std::vector<std::string> pos;
-    bool site_energies = false;
-    for (const std::string& a : args) {
-        if (a == "--site-energies") {
-            site_energies = true;
-        } else if (a == "--help" || a == "-h") {
-            std::printf("%s\n", kUsage);
-            return 0;
-        } else if (!a.empty() && a[0] == '-' && a.size() > 1) {
-            throw Error("calc-efs: unknown option '" + a + "' (" + kUsage + ")");
-        } else {
-            pos.push_back(a);
-        }
-    }
-    if (pos.size() != 3) throw Error(std::string("calc-efs: expected 3 file arguments; ") + kUsage);
+int calc_efs(const std::vector<std::string>& pos, bool site_energies) {
     // With 2+ OpenMP threads the two files are read concurrently (both readers are serial).
     // Errors are reported in argument order, whichever reader finished first.
     MtpModel model;
@@ -92,6 +76,24 @@ int cmd_calc_efs(const std::vector<std::string>& args) {
     }
     write_cfg_file(pos[2], configs);
     return 0;
+}
+
+}  // namespace
+
+cli::Action setup_calc_efs(CLI::App& app) {
+    auto files = std::make_shared<std::vector<std::string>>(3);
+    auto site = std::make_shared<bool>(false);
+    app.add_option("potential", (*files)[0], "the MTP (MLIP-2 .mtp file)")->type_name("POT.mtp");
+    app.add_option("input", (*files)[1], "configurations to evaluate (MLIP .cfg; type = MTP species index)")
+        ->type_name("IN.cfg");
+    app.add_option("output", (*files)[2], "where to write them with energy, forces and PlusStress")->type_name("OUT.cfg");
+    app.add_flag("--site-energies", *site, "also write each atom's site energy (column site_en)");
+    return [files, site] {
+        for (const std::string& f : *files)
+            if (f.empty())
+                throw UsageError("calc-efs: expected 3 file arguments; usage: mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]");
+        return calc_efs(*files, *site);
+    };
 }
 
 }  // namespace mdrun

@@ -38,8 +38,10 @@ def main():
                 fails.append(f"{args}: output file written despite the error")
                 os.remove(out)
 
-        expect([pot, cfg], "expected 3 file arguments")
-        expect([pot, cfg, out, "--bogus"], "unknown option '--bogus'")
+        # Usage errors exit with status 2, input errors with 1.
+        expect([pot, cfg], "expected 3 file arguments", status=2)
+        expect([pot, cfg, out, "--bogus"], "unknown option '--bogus'", status=2)
+        expect([pot, cfg, out, "--site-energie"], "did you mean '--site-energies'", status=2)
         expect([os.path.join(tmp, "missing.mtp"), cfg, out], "missing.mtp", "cannot open")
         expect([pot, os.path.join(tmp, "missing.cfg"), out], "missing.cfg", "cannot open")
         # An atom type beyond the potential's species ("too few species" in the potential).

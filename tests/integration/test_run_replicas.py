@@ -42,7 +42,7 @@ seed = 77          # same velocities as T600 (without it: [md].seed + 2)
 """
     h.run(d, h.nacl_config(NACL, multi, OUT), name="multi.toml")
     out = os.path.join(d, "out")
-    assert sorted(os.listdir(out)) == ["T600", "T600_nve", "T900_frozenCl", "checkpoint.mdrun", "run.log"], os.listdir(out)
+    assert sorted(os.listdir(out)) == ["T600", "T600_nve", "T900_frozenCl", "checkpoint.mdrun", "replicas.json", "resolved.toml", "run.log"], os.listdir(out)
     temps = {}
     for rep in ("T600", "T900_frozenCl", "T600_nve"):
         header, th = h.read_thermo(os.path.join(out, rep, "thermo.csv"))
@@ -82,8 +82,9 @@ seed = 77          # same velocities as T600 (without it: [md].seed + 2)
     z = final.get_atomic_numbers()
     assert len(final) == 429 and (z == 11).sum() == 213 and (z == 17).sum() == 216, (len(final), (z == 11).sum())
     assert abs(final.cell[2, 2] - 2 * 16.92) < 1e-9
-    log = open(os.path.join(d, "vac", "run.log")).read()
-    assert "replicate = [1, 1, 2]" in log and 'remove = { element = "Na", count = 3, seed = 7 }' in log
+    import tomllib
+    resolved = tomllib.load(open(os.path.join(d, "vac", "resolved.toml"), "rb"))["structure"]  # as in run.log
+    assert resolved["replicate"] == [1, 1, 2] and resolved["remove"] == {"element": "Na", "count": 3, "seed": 7}, resolved
     print("replicate + remove: 429 atoms (213 Na), cell doubled along c")
 
     # Progress on stderr when not a terminal: plain lines with percent, ns/day, atom-steps/s and ETA, and a

@@ -10,10 +10,11 @@ rm -rf "$work/venv"
 mkdir -p "$work"
 /usr/bin/python3 -m venv --system-site-packages "$work/venv"
 py="$work/venv/bin/python"
+"$py" -m pip install -q --upgrade pip   # Debian's pip 23.0 predates some --config-settings handling
 "$py" -m pip install -q "scikit-build-core>=0.8"
 # Build in a kept directory (faster reruns); no CUDA here (the CMake build tests that).
 "$py" -m pip install -q --no-build-isolation "$repo" \
-  -Cbuild-dir="$work/build" -Ccmake.define.MDRUN_CUDA=OFF
+  --config-settings=build-dir="$work/build" --config-settings=cmake.define.MDRUN_CUDA=OFF
 cd "$work"
 "$py" - "$repo" <<'PY'
 import os, subprocess, sys

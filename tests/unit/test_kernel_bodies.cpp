@@ -585,3 +585,45 @@ TEST_CASE("kernel bodies: a reverse slot without its mirror is counted, and no s
     }
     CHECK(reverse[2] == 2);  // the unmatched slot points at itself
 }
+
+TEST_CASE("kernel bodies: a pair at the list cutoff within rounding stops the engine like the CPU list") {
+    // Two atoms across the periodic boundary of a 20 Å cube. The cutoff was chosen (by a search over random
+    // positions) so that |r_01|^2 == cutoff^2 while |r_10|^2 is one ulp smaller: (x1 - L) - x0 and (x0 + L) - x1
+    // round differently. Row 1 then holds the pair and row 0 does not.
+    Fixture fx("NaO_lev16", {22.98977, 15.9994}, {0, 1});
+    System s;
+    s.box = make_box(Mat3{{{20.0, 0, 0}, {0, 20.0, 0}, {0, 0, 20.0}}});
+    s.species = {"X0", "X1"};
+    s.type = {0, 1};
+    s.id = {1, 2};
+    s.pos = {Vec3{0.4896563079259635, 15.275492379532281, 9.908701741838819},
+             Vec3{19.304991574055208, 14.295768482489969, 9.70666600099377}};
+    s.vel.assign(2, Vec3{0, 0, 0});
+    s.force.assign(2, Vec3{0, 0, 0});
+    s.mass = {22.98977, 15.9994};
+    s.frozen.assign(2, 0);
+    BatchReplicaSpec spec = mtp_batch_spec(s, fx.pot, nvt_params());
+    spec.list_cutoff = 1.5505185863741366;
+    BatchOptions opt;
+    opt.cap = 8;  // (the default sizes the rows from the CPU list, which would stop first)
+    HostExec ex;
+    HostEngine eng(ex, fx.pot.tables(), {spec}, opt);
+    std::string msg;
+    try {
+        eng.setup();
+    } catch (const Error& e) {
+        msg = e.what();
+    }
+    INFO(msg);
+    CHECK(msg.find("neighbour list is not symmetric") != std::string::npos);
+    CHECK(msg.find("atom 1 of replica 0") != std::string::npos);
+    // the CPU list stops on the same configuration
+    NeighborList nl;
+    std::string cpu;
+    try {
+        build_neighbor_list(s.box, s.pos, spec.list_cutoff, nl);
+    } catch (const Error& e) {
+        cpu = e.what();
+    }
+    CHECK(cpu.find("neighbour list is not symmetric") != std::string::npos);
+}
