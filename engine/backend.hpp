@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/binary_io.hpp"
+#include "engine/error.hpp"
 #include "engine/replica.hpp"
 
 namespace mdrun {
@@ -25,6 +26,13 @@ struct ReplicaObservables {
     double dof = 0.0;
     long close_pairs = 0;         // pairs closer than the potential's min_dist at this step
     long neighbor_rebuilds = 0;   // since step 0 of the run (restored from checkpoints)
+    // NPT only (has_cell): the cell and the pressure tensor, LAMMPS thermo vol lx ly lz xy xz yz pxx .. pyz.
+    bool has_cell = false;
+    double volume_A3 = 0.0;
+    double cell[6] = {0, 0, 0, 0, 0, 0};         // lx, ly, lz, xy, xz, yz (Å)
+    double pressure_tensor_bar[6] = {0, 0, 0, 0, 0, 0};  // xx, yy, zz, xy, xz, yz
+    double ecouple_eV = 0.0;                     // chains + barostat (conserved = total + ecouple)
+    int stage = 0;                               // set by the run loop: 1-based [[stage]] index (0 = no stages)
 };
 
 // Why advance() stopped before completing its steps (a safety check failed). The replica's state is
@@ -83,6 +91,27 @@ public:
     virtual void sync_analysis(int r, AnalysisSet& set) {
         (void)r;
         (void)set;
+    }
+
+    // Staged protocols (docs/npt.md). begin_stage: replica r continues with new integrator parameters (fresh
+    // thermostat/barostat as after LAMMPS' unfix/fix, same step counter); with new_cell, atoms are first scaled
+    // into that cell (fractional coordinates kept). average_cell_from / mean_cell: the mean NPT cell over the
+    // steps after `step`. Backends without stages keep supports_stages() false.
+    virtual bool supports_stages() const { return false; }
+    virtual void begin_stage(int r, const DynamicsParams& p, const Mat3* new_cell) {
+        (void)r;
+        (void)p;
+        (void)new_cell;
+        throw Error("this backend does not run staged protocols");
+    }
+    virtual void average_cell_from(int r, long step) {
+        (void)r;
+        (void)step;
+    }
+    virtual bool mean_cell(int r, Mat3& rows) const {
+        (void)r;
+        (void)rows;
+        return false;
     }
 };
 

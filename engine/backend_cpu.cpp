@@ -136,9 +136,39 @@ public:
         o.dof = d.dof();
         o.close_pairs = d.last_force().close_pairs;
         o.neighbor_rebuilds = d.neighbor_rebuilds();
+        // The cell and pressure tensor (thermo.csv writes them for NPT runs and staged runs with an NPT stage).
+        const Mat3& h = reps_[static_cast<std::size_t>(r)]->sys.box.h;
+        o.has_cell = true;
+        o.volume_A3 = d.cell_volume();
+        const double cell[6] = {h.m[0][0], h.m[1][1], h.m[2][2], h.m[1][0], h.m[2][0], h.m[2][1]};
+        for (int k = 0; k < 6; ++k) o.cell[k] = cell[k];
+        if (d.npt()) {
+            const MtkBox& b = d.barostat().box;
+            const double c2[6] = {b.h[0], b.h[1], b.h[2], b.h[5], b.h[4], b.h[3]};
+            for (int k = 0; k < 6; ++k) o.cell[k] = c2[k];
+        }
+        d.pressure_tensor_bar(o.pressure_tensor_bar);
+        o.ecouple_eV = d.thermostat_energy();
         return o;
     }
     void sync_to_host(int) override {}  // the System is the state
+    bool supports_stages() const override { return true; }
+    void begin_stage(int r, const DynamicsParams& p, const Mat3* new_cell) override {
+        const std::size_t i = static_cast<std::size_t>(r);
+        Replica& rep = *reps_[i];
+        const long step = dyn_[i]->step_count(), rebuilds = dyn_[i]->neighbor_rebuilds();
+        if (new_cell) {
+            const Box old = rep.sys.box, nb = make_box(*new_cell);
+            for (Vec3& x : rep.sys.pos) x = to_cartesian(nb, to_fractional(old, x));
+            rep.sys.box = nb;
+        }
+        rep.params = p;
+        dyn_[i] = std::make_unique<Dynamics>(p, rep.sys, *rep.potential);
+        dyn_[i]->setup();
+        dyn_[i]->set_counters(step, rebuilds);
+    }
+    void average_cell_from(int r, long step) override { dyn_[static_cast<std::size_t>(r)]->average_cell_from(step); }
+    bool mean_cell(int r, Mat3& rows) const override { return dyn_[static_cast<std::size_t>(r)]->mean_cell(rows); }
 
 private:
     SafetyStop next_pending() {

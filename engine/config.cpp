@@ -24,13 +24,15 @@ std::string resolve_path(const std::string& dir, const std::string& path) {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis",
-                                           "extrapolation"};
+                                           "extrapolation", "stage"};
 const std::vector<std::string> kStructureKeys = {"file", "format", "replicate", "elements", "remove"};
 const std::vector<std::string> kRemoveKeys = {"element", "count", "seed"};
 const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",         "steps",           "temperature_K",
                                           "tdamp_fs",      "chain",               "tloop",           "velocities",
                                           "seed",          "freeze",              "neighbor_skin",   "stop_on_close_pairs",
-                                          "max_displacement", "min_distance"};
+                                          "max_displacement", "min_distance",
+                                          // npt (docs/npt.md)
+                                          "pressure_bar", "pdamp_fs", "barostat", "couple", "pchain", "ploop", "mtk"};
 const std::vector<std::string> kOutputKeys = {"directory",        "thermo_every",     "trajectory_every",
                                               "trajectory_format", "checkpoint_every", "progress_every_s",
                                               "write_final"};
@@ -60,11 +62,40 @@ std::uint64_t get_seed(const toml::value& t, const std::string& key, const std::
     return static_cast<std::uint64_t>(s);
 }
 
+// The npt keys of [md] / [[replica]] (docs/npt.md).
+void read_npt_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    auto key = [&](const char* k) { return where + "." + k; };
+    if (has_key(t, "pressure_bar")) {
+        md.pressure_bar = get_double(t, "pressure_bar", where, file);
+        require(std::isfinite(md.pressure_bar), file, key("pressure_bar"), "a finite number (bar)", md.pressure_bar);
+    }
+    if (has_key(t, "pdamp_fs")) {
+        md.pdamp_fs = get_double(t, "pdamp_fs", where, file);
+        require(md.pdamp_fs > 0 && std::isfinite(md.pdamp_fs), file, key("pdamp_fs"), "> 0 (fs)", md.pdamp_fs);
+    }
+    if (has_key(t, "barostat"))
+        md.barostat = one_of(get_string(t, "barostat", where, file), {"iso", "aniso", "tri"}, key("barostat"), file);
+    if (has_key(t, "couple"))
+        md.couple = one_of(get_string(t, "couple", where, file), {"none", "xyz", "xy", "yz", "xz"}, key("couple"), file);
+    if (has_key(t, "pchain")) {
+        const long c = get_integer(t, "pchain", where, file);
+        require(c >= 0 && c <= kMaxChain, file, key("pchain"), "between 0 and " + std::to_string(kMaxChain),
+                static_cast<double>(c));
+        md.pchain = static_cast<int>(c);
+    }
+    if (has_key(t, "ploop")) {
+        const long c = get_integer(t, "ploop", where, file);
+        require(c >= 1 && c <= 1000, file, key("ploop"), "between 1 and 1000", static_cast<double>(c));
+        md.ploop = static_cast<int>(c);
+    }
+    if (has_key(t, "mtk")) md.mtk = get_bool(t, "mtk", where, file);
+}
+
 // Reads the [md] keys present in `t` into `md` (so [[replica]] tables override only what they name).
 void read_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
     auto key = [&](const char* k) { return where + "." + k; };
     if (has_key(t, "ensemble"))
-        md.ensemble = one_of(get_string(t, "ensemble", where, file), {"nve", "nvt"}, key("ensemble"), file);
+        md.ensemble = one_of(get_string(t, "ensemble", where, file), {"nve", "nvt", "npt"}, key("ensemble"), file);
     if (has_key(t, "timestep_fs")) {
         md.timestep_fs = get_double(t, "timestep_fs", where, file);
         require(md.timestep_fs > 0 && std::isfinite(md.timestep_fs), file, key("timestep_fs"), "> 0", md.timestep_fs);
@@ -115,12 +146,17 @@ void read_md_keys(const toml::value& t, const std::string& where, const std::str
         md.min_distance = get_double(t, "min_distance", where, file);
         require(md.min_distance >= 0, file, key("min_distance"), ">= 0 (Å)", md.min_distance);
     }
+    read_npt_keys(t, where, file, md);
 }
 
 // Checks that need the final (override-applied) [md] values.
 void check_md(const MdConfig& md, const std::string& where, const std::string& file) {
-    if (md.ensemble == "nvt" && md.temperature_K <= 0)
-        throw Error(file + ": " + where + ".temperature_K is required and must be > 0 for ensemble = \"nvt\"");
+    if ((md.ensemble == "nvt" || md.ensemble == "npt") && md.temperature_K <= 0)
+        throw Error(file + ": " + where + ".temperature_K is required and must be > 0 for ensemble = \"" + md.ensemble +
+                    "\"");
+    if (md.ensemble == "npt" && md.barostat == "iso" && md.couple != "none" && md.couple != "xyz")
+        throw Error(file + ": " + where + ".couple = \"" + md.couple +
+                    "\" contradicts barostat = \"iso\" (iso couples x, y and z); use barostat = \"aniso\"");
     if (md.velocities == "maxwell" && md.temperature_K < 0)
         throw Error(file + ": " + where + ".temperature_K is required for velocities = \"maxwell\"");
 }
@@ -206,6 +242,11 @@ void parse_output(const toml::value& root, const std::string& file, const std::s
 
 }  // namespace
 
+void apply_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    read_md_keys(t, where, file, md);
+    check_md(md, where, file);
+}
+
 RunConfig parse_config(const std::string& text, const std::string& path) {
     RunConfig cfg;
     cfg.config_file = path;
@@ -232,7 +273,8 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
     {
         const toml::value& t = toml::find(root, "md");
         check_known_keys(t, kMdKeys, "[md]", file);
-        if (!has_key(t, "steps")) throw Error(file + ": missing key [md].steps (number of MD steps to run)");
+        if (!has_key(t, "steps") && !has_key(root, "stage"))
+            throw Error(file + ": missing key [md].steps (number of MD steps to run)");
         read_md_keys(t, "[md]", file, cfg.md);
     }
 
@@ -275,6 +317,8 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
         rc.directory = cfg.output.directory;
         cfg.replicas.push_back(rc);
     }
+
+    if (has_key(root, "stage")) parse_stages(root, file, cfg);
 
     if (has_key(root, "analysis")) {
         cfg.analysis = toml::find(root, "analysis");

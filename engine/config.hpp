@@ -25,7 +25,7 @@ struct StructureConfig {
 
 // [md] keys; a [[replica]] table overrides any of them.
 struct MdConfig {
-    std::string ensemble = "nvt";     // nve | nvt
+    std::string ensemble = "nvt";     // nve | nvt | npt
     double timestep_fs = 1.0;
     long steps = 0;                   // required
     double temperature_K = -1.0;      // required for nvt and for Maxwell–Boltzmann velocities (<0 = not given)
@@ -40,12 +40,33 @@ struct MdConfig {
     bool stop_on_close_pairs = true;  // stop when an MTP pair is closer than its min_dist
     double max_displacement = 1.0;    // Å per step; more stops the run (safety)
     double min_distance = 0.5;        // Å; two atoms closer than this at step 0 are an error
+    // npt (LAMMPS fix npt; docs/npt.md). Target pressure on the diagonal, 0 on the tilts.
+    double pressure_bar = 1.0;
+    double pdamp_fs = 1000.0;         // barostat damping time (LAMMPS recommends ~1000 time steps)
+    std::string barostat = "iso";     // iso | aniso | tri
+    std::string couple = "none";      // none | xyz | xy | yz | xz (aniso/tri; iso is xyz)
+    int pchain = 3;
+    int ploop = 1;
+    bool mtk = true;
+};
+
+// One [[stage]] of a staged protocol (engine/stage_config.cpp, docs/npt.md): stages run back to back, each
+// with the [md] (and replica) settings overridden by its own keys.
+struct StageConfig {
+    std::string name;             // "stage1", ... unless given
+    toml::value overrides;        // the stage's [md] keys, applied on top of each replica's [md]
+    long steps = 0;               // length of the stage
+    std::string cell = "keep";    // keep | mean: start from the mean cell of the previous stage (atoms scaled in)
+    double cell_mean_ps = 0.0;    // cell = "mean": average over the previous stage's last this-many ps (0 = all)
+    bool analysis = true;         // take analysis samples during this stage
+    long end_step = 0;            // global step at which the stage ends (cumulative)
 };
 
 struct ReplicaConfig {
     std::string name;        // "" for the single unnamed replica
     std::string directory;   // output directory of this replica (resolved)
     MdConfig md;             // [md] with this replica's overrides applied
+    std::vector<MdConfig> stage_md;  // with stages: md with each stage's overrides (md.steps = the stage's)
 };
 
 struct OutputConfig {
@@ -71,7 +92,17 @@ struct RunConfig {
     toml::value analysis;      // raw [analysis] table (when has_analysis)
     bool has_extrapolation = false;
     toml::value extrapolation; // raw [extrapolation] table (engine/extrapolation.hpp)
+    std::vector<StageConfig> stages;  // empty: one run with [md]
 };
+
+// Index of the stage that advances from `step` to step + 1 (the last stage for step >= the total).
+int stage_at(const RunConfig& cfg, long step);
+// Parses the [[stage]] tables of `root` into cfg.stages and each replica's stage_md (engine/stage_config.cpp).
+void parse_stages(const toml::value& root, const std::string& file, RunConfig& cfg);
+// Applies [md] keys of `t` on top of `md` and checks the result (for [[replica]] and [[stage]] tables).
+void apply_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md);
+// The [md] keys a [[stage]] may set.
+const std::vector<std::string>& stage_md_keys();
 
 // Parses and checks `path`. Throws mdrun::Error naming the file and key for any problem.
 RunConfig load_config(const std::string& path);

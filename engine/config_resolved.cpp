@@ -65,6 +65,15 @@ Table md_table(const MdConfig& md) {
     t["stop_on_close_pairs"] = md.stop_on_close_pairs;
     t["max_displacement"] = md.max_displacement;
     t["min_distance"] = md.min_distance;
+    if (md.ensemble == "npt") {  // (only then, so the fingerprints of nve/nvt checkpoints are unchanged)
+        t["pressure_bar"] = md.pressure_bar;
+        t["pdamp_fs"] = md.pdamp_fs;
+        t["barostat"] = md.barostat;
+        t["couple"] = md.couple;
+        t["pchain"] = static_cast<toml::integer>(md.pchain);
+        t["ploop"] = static_cast<toml::integer>(md.ploop);
+        t["mtk"] = md.mtk;
+    }
     return t;
 }
 
@@ -122,6 +131,21 @@ std::string resolved_config_toml(const RunConfig& cfg) {
     out["write_final"] = o.write_final;
     root["output"] = out;
 
+    if (!cfg.stages.empty()) {  // staged protocol (engine/stage_config.cpp)
+        Array stages;
+        for (const auto& st : cfg.stages) {
+            Table t;
+            if (st.overrides.is_table())
+                for (const auto& [k, x] : st.overrides.as_table()) t.emplace(k, sorted(x));
+            t["name"] = st.name;
+            t["steps"] = static_cast<toml::integer>(st.steps);
+            t["cell"] = st.cell;
+            t["cell_mean_ps"] = st.cell_mean_ps;
+            t["analysis"] = st.analysis;
+            stages.emplace_back(t);
+        }
+        root["stage"] = stages;
+    }
     if (cfg.has_analysis) root["analysis"] = sorted(cfg.analysis);
     if (cfg.has_extrapolation) {  // its active-learning state file is resolved like the potential's file
         Sorted ex = sorted(cfg.extrapolation);

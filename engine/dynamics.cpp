@@ -79,13 +79,14 @@ void maxwell_boltzmann(System& sys, double T, std::uint64_t seed) {
 Dynamics::Dynamics(const DynamicsParams& params, System& sys, const Potential& pot)
     : params_(params), sys_(sys), pot_(pot) {
     if (params.ensemble == "nvt") nvt_ = true;
+    else if (params.ensemble == "npt") nvt_ = npt_ = true;
     else if (params.ensemble != "nve")
-        throw Error("[md].ensemble must be \"nve\" or \"nvt\", got \"" + params.ensemble + "\"");
+        throw Error("[md].ensemble must be \"nve\", \"nvt\" or \"npt\", got \"" + params.ensemble + "\"");
     if (!(params.dt_ps > 0.0)) throw Error("[md].timestep_fs must be > 0, got " + std::to_string(params.dt_ps * 1000.0));
     if (!(params.skin >= 0.0)) throw Error("[md].neighbor_skin must be >= 0, got " + std::to_string(params.skin));
     if (nvt_) {
         if (!(params.temperature_K > 0.0))
-            throw Error("[md].temperature_K must be > 0 for nvt, got " + std::to_string(params.temperature_K));
+            throw Error("[md].temperature_K must be > 0 for " + params.ensemble + ", got " + std::to_string(params.temperature_K));
         if (!(params.tdamp_ps > 0.0)) throw Error("[md].tdamp_fs must be > 0, got " + std::to_string(params.tdamp_ps * 1000.0));
         if (params.chain < 1 || params.chain > kNhcMaxChain)
             throw Error("[md].chain must be between 1 and " + std::to_string(kNhcMaxChain) + ", got " +
@@ -121,6 +122,7 @@ void Dynamics::setup() {
     compute_forces();
     t_now_ = current_temperature();
     if (nvt_) nhc_init(nhc_, params_.chain, params_.tloop, params_.temperature_K, params_.tdamp_ps, dof_, t_now_);
+    if (npt_) npt_setup();
     step_ = 0;
     rebuilds_ = 0;
     max_disp_ = 0.0;
@@ -140,6 +142,10 @@ void Dynamics::thermostat_half_step() {
 }
 
 void Dynamics::step() {
+    if (npt_) {
+        step_npt();
+        return;
+    }
     const int n = static_cast<int>(sys_.size());
     const double dt = params_.dt_ps;
     Vec3* x = sys_.pos.data();
@@ -206,11 +212,19 @@ void Dynamics::step() {
 
 double Dynamics::temperature() const { return t_now_; }
 double Dynamics::kinetic_energy() const { return kinetic_from_temperature(t_now_, dof_); }
-double Dynamics::thermostat_energy() const { return nvt_ ? nhc_energy(nhc_) : 0.0; }
+double Dynamics::thermostat_energy() const {
+    if (npt_) return mtk_add_energy(bar_, nhc_energy(nhc_));
+    return nvt_ ? nhc_energy(nhc_) : 0.0;
+}
+double Dynamics::lammps_ecouple() const {
+    return npt_ ? mtk_add_energy(bar_, nhc_energy(nhc_), true) : thermostat_energy();
+}
+double Dynamics::cell_volume() const { return npt_ ? mtk_volume(bar_.box) : volume(sys_.box); }
 double Dynamics::conserved_energy() const {
     return potential_energy() + kinetic_energy() + thermostat_energy();
 }
 double Dynamics::pressure_bar() const {
+    if (npt_) return mtk_pressure_scalar(dof_, t_now_, force_.virial, cell_volume());
     const double vol = volume(sys_.box);
     if (!(vol > 0.0)) return 0.0;
     const Mat3& w = force_.virial;
@@ -231,6 +245,11 @@ void Dynamics::save(BinaryWriter& w) const {
     w.vec(sys_.pos);
     w.vec(sys_.vel);
     w.vec(nl_.pos_at_build);
+    if (npt_) npt_save(w);
+    if (params_.checkpoint_cell) {
+        w.section("cell");
+        w.pod(sys_.box);
+    }
 }
 
 void Dynamics::load(BinaryReader& r) {
@@ -255,6 +274,20 @@ void Dynamics::load(BinaryReader& r) {
     r.vec(at_build);
     if (sys_.pos.size() != n || sys_.vel.size() != n || at_build.size() != n)
         throw input_error(r.file(), 0, "checkpoint dynamics arrays are inconsistent");
+    if (npt_) npt_load(r);
+    if (params_.checkpoint_cell) {
+        r.section("cell");
+        r.pod(sys_.box);
+    }
+    if (npt_) {
+        // The cell, the barostat and the cell the list was built in; the list is rebuilt in that cell and its
+        // image shifts then put into the current one, exactly as the uninterrupted run holds them.
+        build_neighbor_list(make_box(mtk_lattice_rows(nl_box_)), at_build, neighbor_list_cutoff(pot_, params_.skin), nl_);
+        npt_record_images();
+        npt_refresh_shifts();
+        compute_forces();
+        return;
+    }
     // The list built from the same positions is the identical list, so the forces below (and all later
     // steps) equal those of the uninterrupted run bit for bit.
     build_neighbor_list(sys_.box, at_build, neighbor_list_cutoff(pot_, params_.skin), nl_);

@@ -1,5 +1,6 @@
-// CPU backend of the MD integrators for ONE replica: velocity-Verlet NVE and Nosé–Hoover-chain NVT exactly
-// as LAMMPS `fix nve` / `fix nvt`, frozen atoms (v = 0, F = 0 as `fix setforce 0 0 0`), a Verlet neighbour
+// CPU backend of the MD integrators for ONE replica: velocity-Verlet NVE, Nosé–Hoover-chain NVT and
+// MTK/Nosé–Hoover NPT exactly as LAMMPS `fix nve` / `fix nvt` / `fix npt` (NPT: engine/dynamics_npt.cpp,
+// math in engine/barostat_math.hpp), frozen atoms (v = 0, F = 0 as `fix setforce 0 0 0`), a Verlet neighbour
 // list with skin, and a checkpointable state for bit-identical restarts.
 // The per-atom and chain formulas live in engine/integrator_math.hpp (shared with the CUDA backend).
 //
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "engine/binary_io.hpp"
+#include "engine/barostat_math.hpp"
 #include "engine/integrator_math.hpp"
 #include "engine/neighbor_list.hpp"
 #include "engine/system.hpp"
@@ -19,13 +21,23 @@
 namespace mdrun {
 
 struct DynamicsParams {
-    std::string ensemble = "nve";  // "nve" | "nvt"
+    std::string ensemble = "nve";  // "nve" | "nvt" | "npt"
     double dt_ps = 0.001;
     double temperature_K = 300.0;  // NVT target
     double tdamp_ps = 0.1;         // NVT damping time
     int chain = 3;                 // NHC chain length (1..kNhcMaxChain)
     int tloop = 1;                 // NHC sub-steps
     double skin = 1.0;             // neighbour-list skin (Å); the list is rebuilt when an atom moved > skin/2
+    // NPT (LAMMPS fix npt keywords and defaults; the thermostat above is its `temp` part).
+    double pressure_bar = 1.0;     // target pressure (diagonal; tilts target 0)
+    double pdamp_ps = 1.0;         // barostat damping time
+    std::string barostat = "iso";  // "iso" | "aniso" | "tri"
+    std::string couple = "none";   // aniso/tri: "none" | "xyz" | "xy" | "yz" | "xz" (iso is xyz)
+    int pchain = 3;                // barostat chain length (0 = none)
+    int ploop = 1;                 // barostat chain sub-steps
+    bool mtk = true;               // MTK correction terms
+    // Checkpoints also hold the cell (staged protocols, where an earlier stage may have changed it).
+    bool checkpoint_cell = false;
 };
 
 class Dynamics {
@@ -46,17 +58,33 @@ public:
     double potential_energy() const { return force_.energy; }
     Mat3 virial() const { return force_.virial; }
     double pressure_bar() const;       // LAMMPS thermo `press` with this temperature
-    double thermostat_energy() const;  // LAMMPS `ecouple` (0 for NVE)
+    // LAMMPS thermo pxx pyy pzz pxy pxz pyz (bar) with the current velocities.
+    void pressure_tensor_bar(double out[6]) const;
+    double thermostat_energy() const;  // LAMMPS `ecouple`: chains, and for NPT the barostat (0 for NVE)
+    // For iso NPT the barostat-chain term of thermostat_energy() uses the kT of the dynamics (conserved);
+    // this is LAMMPS' reported ecouple, which counts 3 kT there (see mtk_add_energy).
+    double lammps_ecouple() const;
     double conserved_energy() const;   // PE + KE + ecouple (LAMMPS `econserve`)
     double dof() const { return dof_; }
     long neighbor_rebuilds() const { return rebuilds_; }
     const ForceResult& last_force() const { return force_; }
     const NeighborList& neighbor_list() const { return nl_; }
     const NhcState& thermostat() const { return nhc_; }
+    bool npt() const { return npt_; }
+    // NPT set-up rotated the system into LAMMPS' cell orientation (a along x, b in the xy plane).
+    bool rotated_to_lammps_orientation() const { return rotated_; }
+    const MtkState& barostat() const { return bar_; }  // (NPT only)
+    double cell_volume() const;                        // Å³ (LAMMPS `vol` under NPT)
     const DynamicsParams& params() const { return params_; }
     // Largest |Δx| of any atom in the last step (Å), and that atom's index, for the "> 1 Å" safety check.
     double max_displacement_last_step() const { return max_disp_; }
     int max_displacement_atom() const { return max_disp_atom_; }
+    // A stage of a staged protocol continues the run's step and rebuild counters (call after setup()).
+    void set_counters(long step, long rebuilds) { step_ = step; rebuilds_ = rebuilds; }
+    // NPT: sum the cell after every step > `step` (for a following stage that starts from the mean cell);
+    // mean_cell() gives the mean lattice rows, false when nothing was summed (then the cell did not change).
+    void average_cell_from(long step) { cell_from_ = step; }
+    bool mean_cell(Mat3& rows) const;
     // Whether per-atom energies are computed with each force call (off by default: costs a little).
     void set_want_site_energy(bool on) { want_site_energy_ = on; }
 
@@ -70,6 +98,19 @@ private:
     void compute_forces();
     double current_temperature() const;  // fresh Σ m v² over mobile atoms
     void thermostat_half_step();         // NHC half step and the velocity scaling
+    // NPT (engine/dynamics_npt.cpp).
+    void npt_setup();
+    static bool h_needs_rotation(const Mat3& h);
+    void rotate_to_lammps_orientation();
+    void step_npt();
+    void npt_current_pressure(bool fresh_temperature, double& mtk_ke);  // compute + couple, as fix_nh
+    void npt_scale_velocities();
+    void npt_remap();
+    void npt_neighbors();        // rebuild test with cell deformation, rebuild, image shifts for this cell
+    void npt_record_images();    // integer image of every list slot (after a build), as nl_.image
+    void npt_refresh_shifts();   // image shifts = image · h for the current cell
+    void npt_save(BinaryWriter& w) const;
+    void npt_load(BinaryReader& r);
 
     DynamicsParams params_;
     System& sys_;
@@ -78,7 +119,16 @@ private:
     ForceResult force_;
     NhcState nhc_{};
     std::vector<double> nhc_factors_;  // per sub-step velocity factors of the last half step
-    bool nvt_ = false;
+    bool nvt_ = false;   // a Nosé–Hoover chain on the particles (nvt and npt)
+    bool npt_ = false;
+    bool rotated_ = false;
+    MtkState bar_{};
+    MtkBox nl_box_{};    // the cell the neighbour list was built in (NPT)
+    struct Image16 { std::int16_t a, b, c; };
+    std::vector<Image16> nl_image_;  // the distinct images of the list's slots (NPT; nl_.image indexes them)
+    long cell_from_ = -1;            // < 0: no cell averaging
+    double cell_sum_[6] = {0, 0, 0, 0, 0, 0};  // Σ lx, ly, lz, yz, xz, xy over the averaged steps
+    long cell_n_ = 0;
     bool want_site_energy_ = false;
     double dof_ = 0.0;
     double t_now_ = 0.0;  // temperature after the last completed step (freshly computed)

@@ -53,6 +53,13 @@ inline DynamicsParams dynamics_params(const MdConfig& md) {
     p.chain = md.chain;
     p.tloop = md.tloop;
     p.skin = md.neighbor_skin;
+    p.pressure_bar = md.pressure_bar;
+    p.pdamp_ps = md.pdamp_fs * 1e-3;
+    p.barostat = md.barostat;
+    p.couple = md.couple;
+    p.pchain = md.pchain;
+    p.ploop = md.ploop;
+    p.mtk = md.mtk;
     return p;
 }
 

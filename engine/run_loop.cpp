@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "analysis/analysis_set.hpp"
+#include "engine/stage_run.hpp"
 #include "engine/backend.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/cross_replica.hpp"
@@ -194,14 +195,22 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
         rep->sys = base;
         rep->sys.force.assign(rep->sys.size(), Vec3{0, 0, 0});
         apply_freeze(rep->sys, rc.md.freeze, where, cfg.config_file);
-        set_velocities(rep->sys, rc.md, where, cfg.config_file, cfg.structure.file);
-        rep->params = dynamics_params(rc.md);
+        const MdConfig& md0 = rc.stage_md.empty() ? rc.md : rc.stage_md[0];  // (staged: the first stage's)
+        set_velocities(rep->sys, md0, where, cfg.config_file, cfg.structure.file);
+        rep->md = md0;
+        rep->params = dynamics_params(md0);
         if (with_potential) rep->potential = make_potential(cfg.potential, rep->sys, cfg.config_file);
         if (cfg.has_analysis && acfg.enabled) {
             AnalysisRunInfo info;
             info.timestep_ps = rep->params.dt_ps;
             info.temperature_K = rc.md.temperature_K < 0 ? 0.0 : rc.md.temperature_K;
             info.total_steps = rc.md.steps;
+            for (std::size_t k = 0, first = 1; k < cfg.stages.size(); ++k)  // staged: the analysed stages'
+                if (cfg.stages[k].analysis) {
+                    if (first) info.temperature_K = std::max(0.0, rc.stage_md[k].temperature_K), info.total_steps = 0;
+                    first = 0;
+                    info.total_steps += cfg.stages[k].steps;
+                }
             info.replica_name = rc.name;
             info.provenance = run_provenance(cfg, rc);
             rep->analysis = std::make_unique<AnalysisSet>(acfg, rep->sys, info);
@@ -287,6 +296,10 @@ int run_md(const RunOptions& opt) {
     Timings tm;
     RunConfig cfg = opt.config_text.empty() ? load_config(opt.config_path) : parse_config(opt.config_text, opt.config_path);
     if (!opt.replicas.empty()) select_replicas(cfg, opt.replicas);  // --replicas (engine/replica_select.hpp)
+    // Staged protocols: --steps N stops the protocol at step N (e.g. to continue later with --restart).
+    if (opt.steps_override > (cfg.stages.empty() ? opt.steps_override : cfg.stages.back().end_step))
+        throw Error("--steps " + std::to_string(opt.steps_override) + " is beyond the end of the staged protocol (step " +
+                    std::to_string(cfg.stages.back().end_step) + ")");
     if (opt.steps_override >= 0) {
         cfg.md.steps = opt.steps_override;
         for (auto& r : cfg.replicas) r.md.steps = opt.steps_override;
@@ -320,8 +333,15 @@ int run_md(const RunOptions& opt) {
     log.line("final step of this run: " + std::to_string(total) + (opt.steps_override >= 0 ? " (--steps)" : " ([md].steps)"));
     log.line("OpenMP threads: " + std::to_string(omp_get_max_threads()) + ", waiting: " + omp_wait_description());
 
+    int stage = restart ? stage_at(cfg, ckpt.step) : 0;  // staged protocols: the stage that runs next
+    for (auto& r : reps) apply_stage(cfg, stage, *r);
     std::string device_note;
     std::unique_ptr<Backend> backend = make_backend(opt.device, reps, &device_note);
+    if (!cfg.stages.empty() && !backend->supports_stages()) {
+        if (opt.device != "auto") throw Error("--device " + opt.device + ": staged protocols ([[stage]]) run on the CPU backend; use --device cpu");
+        backend = make_cpu_backend(reps);
+        device_note = "--device auto: using the CPU (staged protocols run on the CPU backend)";
+    }
     log.line("device: " + backend->describe() + " (requested --device " + opt.device + ")");
     if (!device_note.empty()) log.line(device_note);
     log.section("resolved configuration");
@@ -330,6 +350,7 @@ int run_md(const RunOptions& opt) {
     // The same text as a file: `mdrun <output.directory>/resolved.toml` repeats this run.
     write_file_atomically((fs::path(cfg.output.directory) / "resolved.toml").string(),
                           [&](std::ostream& os) { os << resolved; });
+    log_stage_plan(cfg, log);
     log.section("set-up");
     for (const auto& r : reps) {
         std::string line = (r->name.empty() ? std::string("replica") : "replica " + r->name) + ": " +
@@ -356,6 +377,7 @@ int run_md(const RunOptions& opt) {
         clear_stop_markers(reps);
         const SafetyStop s0 = backend->setup();
         if (s0.stopped) handle_stops(s0);
+        set_cell_window(cfg, 0, *backend, reps.size());
     }
     tm.setup = seconds_since(t_start);
     log_start_state(log, *backend, reps, step);
@@ -364,7 +386,8 @@ int run_md(const RunOptions& opt) {
     std::vector<ReplicaOutputs> outs(reps.size());
     for (std::size_t r = 0; r < reps.size(); ++r) {
         outs[r].thermo = std::make_unique<ThermoWriter>((fs::path(reps[r]->directory) / "thermo.csv").string(),
-                                                        restart ? step : -1, cfg.has_extrapolation);
+                                                        restart ? step : -1, cfg.has_extrapolation, any_npt(cfg),
+                                                        !cfg.stages.empty());
         if (cfg.has_extrapolation) {
             outs[r].grades = std::make_unique<ExtrapolationMonitor>(
                 parse_extrapolation(cfg.extrapolation, cfg.config_file, cfg.config_dir), *reps[r],
@@ -380,7 +403,8 @@ int run_md(const RunOptions& opt) {
     }
 
     // Outputs due at `s` (after the step completed). The order is fixed so restarts reproduce files.
-    auto outputs_at = [&](long s) {
+    // what: 1 = thermo and trajectory, 2 = analysis samples, 3 = both (staged runs split them at a boundary).
+    auto outputs_at = [&](long s, int what) {
         for (std::size_t r = 0; r < reps.size(); ++r) {
             Replica& rep = *reps[r];
             if (rep.stopped) continue;  // a stopped replica writes nothing more
@@ -390,7 +414,7 @@ int run_md(const RunOptions& opt) {
                 if (!synced) backend->sync_to_host(ri);
                 synced = true;
             };
-            if (outs[r].grades && outs[r].grades->due(s)) {
+            if ((what & 1) && outs[r].grades && outs[r].grades->due(s)) {
                 const auto t0 = Clock::now();
                 sync();
                 SafetyStop stop;
@@ -401,22 +425,23 @@ int run_md(const RunOptions& opt) {
                     continue;
                 }
             }
-            if (s % out.thermo_every == 0) {
+            if ((what & 1) && s % out.thermo_every == 0) {
                 const auto t0 = Clock::now();
-                const ReplicaObservables o = backend->observables(ri);
+                ReplicaObservables o = backend->observables(ri);
+                if (!cfg.stages.empty()) o.stage = stage_at(cfg, s - 1) + 1;  // the stage that reached step s
                 outs[r].thermo->write(o, static_cast<double>(s) * rep.params.dt_ps,
                                       outs[r].grades ? outs[r].grades->last_grade() : 0.0);
                 outs[r].thermo->flush();
-                if (rep.analysis) rep.analysis->observe_temperature(s, o.temperature_K);
+                if (rep.analysis && stage_analysed(cfg, s)) rep.analysis->observe_temperature(s, o.temperature_K);
                 tm.thermo += seconds_since(t0);
             }
-            if (outs[r].traj && s % out.trajectory_every == 0) {
+            if ((what & 1) && outs[r].traj && s % out.trajectory_every == 0) {
                 const auto t0 = Clock::now();
                 sync();
                 outs[r].traj->write_frame(rep.sys, s, static_cast<double>(s) * rep.params.dt_ps);
                 tm.trajectory += seconds_since(t0);
             }
-            if (rep.analysis && rep.analysis->due(s)) {
+            if (rep.analysis && rep.analysis->due(s) && (what & 2) && stage_analysed(cfg, s)) {
                 const auto t0 = Clock::now();
                 try {
                     if (!backend->sample_analysis(ri, s, *rep.analysis)) {  // device-side sampling, else host
@@ -456,7 +481,7 @@ int run_md(const RunOptions& opt) {
 
     const long grade_every =
         cfg.has_extrapolation ? parse_extrapolation(cfg.extrapolation, cfg.config_file, cfg.config_dir).every : 0;
-    if (!restart) outputs_at(0);
+    if (!restart) outputs_at(0, 3);
 
     g_signal = 0;
     std::signal(SIGINT, on_stop_signal);
@@ -477,6 +502,7 @@ int run_md(const RunOptions& opt) {
             if (r->analysis) next = std::min(next, next_multiple(step, r->analysis->sample_every()));
         if (grade_every > 0) next = std::min(next, next_multiple(step, grade_every));
         next = std::min(next, step + chunk_cap);
+        if (!cfg.stages.empty()) next = std::min(next, cfg.stages[static_cast<std::size_t>(stage)].end_step);
 
         const auto t0 = Clock::now();
         const SafetyStop stop = backend->advance(next - step);
@@ -490,7 +516,13 @@ int run_md(const RunOptions& opt) {
             const double rate = static_cast<double>(done) / dt_chunk;
             chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
         }
-        outputs_at(step);
+        const bool boundary = !cfg.stages.empty() && step == cfg.stages[static_cast<std::size_t>(stage)].end_step &&
+                              stage + 1 < static_cast<int>(cfg.stages.size());
+        outputs_at(step, boundary ? 1 : 3);
+        if (boundary) {  // the next stage starts from this step; its analyses sample from here on
+            begin_stage(cfg, ++stage, *backend, reps, log);
+            outputs_at(step, 2);
+        }
         log_new_warnings(log, reps, step, warned);
         checkpointed_last = false;
         if (out.checkpoint_every > 0 && step % out.checkpoint_every == 0) {

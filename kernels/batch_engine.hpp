@@ -118,6 +118,9 @@ private:
         for (int r = 0; r < R_; ++r) {
             const BatchReplicaSpec& s = specs_[r];
             const System& sys = *s.sys;
+            if (s.params.ensemble == "npt")
+                throw Error("the GPU backend does not advance NPT replicas yet ([md].ensemble = \"npt\"); run them with "
+                            "--device cpu (with --device auto they fall back to the CPU)");
             if (!born_ && s.mtp_type.size() != sys.size()) throw Error("batch engine: mtp_type size differs from the atom count");
             if (born_ && !s.charge.empty() && s.charge.size() != sys.size())
                 throw Error("batch engine: charge size differs from the atom count");

@@ -62,6 +62,9 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     const int* jj = nl.j.data();
     const int* rev = nl.reverse.data();
     const Vec3* shift = nl.shift.data();
+    // NPT: per-slot image index into the per-image shifts of the current cell (engine/neighbor_list.hpp).
+    const std::uint16_t* img = nl.image.size() == nl.j.size() && !nl.image.empty() ? nl.image.data() : nullptr;
+    const Vec3* img_shift = nl.image_shift.data();
     const BornPairCoeffs* coeffs = coeffs_.data();
     const int ns = nspecies_;
     const bool coul = coulomb_;
@@ -95,7 +98,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
             const int r = rev[s];
             if (r < s) continue;  // the mirrored slot owns this pair
             const int j = jj[s];
-            const Vec3 d = pos[j] + shift[s] - xi;
+            const Vec3 d = pos[j] + (img ? img_shift[img[s]] : shift[s]) - xi;
             const double rsq = dot(d, d);
             if (rsq >= rc2) {
                 sf[s] = Vec3{0, 0, 0};

@@ -150,7 +150,7 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
                 int k = 0;
                 for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
                     const int j = nl.j[s];
-                    const Vec3 r = sys.pos[j] + nl.shift[s] - xi;
+                    const Vec3 r = sys.pos[j] + slot_shift(nl, static_cast<std::size_t>(s)) - xi;
                     const double d = std::sqrt(norm2(r));
                     D[s] = Vec3{0, 0, 0};
                     if (!(d < rc)) continue;  // strict r < max_dist, as MLIP

@@ -16,6 +16,7 @@
 namespace mdrun_test {
 
 inline std::string ref_dir() { return std::string(MDRUN_TEST_DATA) + "/lammps_reference"; }
+inline std::string repo_ref_dir() { return ref_dir(); }  // (alias used by the NPT tests)
 
 // LAMMPS data file (atom_style charge, orthogonal box from 0, Masses, Atoms, Velocities), types 1=Na 2=Cl.
 inline mdrun::System read_nacl_data(const std::string& path) {

@@ -233,7 +233,7 @@ TEST_CASE("out-of-range and invalid values name the key") {
     CHECK(contains(error_of(md("temperature_K = 300\nchain = 0\n")), "[md].chain"));
     CHECK(contains(error_of(md("temperature_K = 300\nchain = 17\n")), "[md].chain"));
     CHECK(contains(error_of(md("temperature_K = 300\ntloop = 0\n")), "[md].tloop"));
-    CHECK(contains(error_of(md("temperature_K = 300\nensemble = \"npt\"\n")), "[md].ensemble must be one of nve, nvt"));
+    CHECK(contains(error_of(md("temperature_K = 300\nensemble = \"nph\"\n")), "[md].ensemble must be one of nve, nvt, npt"));
     CHECK(contains(error_of(md("temperature_K = 300\nvelocities = \"random\"\n")), "[md].velocities"));
     CHECK(contains(error_of(md("temperature_K = 300\nseed = -1\n")), "[md].seed"));
     CHECK(contains(error_of(md("temperature_K = 300\nneighbor_skin = -1\n")), "[md].neighbor_skin"));

@@ -134,7 +134,7 @@ TEST_CASE("bad dynamics parameters are errors naming the key") {
     dp.dt_ps = 0.0;
     CHECK_THROWS_WITH_AS(Dynamics(dp, sys, pot), doctest::Contains("timestep_fs"), Error);
     dp = nvt_params();
-    dp.ensemble = "npt";
+    dp.ensemble = "nph";  // (npt is an ensemble now)
     CHECK_THROWS_WITH_AS(Dynamics(dp, sys, pot), doctest::Contains("ensemble"), Error);
     dp = nvt_params();
     dp.chain = 0;
