@@ -113,7 +113,7 @@ void compare_runs(bool born) {
         REQUIRE(b.count(rel) == 1);
         std::string other = b.at(rel);
         if (rel == "checkpoint.mdrun" || rel == "resolved.toml" || rel.find("summary.json") != std::string::npos) {
-            // the checkpoint embeds the config and summary.json names it (paths name the output folders
+            // the checkpoint embeds the config, resolved.toml and summary.json name it (paths name the output folders
             // "cpu"/"gpu"); all else equal
             const std::string from = (dir / "gpu").string(), to = (dir / "cpu").string();
             for (std::size_t at = other.find(from); at != std::string::npos; at = other.find(from, at + 1))
