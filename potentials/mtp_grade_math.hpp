@@ -112,21 +112,8 @@ MDRUN_HD_INLINE void mtp_sites_grad_lanes(const MtpParamsView& p, int n_sites, c
                                           double* const* scratch, double* Ml, double* gl, double scaling,
                                           double* const* out) {
     MtpSiteScratch w[B];
-    for (int l = 0; l < B; ++l) {
-        w[l] = mtp_scratch_layout(p, cap, scratch[l]);
-        if (l < n_sites) {
-            mtp_prepare_neighbors(p, a[l], nnb[l], cap, rx[l], ry[l], rz[l], ntype[l], w[l]);
-            mtp_basic_moments(p, nnb[l], cap, w[l]);
-        } else {
-            for (int k = 0; k < p.n_basic; ++k) w[l].M[k] = 0.0;
-        }
-        for (int k = 0; k < p.n_basic; ++k) Ml[static_cast<long>(k) * B + l] = w[l].M[k];
-    }
-    for (long k = static_cast<long>(p.n_basic) * B; k < static_cast<long>(p.n_alpha) * B; ++k) Ml[k] = 0.0;
-    mtp_contract_forward_lanes<B>(p, Ml);
-    mtp_contract_backward_lanes<B>(p, Ml, gl);
+    mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
     for (int l = 0; l < n_sites && l < B; ++l) {
-        for (int k = 0; k < p.n_basic; ++k) w[l].g[k] = gl[static_cast<long>(k) * B + l];
         mtp_site_coeff_grad_lane<B>(p, a[l], nnb[l], cap, ntype[l], w[l], Ml, l, scaling, 1.0,
                                     scratch[l] + mtp_scratch_size(p, cap), out[l]);
     }

@@ -370,16 +370,15 @@ MDRUN_HD_INLINE double mtp_site(const MtpParamsView& p, int a, int nnb, int cap,
     return v;
 }
 
-// B sites at once (CPU SIMD over atoms in the contractions). Lane l has its own neighbour arrays and
-// site scratch: rx[l], ..., scratch[l] (each mtp_scratch_size(p, cap) doubles); Ml and gl hold
-// n_alpha * B doubles each. Sites with lane >= n_sites are skipped (their lanes compute zeros).
-// Writes V into v[l] and D into dx[l], dy[l], dz[l]; bitwise the same as mtp_site for every lane.
+// The front half of a B-site lane batch, shared by the force pass (mtp_sites_lanes) and the grade pass
+// (mtp_sites_grad_lanes of mtp_grade_math.hpp): each lane's basic moments, the lane-interleaved forward and
+// backward contractions, and dE/dM of the basic moments copied back into w[l].g for l < n_sites.
+// Lanes >= n_sites carry zero moments. Ml, gl: n_alpha * B doubles each.
 template <int B>
-MDRUN_HD_INLINE void mtp_sites_lanes(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
-                                     double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
-                                     double* const* scratch, double* Ml, double* gl, double* v, double* const* dx,
-                                     double* const* dy, double* const* dz) {
-    MtpSiteScratch w[B];
+MDRUN_HD_INLINE void mtp_lanes_moments_and_gradients(const MtpParamsView& p, int n_sites, const int* a, const int* nnb,
+                                                     int cap, double* const* rx, double* const* ry, double* const* rz,
+                                                     int* const* ntype, double* const* scratch, double* Ml, double* gl,
+                                                     MtpSiteScratch* w) {
     for (int l = 0; l < B; ++l) {
         w[l] = mtp_scratch_layout(p, cap, scratch[l]);
         if (l < n_sites) {
@@ -393,9 +392,23 @@ MDRUN_HD_INLINE void mtp_sites_lanes(const MtpParamsView& p, int n_sites, const 
     for (long k = static_cast<long>(p.n_basic) * B; k < static_cast<long>(p.n_alpha) * B; ++k) Ml[k] = 0.0;
     mtp_contract_forward_lanes<B>(p, Ml);
     mtp_contract_backward_lanes<B>(p, Ml, gl);
+    for (int l = 0; l < n_sites && l < B; ++l)
+        for (int k = 0; k < p.n_basic; ++k) w[l].g[k] = gl[static_cast<long>(k) * B + l];
+}
+
+// B sites at once (CPU SIMD over atoms in the contractions). Lane l has its own neighbour arrays and
+// site scratch: rx[l], ..., scratch[l] (each mtp_scratch_size(p, cap) doubles); Ml and gl hold
+// n_alpha * B doubles each. Sites with lane >= n_sites are skipped (their lanes compute zeros).
+// Writes V into v[l] and D into dx[l], dy[l], dz[l]; bitwise the same as mtp_site for every lane.
+template <int B>
+MDRUN_HD_INLINE void mtp_sites_lanes(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
+                                     double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
+                                     double* const* scratch, double* Ml, double* gl, double* v, double* const* dx,
+                                     double* const* dy, double* const* dz) {
+    MtpSiteScratch w[B];
+    mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
     for (int l = 0; l < n_sites && l < B; ++l) {
         v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
-        for (int k = 0; k < p.n_basic; ++k) w[l].g[k] = gl[static_cast<long>(k) * B + l];
         mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
     }
 }
