@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_grade_math.hpp"
 
 namespace mdrun {

@@ -4,8 +4,8 @@
 #pragma once
 #include <vector>
 
-#include "engine/neighbor_list.hpp"
-#include "engine/system.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/core/system.hpp"
 #include "potentials/maxvol.hpp"
 #include "potentials/mtp_potential.hpp"
 

@@ -1,4 +1,4 @@
-// The whole `mdrun` run loop (engine/run_loop.cpp: replicas, thermo, trajectory, analysis sampling,
+// The whole `mdrun` run loop (engine/run/run_loop.cpp: replicas, thermo, trajectory, analysis sampling,
 // checkpoints, final structures) driven through the batched GPU backend (kernels/batch_backend.hpp) with
 // the HOST executor, registered under the name "cuda" in this test process. For born/coul/dsf every output
 // file must equal the CPU backend's byte for byte (the batched bodies reproduce the CPU arithmetic exactly,
@@ -19,8 +19,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/backend.hpp"
-#include "engine/run_loop.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/run/run_loop.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/host_exec.hpp"
 
