@@ -393,6 +393,7 @@ int run_md(const RunOptions& opt) {
             outs[r].grades = std::make_unique<ExtrapolationMonitor>(
                 parse_extrapolation(cfg.extrapolation, cfg.config_file, cfg.config_dir), *reps[r],
                 static_cast<int>(r), restart ? step : -1);
+            backend->attach_grades(static_cast<int>(r), outs[r].grades->grade_set(), outs[r].grades->every());
             log.line(outs[r].grades->describe());
             log.write();
         }
@@ -417,9 +418,8 @@ int run_md(const RunOptions& opt) {
             };
             if ((what & 1) && outs[r].grades && outs[r].grades->due(s)) {
                 const auto t0 = Clock::now();
-                sync();
                 SafetyStop stop;
-                outs[r].grades->check(s, rep, stop);
+                outs[r].grades->check(s, rep, *backend, stop);  // (syncs the replica itself when it must)
                 tm.grades += seconds_since(t0);
                 if (stop.stopped) {  // extrapolation grade too high: this replica stops alone
                     handle_stops(stop);
@@ -576,6 +576,12 @@ int run_md(const RunOptions& opt) {
 
     const double wall = seconds_since(t_start);
     write_run_summary(log, *backend, reps, tm, wall);
+    for (std::size_t r = 0; r < reps.size(); ++r)
+        if (outs[r].grades)
+            log.line("extrapolation grades of " + reps[r]->label() + ": " + std::to_string(outs[r].grades->graded()) +
+                     " graded steps (" + std::to_string(outs[r].grades->host_passes()) +
+                     " by a separate host pass, the others by the " + backend->name() + " backend), " +
+                     std::to_string(outs[r].grades->saved()) + " configurations in " + outs[r].grades->path());
     const double steps_done = static_cast<double>(step - start_step);
     if (tm.md > 0 && steps_done > 0)
         log.line("throughput: " + fmt(steps_done * static_cast<double>(atoms) / tm.md, "%.4g") +

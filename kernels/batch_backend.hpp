@@ -17,6 +17,7 @@
 #include "kernels/batch_engine.hpp"
 #include "kernels/device_analysis.hpp"
 #include "potentials/born_coul_dsf.hpp"
+#include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -278,6 +279,31 @@ public:
         const std::size_t k = static_cast<std::size_t>(r);
         if (k < ana_.size() && ana_[k] && ana_[k]->uploaded()) ana_[k]->download_into(set);
     }
+    // Extrapolation grades on the device (kernels/grade_bodies.hpp): all replicas share one MTP, and the run
+    // loop grades them all against one state file, so the active set is copied to the device once.
+    void attach_grades(int r, const GradeSet& set, long every) override {
+        (void)r;
+        (void)every;  // (grading reads the state after the step: nothing to prepare per step)
+        if (engine_->is_born()) throw Error("--device " + name_ + ": extrapolation grades need an MTP potential");
+        if (!grade_set_) {
+            engine_->upload_grades(set);
+            grade_set_ = &set;
+        } else if (grade_set_ != &set && !(grade_set_->maxvol().invA_T == set.maxvol().invA_T &&
+                                           grade_set_->weights().site == set.weights().site &&
+                                           grade_set_->weights().energy == set.weights().energy)) {
+            throw Error("--device " + name_ + ": all replicas must be graded against one active set");
+        }
+    }
+    bool grade(int r, const GradeSet& set, ConfigGrades& out) override {
+        if (!grade_set_ || (&set != grade_set_ && set.maxvol().invA_T != grade_set_->maxvol().invA_T)) return false;
+        engine_->grade(r, out.site, out.energy);
+        out.max = 0.0;
+        for (double g : out.site) out.max = std::max(out.max, g);
+        if (out.energy >= 0.0) out.max = std::max(out.max, out.energy);
+        ++device_grades_;
+        return true;
+    }
+    long device_grades() const { return device_grades_; }  // grades computed on the device (tests)
     long analysis_launches() const { return analysis_launches_; }  // kernel launches of the analysis batches (tests)
 
 private:
@@ -408,6 +434,8 @@ private:
     AnaBatcher<Exec, Buf> batcher_;
     std::vector<SafetyStop> pending_;  // stops found but not yet reported (advance(), pending_stop())
     long analysis_launches_ = 0;
+    const GradeSet* grade_set_ = nullptr;  // the active set on the device (attach_grades)
+    long device_grades_ = 0;
 };
 
 }  // namespace batch_backend_detail

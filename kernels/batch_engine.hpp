@@ -28,6 +28,7 @@
 #include "kernels/body_functors.hpp"
 #include "kernels/mtp_warp_bodies.hpp"
 #include "potentials/born_coul_dsf.hpp"
+#include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_tables.hpp"
 #include "potentials/mtp_warp_schedule.hpp"
 
@@ -304,6 +305,8 @@ public:
              slot_force_.bytes() + own_force_.bytes();
         s += snap_pos_.bytes() + snap_vel_.bytes() + snap_force_.bytes() + snap_build_.bytes() + snap_nhc_.bytes() +
              snap_status_.bytes() + snap_step_.bytes() + snap_halt_.bytes() + snap_cols_.bytes();
+        s += g_col_start_.bytes() + g_cols_.bytes() + g_k_start_.bytes() + g_K_.bytes() + g_invA_T_.bytes() + g_rows_.bytes() +
+             g_absc_.bytes() + g_site_.bytes() + g_erow_.bytes() + g_eabs_.bytes() + g_scratch_.bytes() + g_iscratch_.bytes();
         return s;
     }
 
@@ -522,6 +525,101 @@ public:
         }
         loaded_any_ = true;
         needs_forces_ = true;
+    }
+
+    // Extrapolation grades on the device (kernels/grade_bodies.hpp). upload_grades copies the active set
+    // (per-species compacted inverse, (A^{-1})^T, weights) once; grade(r) grades replica r's current state
+    // and copies back only the per-site grades (when the set has the site-energy weight) and the n values
+    // |c_j| of the energy row (when it has the energy weight; `energy` < 0 otherwise).
+    void upload_grades(const GradeSet& set) {
+        if (born_) throw Error("extrapolation grades need an MTP engine");
+        const SiteGrader& sg = set.site_grader();
+        const int S = sg.species(), nc = set.coeff_count();
+        std::vector<int> col_start(S + 1, 0), cols;
+        std::vector<long> k_start(S, 0);
+        std::vector<double> K;
+        for (int a = 0; a < S; ++a) {
+            cols.insert(cols.end(), sg.columns(a).begin(), sg.columns(a).end());
+            col_start[a + 1] = static_cast<int>(cols.size());
+            k_start[a] = static_cast<long>(K.size());
+            K.insert(K.end(), sg.compacted_inverse(a).begin(), sg.compacted_inverse(a).end());
+        }
+        g_col_start_.upload(col_start);
+        g_cols_.upload(cols);
+        g_k_start_.upload(k_start);
+        g_K_.upload(K);
+        g_invA_T_.upload(set.maxvol().invA_T);
+        int most = 0;
+        for (int r = 0; r < R_; ++r) most = std::max(most, atom_count(r));
+        g_rows_.resize(static_cast<std::size_t>(most) * nc);
+        g_absc_.resize(static_cast<std::size_t>(most) * nc);
+        g_site_.resize(static_cast<std::size_t>(most));
+        g_erow_.resize(static_cast<std::size_t>(nc));
+        g_eabs_.resize(static_cast<std::size_t>(nc));
+        gview_ = GradeView{};
+        gview_.nc = nc;
+        gview_.scaling = set.potential().model().scaling;
+        gview_.energy_weight = set.weights().energy;
+        gview_.col_start = g_col_start_.data();
+        gview_.cols = g_cols_.data();
+        gview_.k_start = g_k_start_.data();
+        gview_.K = g_K_.data();
+        gview_.invA_T = g_invA_T_.data();
+        gview_.rows = g_rows_.data();
+        gview_.absc = g_absc_.data();
+        gview_.site_grade = g_site_.data();
+        gview_.erow = g_erow_.data();
+        gview_.eabs = g_eabs_.data();
+        grade_site_ = set.weights().site != 0.0;
+        grade_energy_ = set.weights().energy != 0.0;
+        grades_uploaded_ = true;
+    }
+    bool grades_uploaded() const { return grades_uploaded_; }
+    void grade(int r, std::vector<double>& site, double& energy) {
+        if (!grades_uploaded_) throw Error("batch engine: grade() before upload_grades()");
+        if (needs_forces_) build_lists_and_forces(false);
+        GradeView g = gview_;
+        g.first = atom_start_h_[r];
+        g.count = atom_count(r);
+        site.clear();
+        energy = -1.0;
+        if (g.count == 0) return;
+        // Threads per launch of the row body: as many as the force pass's scratch holds (no extra memory).
+        const long per = grade_thread_scratch(mtp_, cap_), iper = grade_thread_iscratch(cap_);
+        long chunk = std::min(static_cast<long>(scratch_.size()) / per, static_cast<long>(iscratch_.size()) / iper);
+        double* scr = scratch_.data();
+        int* iscr = iscratch_.data();
+        if (chunk < 1) {  // (a scratch budget below one grading thread: a buffer of its own)
+            g_scratch_.resize(static_cast<std::size_t>(per));
+            g_iscratch_.resize(static_cast<std::size_t>(iper));
+            scr = g_scratch_.data();
+            iscr = g_iscratch_.data();
+            chunk = 1;
+        }
+        for (int first = 0; first < g.count; first += static_cast<int>(chunk)) {
+            const int n = static_cast<int>(std::min<long>(chunk, g.count - first));
+            ex_.launch(n, GradeRowFn{view_, mtp_, g, first, scr, iscr});
+        }
+        if (grade_site_) {
+            ex_.launch(static_cast<long>(g.count) * g.nc, GradeSiteCoeffFn{view_, g});
+            ex_.launch(g.count, GradeSiteMaxFn{g});
+        }
+        if (grade_energy_) {
+            ex_.launch(g.nc, GradeEnergyRowFn{g});
+            ex_.launch(g.nc, GradeEnergyCoeffFn{g});
+        }
+        ex_.sync();
+        if (grade_site_) {
+            site.resize(static_cast<std::size_t>(g.count));
+            g_site_.download_range(0, site.size(), site.data());
+        }
+        if (grade_energy_) {
+            std::vector<double> e(static_cast<std::size_t>(g.nc));
+            g_eabs_.download_range(0, e.size(), e.data());
+            energy = 0.0;
+            for (double v : e)
+                if (v > energy) energy = v;  // (maxvol_row_grade's maximum)
+        }
     }
 
     // The current neighbour rows (host copies; for tests): per atom count, then cap slots each.
@@ -901,6 +999,12 @@ private:
     Buf<long long> snap_step_;
     Buf<int> snap_halt_;
     Buf<double> snap_cols_;
+    // extrapolation grades (upload_grades)
+    GradeView gview_{};
+    bool grades_uploaded_ = false, grade_site_ = false, grade_energy_ = false;
+    Buf<int> g_col_start_, g_cols_, g_iscratch_;
+    Buf<long> g_k_start_;
+    Buf<double> g_K_, g_invA_T_, g_rows_, g_absc_, g_site_, g_erow_, g_eabs_, g_scratch_;
 };
 
 }  // namespace mdrun
