@@ -17,6 +17,7 @@
 #include "kernels/batch_engine.hpp"
 #include "kernels/device_analysis.hpp"
 #include "potentials/born_coul_dsf.hpp"
+#include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -115,7 +116,9 @@ public:
         const MtpPotential* mtp = nullptr;
         const BornCoulDsfPotential* born = nullptr;
         std::vector<BatchReplicaSpec> specs = make_specs(reps_, mtp, born, name_);
-        if (mtp) engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs));
+        BatchOptions opt;
+        opt.mtp_kernel = reps_.empty() ? std::string("thread") : reps_[0]->gpu_mtp_kernel;
+        if (mtp) engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs), opt);
         else engine_ = std::make_unique<Engine>(exec_, born->params(), std::move(specs));
         pot_ = mtp ? static_cast<const Potential*>(mtp) : born;
     }
@@ -123,8 +126,15 @@ public:
     std::string describe() const override {
         return name_ + " (" + device_ + "; " + std::to_string(engine_->replicas()) + " replicas, " +
                std::to_string(engine_->atoms()) + " atoms batched, " + std::to_string(engine_->capacity()) +
-               " neighbour slots/atom, " + std::to_string(engine_->mtp_chunks()) + " MTP chunk(s), " +
+               " neighbour slots/atom, " + mtp_kernel_note() + std::to_string(engine_->mtp_chunks()) + " MTP chunk(s), " +
                batch_fmt(static_cast<double>(engine_->device_bytes()) / (1024.0 * 1024.0), "%.1f") + " MiB)";
+    }
+
+    std::string mtp_kernel_note() const {
+        if (engine_->is_born()) return "";
+        if (engine_->mtp_kernel() != "warp") return "MTP kernel thread, ";
+        return "MTP kernel warp (" + batch_fmt(static_cast<double>(engine_->warp_block_bytes()) / 1024.0, "%.1f") + " KiB per atom in " +
+               (engine_->warp_in_shared() ? "shared" : "global") + " memory), ";
     }
 
     SafetyStop setup() override {
@@ -269,6 +279,31 @@ public:
         const std::size_t k = static_cast<std::size_t>(r);
         if (k < ana_.size() && ana_[k] && ana_[k]->uploaded()) ana_[k]->download_into(set);
     }
+    // Extrapolation grades on the device (kernels/grade_bodies.hpp): all replicas share one MTP, and the run
+    // loop grades them all against one state file, so the active set is copied to the device once.
+    void attach_grades(int r, const GradeSet& set, long every) override {
+        (void)r;
+        (void)every;  // (grading reads the state after the step: nothing to prepare per step)
+        if (engine_->is_born()) throw Error("--device " + name_ + ": extrapolation grades need an MTP potential");
+        if (!grade_set_) {
+            engine_->upload_grades(set);
+            grade_set_ = &set;
+        } else if (grade_set_ != &set && !(grade_set_->maxvol().invA_T == set.maxvol().invA_T &&
+                                           grade_set_->weights().site == set.weights().site &&
+                                           grade_set_->weights().energy == set.weights().energy)) {
+            throw Error("--device " + name_ + ": all replicas must be graded against one active set");
+        }
+    }
+    bool grade(int r, const GradeSet& set, ConfigGrades& out) override {
+        if (!grade_set_ || (&set != grade_set_ && set.maxvol().invA_T != grade_set_->maxvol().invA_T)) return false;
+        engine_->grade(r, out.site, out.energy);
+        out.max = 0.0;
+        for (double g : out.site) out.max = std::max(out.max, g);
+        if (out.energy >= 0.0) out.max = std::max(out.max, out.energy);
+        ++device_grades_;
+        return true;
+    }
+    long device_grades() const { return device_grades_; }  // grades computed on the device (tests)
     long analysis_launches() const { return analysis_launches_; }  // kernel launches of the analysis batches (tests)
 
 private:
@@ -399,6 +434,8 @@ private:
     AnaBatcher<Exec, Buf> batcher_;
     std::vector<SafetyStop> pending_;  // stops found but not yet reported (advance(), pending_stop())
     long analysis_launches_ = 0;
+    const GradeSet* grade_set_ = nullptr;  // the active set on the device (attach_grades)
+    long device_grades_ = 0;
 };
 
 }  // namespace batch_backend_detail

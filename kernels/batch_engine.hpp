@@ -26,8 +26,11 @@
 #include "engine/md/neighbor_list.hpp"
 #include "engine/core/system.hpp"
 #include "kernels/body_functors.hpp"
+#include "kernels/mtp_warp_bodies.hpp"
 #include "potentials/born_coul_dsf.hpp"
+#include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_tables.hpp"
+#include "potentials/mtp_warp_schedule.hpp"
 
 namespace mdrun {
 
@@ -48,6 +51,14 @@ struct BatchOptions {
     std::size_t scratch_bytes = 0;
     int lanes = 0;  // reduction lanes (0 = 1 for replicas up to 4096 atoms, else 64)
     int cap = 0;    // neighbour slots per atom (0 = from the step-0 lists, with head room)
+    // MTP force kernel: "thread" (one thread per atom, kernels/mtp_bodies.hpp) or "warp" (one group of
+    // warp_lanes lanes per atom, kernels/mtp_warp_bodies.hpp). Both give the same bits.
+    std::string mtp_kernel = "thread";
+    int warp_lanes = 32;
+    // Where the warp kernel keeps its per-atom blocks: "auto" (shared memory when they fit, else global
+    // memory), "shared" (an error if they do not fit) or "global" (to measure the two variants).
+    std::string warp_memory = "auto";
+    int site_cap = 0;  // warp kernel: neighbours inside max_dist per atom (0 = from the step-0 lists, with head room)
 };
 
 // Host copy of one replica's thermodynamic state (filled by BatchEngine::observe).
@@ -86,8 +97,16 @@ public:
     // An engine for a Moment Tensor Potential.
     BatchEngine(Exec& ex, const MtpTables& tables, std::vector<BatchReplicaSpec> specs, BatchOptions opt = {})
         : ex_(ex), specs_(std::move(specs)), opt_(opt) {
+        if (opt_.mtp_kernel != "thread" && opt_.mtp_kernel != "warp")
+            throw Error("batch engine: MTP kernel must be \"thread\" or \"warp\", got \"" + opt_.mtp_kernel + "\"");
+        if (opt_.warp_lanes < 1 || opt_.warp_lanes > kMtpWarpMaxLanes)
+            throw Error("batch engine: warp_lanes must be 1 .. " + std::to_string(kMtpWarpMaxLanes));
+        if (opt_.warp_memory != "auto" && opt_.warp_memory != "shared" && opt_.warp_memory != "global")
+            throw Error("batch engine: warp_memory must be \"auto\", \"shared\" or \"global\", got \"" + opt_.warp_memory + "\"");
+        warp_ = opt_.mtp_kernel == "warp";
         init_layout();
         upload_tables(tables);
+        if (warp_) upload_warp_tables(build_mtp_warp_tables(tables));
         init_capacity();
     }
     // An engine for the Born–Mayer–Huggins (+ DSF Coulomb) pair potential.
@@ -174,7 +193,7 @@ private:
         status_.resize(R_);
         halt_.resize(3);
         step_.resize(1);
-        nb_overflow_.resize(3);
+        nb_overflow_.resize(4);
         cols_.resize(static_cast<std::size_t>(kColCount) * N_);
         partials_.resize(static_cast<std::size_t>(R_) * kColCount * lanes_);
         sums_.resize(static_cast<std::size_t>(R_) * kColCount);
@@ -193,7 +212,9 @@ private:
         nb_overflow_.upload(list_health_clear());
         nhc_.upload(std::vector<NhcState>(static_cast<std::size_t>(R_), NhcState{}));
     }
-    static std::vector<int> list_health_clear() { return {0, 0, INT_MAX}; }
+    // [0] longest row beyond the capacity, [1] slots without their mirror, [2] first such atom, [3] largest
+    // site beyond the warp kernel's site capacity.
+    static std::vector<int> list_health_clear() { return {0, 0, INT_MAX, 0}; }
     // Stops like the CPU list (engine/md/neighbor_list.cpp) when a rebuilt list is not symmetric.
     void check_symmetric(const std::vector<int>& health) const {
         if (health[1] == 0) return;
@@ -210,7 +231,8 @@ private:
         // Capacity of the neighbour rows from the step-0 lists (CPU build, once), with head room for
         // density fluctuations; advance() grows it and redoes the steps if a row ever overflows.
         int cap = opt_.cap;
-        if (cap <= 0) {
+        int longest_site = 0;  // neighbours inside max_dist (warp kernel)
+        if (cap <= 0 || (warp_ && opt_.site_cap <= 0)) {
             int longest = 0;
             for (int r = 0; r < R_; ++r) {
                 // Replicas usually start from the same structure: replicas identical to the first one (box,
@@ -225,9 +247,19 @@ private:
                 NeighborList nl;
                 build_neighbor_list(specs_[r].sys->box, specs_[r].sys->pos, specs_[r].list_cutoff, nl);
                 for (std::size_t i = 0; i < nl.size(); ++i) longest = std::max(longest, nl.offset[i + 1] - nl.offset[i]);
+                if (warp_) {
+                    const std::vector<Vec3>& x = specs_[r].sys->pos;
+                    for (std::size_t i = 0; i < nl.size(); ++i) {
+                        int n = 0;
+                        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
+                            n += sqrt(norm2(x[nl.j[s]] + nl.shift[s] - x[i])) < mtp_.max_dist ? 1 : 0;
+                        longest_site = std::max(longest_site, n);
+                    }
+                }
             }
-            cap = longest + longest / 4 + 8;
+            if (cap <= 0) cap = longest + longest / 4 + 8;
         }
+        site_cap_ = opt_.site_cap > 0 ? opt_.site_cap : longest_site + longest_site / 4 + 8;
         set_capacity(cap);
     }
 
@@ -237,6 +269,12 @@ public:
     int capacity() const { return cap_; }
     int lanes() const { return lanes_; }
     int mtp_chunks() const { return born_ ? 0 : (N_ + chunk_ - 1) / chunk_; }
+    // "thread" or "warp" (the MTP force kernel in use); for "warp": whether its per-atom blocks are in
+    // shared memory (else in global scratch) and their size in bytes.
+    const std::string& mtp_kernel() const { return opt_.mtp_kernel; }
+    bool warp_in_shared() const { return warp_shared_; }
+    std::size_t warp_block_bytes() const { return static_cast<std::size_t>(warp_block_) * sizeof(double); }
+    int site_capacity() const { return scap_; }
     bool is_born() const { return born_; }
     long step_count() const { return step_h_; }
     int first_atom(int r) const { return atom_start_h_[r]; }
@@ -267,6 +305,8 @@ public:
              slot_force_.bytes() + own_force_.bytes();
         s += snap_pos_.bytes() + snap_vel_.bytes() + snap_force_.bytes() + snap_build_.bytes() + snap_nhc_.bytes() +
              snap_status_.bytes() + snap_step_.bytes() + snap_halt_.bytes() + snap_cols_.bytes();
+        s += g_col_start_.bytes() + g_cols_.bytes() + g_k_start_.bytes() + g_K_.bytes() + g_invA_T_.bytes() + g_rows_.bytes() +
+             g_absc_.bytes() + g_site_.bytes() + g_erow_.bytes() + g_eabs_.bytes() + g_scratch_.bytes() + g_iscratch_.bytes();
         return s;
     }
 
@@ -312,9 +352,15 @@ public:
             ex_.sync();
             std::vector<int> of;
             nb_overflow_.download(of);
-            if (of[0] == 0) {
+            if (of[0] == 0 && of[3] == 0) {
                 check_symmetric(of);
                 break;
+            }
+            if (of[0] == 0) {  // a site outgrew the warp kernel's site capacity: go back, grow it, redo
+                restore();
+                grow_site_capacity(of[3]);
+                build_lists_and_forces(false, /*keep_forces=*/true);
+                continue;
             }
             // A row outgrew its capacity somewhere in these steps: go back, grow, redo (identical result:
             // the restored list is rebuilt from the same positions).
@@ -481,6 +527,101 @@ public:
         needs_forces_ = true;
     }
 
+    // Extrapolation grades on the device (kernels/grade_bodies.hpp). upload_grades copies the active set
+    // (per-species compacted inverse, (A^{-1})^T, weights) once; grade(r) grades replica r's current state
+    // and copies back only the per-site grades (when the set has the site-energy weight) and the n values
+    // |c_j| of the energy row (when it has the energy weight; `energy` < 0 otherwise).
+    void upload_grades(const GradeSet& set) {
+        if (born_) throw Error("extrapolation grades need an MTP engine");
+        const SiteGrader& sg = set.site_grader();
+        const int S = sg.species(), nc = set.coeff_count();
+        std::vector<int> col_start(S + 1, 0), cols;
+        std::vector<long> k_start(S, 0);
+        std::vector<double> K;
+        for (int a = 0; a < S; ++a) {
+            cols.insert(cols.end(), sg.columns(a).begin(), sg.columns(a).end());
+            col_start[a + 1] = static_cast<int>(cols.size());
+            k_start[a] = static_cast<long>(K.size());
+            K.insert(K.end(), sg.compacted_inverse(a).begin(), sg.compacted_inverse(a).end());
+        }
+        g_col_start_.upload(col_start);
+        g_cols_.upload(cols);
+        g_k_start_.upload(k_start);
+        g_K_.upload(K);
+        g_invA_T_.upload(set.maxvol().invA_T);
+        int most = 0;
+        for (int r = 0; r < R_; ++r) most = std::max(most, atom_count(r));
+        g_rows_.resize(static_cast<std::size_t>(most) * nc);
+        g_absc_.resize(static_cast<std::size_t>(most) * nc);
+        g_site_.resize(static_cast<std::size_t>(most));
+        g_erow_.resize(static_cast<std::size_t>(nc));
+        g_eabs_.resize(static_cast<std::size_t>(nc));
+        gview_ = GradeView{};
+        gview_.nc = nc;
+        gview_.scaling = set.potential().model().scaling;
+        gview_.energy_weight = set.weights().energy;
+        gview_.col_start = g_col_start_.data();
+        gview_.cols = g_cols_.data();
+        gview_.k_start = g_k_start_.data();
+        gview_.K = g_K_.data();
+        gview_.invA_T = g_invA_T_.data();
+        gview_.rows = g_rows_.data();
+        gview_.absc = g_absc_.data();
+        gview_.site_grade = g_site_.data();
+        gview_.erow = g_erow_.data();
+        gview_.eabs = g_eabs_.data();
+        grade_site_ = set.weights().site != 0.0;
+        grade_energy_ = set.weights().energy != 0.0;
+        grades_uploaded_ = true;
+    }
+    bool grades_uploaded() const { return grades_uploaded_; }
+    void grade(int r, std::vector<double>& site, double& energy) {
+        if (!grades_uploaded_) throw Error("batch engine: grade() before upload_grades()");
+        if (needs_forces_) build_lists_and_forces(false);
+        GradeView g = gview_;
+        g.first = atom_start_h_[r];
+        g.count = atom_count(r);
+        site.clear();
+        energy = -1.0;
+        if (g.count == 0) return;
+        // Threads per launch of the row body: as many as the force pass's scratch holds (no extra memory).
+        const long per = grade_thread_scratch(mtp_, cap_), iper = grade_thread_iscratch(cap_);
+        long chunk = std::min(static_cast<long>(scratch_.size()) / per, static_cast<long>(iscratch_.size()) / iper);
+        double* scr = scratch_.data();
+        int* iscr = iscratch_.data();
+        if (chunk < 1) {  // (a scratch budget below one grading thread: a buffer of its own)
+            g_scratch_.resize(static_cast<std::size_t>(per));
+            g_iscratch_.resize(static_cast<std::size_t>(iper));
+            scr = g_scratch_.data();
+            iscr = g_iscratch_.data();
+            chunk = 1;
+        }
+        for (int first = 0; first < g.count; first += static_cast<int>(chunk)) {
+            const int n = static_cast<int>(std::min<long>(chunk, g.count - first));
+            ex_.launch(n, GradeRowFn{view_, mtp_, g, first, scr, iscr});
+        }
+        if (grade_site_) {
+            ex_.launch(static_cast<long>(g.count) * g.nc, GradeSiteCoeffFn{view_, g});
+            ex_.launch(g.count, GradeSiteMaxFn{g});
+        }
+        if (grade_energy_) {
+            ex_.launch(g.nc, GradeEnergyRowFn{g});
+            ex_.launch(g.nc, GradeEnergyCoeffFn{g});
+        }
+        ex_.sync();
+        if (grade_site_) {
+            site.resize(static_cast<std::size_t>(g.count));
+            g_site_.download_range(0, site.size(), site.data());
+        }
+        if (grade_energy_) {
+            std::vector<double> e(static_cast<std::size_t>(g.nc));
+            g_eabs_.download_range(0, e.size(), e.data());
+            energy = 0.0;
+            for (double v : e)
+                if (v > energy) energy = v;  // (maxvol_row_grade's maximum)
+        }
+    }
+
     // The current neighbour rows (host copies; for tests): per atom count, then cap slots each.
     void download_list(std::vector<int>& count, std::vector<int>& j, std::vector<Vec3>& shift, std::vector<int>& reverse) {
         if (needs_forces_) build_lists_and_forces(false);
@@ -514,6 +655,15 @@ private:
         mtp_ = p;
     }
 #undef MDRUN_MTP_TABLE_FIELDS
+    void upload_warp_tables(const MtpWarpTables& t) {
+        MtpWarpView v = t.view();
+        v.fwd_level_start = upload_table(t.fwd_level_start);
+        v.fwd_group_start = upload_table(t.fwd_group_start);
+        v.fwd_group_runs = upload_table(t.fwd_group_runs);
+        v.bwd_level_start = upload_table(t.bwd_level_start);
+        v.bwd_items = upload_table(t.bwd_items);
+        warp_view_ = v;
+    }
     void upload_born(const BornCoulDsfParams& bp) {
         // The same coefficients as BornCoulDsfPotential's constructor (same functions, same inputs).
         std::vector<BornPairCoeffs> coeffs(bp.pair.size());
@@ -570,6 +720,31 @@ private:
         if (born_) {
             slot_force_.resize(slots);
             chunk_ = N_;
+            make_view();
+            ex_.invalidate_graph();
+            return;
+        }
+        if (warp_) {
+            // One block per atom: in shared memory when it fits (one launch for every atom), else in global
+            // scratch, chunked by the budget like the thread kernel's.
+            scap_ = std::max(1, std::min(site_cap_, cap_));
+            warp_block_ = mtp_warp_body_doubles(mtp_, cap_, scap_);
+            const std::size_t bytes = static_cast<std::size_t>(warp_block_) * sizeof(double);
+            warp_shared_ = opt_.warp_memory != "global" && ex_.warp_fits(bytes, opt_.warp_lanes);
+            if (opt_.warp_memory == "shared" && !warp_shared_)
+                throw Error("batch engine: the warp kernel's block of " + std::to_string(bytes / 1024) +
+                            " KiB per atom does not fit shared memory (warp_memory = \"shared\")");
+            if (warp_shared_) {
+                chunk_ = N_;
+                scratch_.resize(0);
+            } else {
+                const std::size_t budget = opt_.scratch_bytes > 0 ? opt_.scratch_bytes : ex_.scratch_budget();
+                long chunk = static_cast<long>(budget / bytes);
+                chunk = std::max(1L, std::min(chunk, static_cast<long>(N_)));
+                chunk_ = static_cast<int>(chunk);
+                scratch_.resize(static_cast<std::size_t>(chunk_) * warp_block_);
+            }
+            iscratch_.resize(0);
             make_view();
             ex_.invalidate_graph();
             return;
@@ -665,7 +840,11 @@ private:
         }
         for (int first = 0; first < N_; first += chunk_) {
             const int n = std::min(chunk_, N_ - first);
-            ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
+            if (warp_)
+                ex_.launch_warps(n, opt_.warp_lanes, warp_shared_ ? warp_block_ : 0,
+                                 MtpWarpFn{view_, mtp_, warp_view_, first, scap_, warp_shared_ ? nullptr : scratch_.data(), warp_block_});
+            else
+                ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
         }
         ex_.launch(N_, ForceKickFn{view_, kick ? 1 : 0});
     }
@@ -724,11 +903,24 @@ private:
         }
         status_.upload(st);  // rebuild flags back to 0, counters untouched
         if (!keep_forces) {
-            launch_forces(false);
-            launch_reduce();
-            ex_.sync();
+            for (;;) {
+                launch_forces(false);
+                launch_reduce();
+                ex_.sync();
+                std::vector<int> of;
+                nb_overflow_.download(of);
+                if (of[3] == 0) break;
+                grow_site_capacity(of[3]);  // (the forces are recomputed from the same positions)
+                nb_overflow_.upload(list_health_clear());
+            }
         }
         needs_forces_ = false;
+    }
+
+    void grow_site_capacity(int need) {
+        site_cap_ = need + need / 4 + 8;
+        ++grows_;
+        set_capacity(cap_);
     }
 
     void snapshot() {
@@ -774,6 +966,10 @@ private:
     std::vector<int> halt_h_ = std::vector<int>(3, 0);
     std::vector<int> retired_h_;  // replicas retired (host copy of the status words' flags)
     MtpParamsView mtp_{};
+    MtpWarpView warp_view_{};
+    bool warp_ = false, warp_shared_ = false;
+    long warp_block_ = 0;  // doubles per atom of the warp kernel's block
+    int site_cap_ = 0, scap_ = 1;  // warp kernel: site capacity wanted, and in use (<= cap_)
     BatchView view_{};
     bool born_ = false;
     BornView born_view_{};
@@ -803,6 +999,12 @@ private:
     Buf<long long> snap_step_;
     Buf<int> snap_halt_;
     Buf<double> snap_cols_;
+    // extrapolation grades (upload_grades)
+    GradeView gview_{};
+    bool grades_uploaded_ = false, grade_site_ = false, grade_energy_ = false;
+    Buf<int> g_col_start_, g_cols_, g_iscratch_;
+    Buf<long> g_k_start_;
+    Buf<double> g_K_, g_invA_T_, g_rows_, g_absc_, g_site_, g_erow_, g_eabs_, g_scratch_;
 };
 
 }  // namespace mdrun

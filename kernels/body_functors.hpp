@@ -5,6 +5,7 @@
 #include "engine/core/hd.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/born_bodies.hpp"
+#include "kernels/grade_bodies.hpp"
 #include "kernels/md_bodies.hpp"
 #include "kernels/mtp_bodies.hpp"
 #include "kernels/neighbor_bodies.hpp"
@@ -50,6 +51,34 @@ struct MtpSiteFn {
     double* scratch;
     int* iscratch;
     MDRUN_HD_INLINE void operator()(int t) const { mtp_site_body(t, b, p, first, scratch, iscratch); }
+};
+
+// Extrapolation grades (kernels/grade_bodies.hpp).
+struct GradeRowFn {
+    BatchView b;
+    MtpParamsView p;
+    GradeView g;
+    int first;
+    double* scratch;
+    int* iscratch;
+    MDRUN_HD_INLINE void operator()(int t) const { grade_row_body(t, b, p, g, first, scratch, iscratch); }
+};
+struct GradeSiteCoeffFn {
+    BatchView b;
+    GradeView g;
+    MDRUN_HD_INLINE void operator()(int t) const { grade_site_coeff_body(t, b, g); }
+};
+struct GradeSiteMaxFn {
+    GradeView g;
+    MDRUN_HD_INLINE void operator()(int t) const { grade_site_max_body(t, g); }
+};
+struct GradeEnergyRowFn {
+    GradeView g;
+    MDRUN_HD_INLINE void operator()(int t) const { grade_energy_row_body(t, g); }
+};
+struct GradeEnergyCoeffFn {
+    GradeView g;
+    MDRUN_HD_INLINE void operator()(int t) const { grade_energy_coeff_body(t, g); }
 };
 
 struct BornOwnerFn {

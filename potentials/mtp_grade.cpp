@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "engine/core/error.hpp"
 #include "potentials/mtp_grade_math.hpp"
@@ -216,6 +217,41 @@ void SiteGrader::grades(const System& sys, const std::vector<double>& rows, std:
             for (int l = 0; l < jb.count; ++l) out[by[jb.a][jb.first + l]] = g[l];
         }
     }
+}
+
+GradeSet::GradeSet(const MtpPotential& pot, MaxVol maxvol, GradeWeights weights)
+    : pot_(&pot), mv_(std::move(maxvol)), w_(weights), grader_(pot, mv_) {
+    check_grade_weights(w_, "GradeSet");
+}
+
+void GradeSet::grade_rows(const System& sys, const std::vector<double>& rows, ConfigGrades& out) const {
+    const int n = static_cast<int>(sys.size()), nc = mv_.n;
+    if (rows.size() != static_cast<size_t>(n) * nc) throw Error("GradeSet: the rows do not match the system");
+    out.site.clear();
+    out.energy = -1.0;
+    out.max = 0.0;
+    if (w_.site != 0.0) {
+        grader_.grades(sys, rows, out.site);
+        for (double g : out.site) out.max = std::max(out.max, g);
+    }
+    if (w_.energy != 0.0 && n > 0) {
+        // Sum over sites in atom order, then weight / N (MaxvolSelection's energy row); the grade as
+        // maxvol_row_grade sums it (the CUDA kernels use the same function).
+        std::vector<double> e(nc, 0.0);
+        for (int i = 0; i < n; ++i)
+            for (int c = 0; c < nc; ++c) e[c] += rows[static_cast<size_t>(i) * nc + c];
+        for (int c = 0; c < nc; ++c) e[c] = w_.energy * e[c] / n;
+        out.energy = maxvol_row_grade(nc, mv_.invA_T.data(), e.data(), nullptr);
+        out.max = std::max(out.max, out.energy);
+    }
+}
+
+void GradeSet::grade(const System& sys, ConfigGrades& out) const {
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, pot_->list_cutoff(), nl);
+    std::vector<double> rows;
+    mtp_site_gradients(*pot_, sys, nl, rows);
+    grade_rows(sys, rows, out);
 }
 
 }  // namespace mdrun

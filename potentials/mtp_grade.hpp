@@ -49,11 +49,51 @@ public:
     // rows = N x n_coeff (mtp_site_gradients); out[i] = max_j |c_ij|.
     void grades(const System& sys, const std::vector<double>& rows, std::vector<double>& out) const;
 
+    int coeff_count() const { return n_; }
+    // For device copies (kernels/grade_bodies.hpp): the columns a site of MTP species a can be non-zero
+    // in, and (A^{-1})^T restricted to them (L x n row-major, L = columns(a).size()).
+    const std::vector<int>& columns(int a) const { return cols_[static_cast<size_t>(a)]; }
+    const std::vector<double>& compacted_inverse(int a) const { return K_[static_cast<size_t>(a)]; }
+    int species() const { return static_cast<int>(cols_.size()); }
+
 private:
     int n_ = 0;
     std::vector<int> map_;                 // system species -> MTP species
     std::vector<std::vector<int>> cols_;   // per MTP species: the columns a site row can be non-zero in
     std::vector<std::vector<double>> K_;   // per MTP species: (A^{-1})^T restricted to those columns, L x n
+};
+
+// The grades of one configuration during MD (engine/run/extrapolation.hpp): per site (site-energy weight) and
+// per configuration (energy weight); `max` is the larger of the two.
+struct ConfigGrades {
+    std::vector<double> site;  // per atom (empty without the site-energy weight)
+    double energy = -1.0;      // the energy row's grade (< 0 without the energy weight)
+    double max = 0.0;
+};
+
+// An active set ready to grade configurations of one potential with the weights it was selected with.
+// The same numbers whichever way the rows are obtained: a fresh pass (grade), the rows the force pass
+// captured (grade_rows, MtpPotential::compute with rows), or the CUDA kernels (kernels/grade_bodies.hpp),
+// which use the same summation order as SiteGrader and maxvol_row_grade.
+class GradeSet {
+public:
+    GradeSet(const MtpPotential& pot, MaxVol maxvol, GradeWeights weights);
+    const MtpPotential& potential() const { return *pot_; }
+    const MaxVol& maxvol() const { return mv_; }
+    const GradeWeights& weights() const { return w_; }
+    const SiteGrader& site_grader() const { return grader_; }
+    int coeff_count() const { return mv_.n; }
+
+    // From the site rows (N x coeff_count(), row i = dV_i/dtheta) of `sys`.
+    void grade_rows(const System& sys, const std::vector<double>& rows, ConfigGrades& out) const;
+    // Builds its own neighbour list and rows.
+    void grade(const System& sys, ConfigGrades& out) const;
+
+private:
+    const MtpPotential* pot_;
+    MaxVol mv_;
+    GradeWeights w_;
+    SiteGrader grader_;
 };
 
 }  // namespace mdrun

@@ -119,17 +119,43 @@ MDRUN_HD_INLINE void mtp_sites_grad_lanes(const MtpParamsView& p, int n_sites, c
     }
 }
 
+// The force pass of mtp_sites_lanes (mtp_math.hpp) that also writes dV_l/dtheta of every lane into rows[l]
+// (zeroed here; length mtp_coeff_count): the grade rows made from the moments and dV/dM the force pass
+// computes anyway, instead of a second pass (docs/grades.md, "Cost"). V and D are bitwise mtp_sites_lanes';
+// the rows are mtp_sites_grad_lanes'. scratch[l] has mtp_grade_scratch_size(p, cap) doubles.
+template <int B>
+MDRUN_HD_INLINE void mtp_sites_lanes_with_grad(const MtpParamsView& p, int n_sites, const int* a, const int* nnb,
+                                               int cap, double* const* rx, double* const* ry, double* const* rz,
+                                               int* const* ntype, double* const* scratch, double* Ml, double* gl,
+                                               double scaling, double* v, double* const* dx, double* const* dy,
+                                               double* const* dz, double* const* rows) {
+    MtpSiteScratch w[B];
+    mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
+    const int nc = mtp_coeff_count(p);
+    for (int l = 0; l < n_sites && l < B; ++l) {
+        v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
+        mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
+        for (int c = 0; c < nc; ++c) rows[l][c] = 0.0;
+        mtp_site_coeff_grad_lane<B>(p, a[l], nnb[l], cap, ntype[l], w[l], Ml, l, scaling, 1.0,
+                                    scratch[l] + mtp_scratch_size(p, cap), rows[l]);
+    }
+}
+
 // MaxVol grade of one row b (length n) in the active set's basis: max_j |c_j| with c = b A^{-1}, given
 // invA_T = (A^{-1})^T row-major (MLIP's stored `invA`), so c_j = sum_i invA_T[j*n + i] b_i.
 // Writes the index of the largest |c_j| to *arg when arg is non-null.
+// c_j of that row: sum_i invA_T[j*n + i] b_i, i ascending.
+MDRUN_HD_INLINE double maxvol_coefficient(int n, const double* invA_T, const double* b, int j) {
+    const double* row = invA_T + static_cast<long>(j) * n;
+    double c = 0.0;
+    for (int i = 0; i < n; ++i) c += row[i] * b[i];
+    return c;
+}
 MDRUN_HD_INLINE double maxvol_row_grade(int n, const double* invA_T, const double* b, int* arg) {
     double best = 0.0;
     int bj = 0;
     for (int j = 0; j < n; ++j) {
-        const double* row = invA_T + static_cast<long>(j) * n;
-        double c = 0.0;
-        for (int i = 0; i < n; ++i) c += row[i] * b[i];
-        const double ac = fabs(c);
+        const double ac = fabs(maxvol_coefficient(n, invA_T, b, j));
         if (ac > best) {
             best = ac;
             bj = j;

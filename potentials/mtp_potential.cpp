@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/core/error.hpp"
+#include "potentials/mtp_grade_math.hpp"
 #include "potentials/mtp_math.hpp"
 
 namespace mdrun {
@@ -44,7 +45,7 @@ struct GroupBuffers {
             gl.resize(moments);
         }
         if (n > cap) cap = std::max(n, 2 * cap);
-        const size_t need = static_cast<size_t>(mtp_scratch_size(p, cap));
+        const size_t need = static_cast<size_t>(mtp_grade_scratch_size(p, cap));  // (G of the grade rows too)
         for (int l = 0; l < kLanes; ++l) {
             if (rx[l].size() < static_cast<size_t>(cap)) {
                 for (auto* v : {&rx[l], &ry[l], &rz[l], &dx[l], &dy[l], &dz[l]}) v->resize(cap);
@@ -83,11 +84,30 @@ MDRUN_CPU_CLONES void evaluate_group(const MtpParamsView& p, int nsites, const i
                                      double* const* dy, double* const* dz) {
     mtp_sites_lanes<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
 }
+// The same group with its grade rows (steps where [extrapolation] grades).
+MDRUN_CPU_CLONES void evaluate_group_grad(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap,
+                                          double* const* rx, double* const* ry, double* const* rz, int* const* nt,
+                                          double* const* scr, double* Ml, double* gl, double scaling, double* v,
+                                          double* const* dx, double* const* dy, double* const* dz,
+                                          double* const* rows) {
+    mtp_sites_lanes_with_grad<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, scaling, v, dx, dy, dz,
+                                      rows);
+}
 
 }  // namespace
 
 void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
                            bool want_site_energy) const {
+    evaluate(sys, nl, force, out, want_site_energy, nullptr);
+}
+
+void MtpPotential::compute_with_grade_rows(const System& sys, const NeighborList& nl, std::vector<Vec3>& force,
+                                           ForceResult& out, bool want_site_energy, std::vector<double>& rows) const {
+    evaluate(sys, nl, force, out, want_site_energy, &rows);
+}
+
+void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
+                            bool want_site_energy, std::vector<double>* rows) const {
     const int n = static_cast<int>(sys.size());
     if (static_cast<int>(nl.size()) != n)
         throw Error("MTP: the neighbour list has " + std::to_string(nl.size()) + " atoms, the system " +
@@ -106,6 +126,8 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
 
     const MtpParamsView p = tables_.view();
     const double rc = model_.max_dist, rmin = model_.min_dist;
+    const int nc = mtp_coeff_count(p);
+    if (rows) rows->resize(static_cast<size_t>(n) * nc);  // every row is written below
     const long npairs = static_cast<long>(nl.pairs());
     static thread_local CallBuffers call;
     call.D.resize(npairs);  // every slot is written below
@@ -168,8 +190,16 @@ void MtpPotential::compute(const System& sys, const NeighborList& nl, std::vecto
                 nn[l] = k;
             }
             double v[kLanes];
-            evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v, dx, dy,
-                           dz);
+            if (rows) {
+                double* out_rows[kLanes];
+                for (int l = 0; l < kLanes; ++l)
+                    out_rows[l] = rows->data() + static_cast<size_t>(first + std::min(l, nsites - 1)) * nc;
+                evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
+                                    model_.scaling, v, dx, dy, dz, out_rows);
+            } else {
+                evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v, dx,
+                               dy, dz);
+            }
             for (int l = 0; l < nsites; ++l) {
                 const int i = first + l;
                 site[i] = v[l];

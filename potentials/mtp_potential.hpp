@@ -26,6 +26,11 @@ public:
     // close_pairs counts ordered pairs (i->j slots) with r < min_dist; close_i/j/r give one of them.
     void compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
                  bool want_site_energy = false) const override;
+    // The same, and in the same pass the grade rows (docs/grades.md): rows = N x mtp_coeff_count row-major,
+    // row i = dV_i/dtheta over all coefficients (potentials/mtp_grade.hpp). Forces and energies are bitwise
+    // those of compute().
+    void compute_with_grade_rows(const System& sys, const NeighborList& nl, std::vector<Vec3>& force,
+                                 ForceResult& out, bool want_site_energy, std::vector<double>& rows) const;
 
     const MtpModel& model() const { return model_; }
     const MtpTables& tables() const { return tables_; }
@@ -36,6 +41,8 @@ public:
     double list_cutoff() const { return model_.max_dist * (1.0 + 1e-10) + 1e-9; }
 
 private:
+    void evaluate(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
+                  bool want_site_energy, std::vector<double>* rows) const;
     MtpModel model_;
     MtpTables tables_;
     std::vector<int> species_map_;

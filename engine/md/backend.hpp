@@ -14,6 +14,9 @@
 
 namespace mdrun {
 
+class GradeSet;        // potentials/mtp_grade.hpp
+struct ConfigGrades;
+
 // Thermodynamic state of one replica after the last completed step (LAMMPS thermo conventions).
 struct ReplicaObservables {
     long step = 0;
@@ -91,6 +94,23 @@ public:
     virtual void sync_analysis(int r, AnalysisSet& set) {
         (void)r;
         (void)set;
+    }
+
+    // Extrapolation grades ([extrapolation], engine/run/extrapolation.hpp). attach_grades: replica r is graded
+    // against `set` (which outlives the backend's use of it) at every step that is a multiple of `every`; the
+    // CPU backend then takes the grade rows from the force pass of those steps, the CUDA backend copies the
+    // active set to the device. grade(): the grades of replica r at the current step into `out`; false means
+    // "not handled here" (the caller syncs the replica and grades it on the host with set.grade()).
+    virtual void attach_grades(int r, const GradeSet& set, long every) {
+        (void)r;
+        (void)set;
+        (void)every;
+    }
+    virtual bool grade(int r, const GradeSet& set, ConfigGrades& out) {
+        (void)r;
+        (void)set;
+        (void)out;
+        return false;
     }
 
     // Staged protocols (docs/npt.md). begin_stage: replica r continues with new integrator parameters (fresh

@@ -9,6 +9,7 @@
 
 #include "engine/md/backend.hpp"
 #include "engine/core/error.hpp"
+#include "potentials/mtp_grade.hpp"
 
 namespace mdrun {
 
@@ -101,11 +102,25 @@ public:
     SafetyStop advance(long n) override {
         if (!pending_.empty()) return next_pending();
         retired_.resize(reps_.size(), 0);
+        grading_.resize(reps_.size());
         for (long s = 0; s < n; ++s) {
             ++step_;
             for (std::size_t r = 0; r < reps_.size(); ++r) {
                 if (retired_[r]) continue;
-                dyn_[r]->step();
+                Grading& g = grading_[r];
+                const bool capture = g.set && step_ % g.every == 0;
+                if (capture) dyn_[r]->capture_grade_rows(&g.rows);
+                g.rows_step = -1;
+                try {
+                    dyn_[r]->step();
+                } catch (...) {
+                    dyn_[r]->capture_grade_rows(nullptr);
+                    throw;
+                }
+                if (capture) {
+                    dyn_[r]->capture_grade_rows(nullptr);
+                    g.rows_step = step_;
+                }
                 SafetyStop st;
                 if (!check_replica(*reps_[r], *dyn_[r], step_, st)) pending_.push_back(st);
             }
@@ -114,6 +129,23 @@ public:
         return SafetyStop{};
     }
     SafetyStop pending_stop() override { return next_pending(); }
+    void attach_grades(int r, const GradeSet& set, long every) override {
+        grading_.resize(reps_.size());
+        Grading& g = grading_[static_cast<std::size_t>(r)];
+        g.set = &set;
+        g.every = every > 0 ? every : 1;
+        g.rows_step = -1;
+    }
+    // From the rows the force pass of this step captured (same arithmetic as a fresh pass; the neighbour
+    // order of the dynamics' list may differ from a fresh list's: round-off only). Step 0 and a restart's
+    // first step have none: the caller then grades on the host.
+    bool grade(int r, const GradeSet& set, ConfigGrades& out) override {
+        if (static_cast<std::size_t>(r) >= grading_.size()) return false;
+        const Grading& g = grading_[static_cast<std::size_t>(r)];
+        if (g.set != &set || g.rows_step != step_ || dyn_[static_cast<std::size_t>(r)]->step_count() != step_) return false;
+        set.grade_rows(reps_[static_cast<std::size_t>(r)]->sys, g.rows, out);
+        return true;
+    }
     void retire(int r) override {
         retired_.resize(reps_.size(), 0);
         retired_[static_cast<std::size_t>(r)] = 1;
@@ -156,6 +188,7 @@ public:
     void begin_stage(int r, const DynamicsParams& p, const Mat3* new_cell) override {
         const std::size_t i = static_cast<std::size_t>(r);
         Replica& rep = *reps_[i];
+        if (i < grading_.size()) grading_[i].rows_step = -1;  // the cell may change: rows of the old one are stale
         const long step = dyn_[i]->step_count(), rebuilds = dyn_[i]->neighbor_rebuilds();
         if (new_cell) {
             const Box old = rep.sys.box, nb = make_box(*new_cell);
@@ -182,6 +215,13 @@ private:
     std::vector<unsigned char> retired_;  // per replica: stopped on its own, no longer advanced
     std::vector<SafetyStop> pending_;     // stops of one step not yet reported (lowest replica first)
     long step_ = 0;
+    struct Grading {                      // [extrapolation] of one replica (attach_grades)
+        const GradeSet* set = nullptr;
+        long every = 1;
+        std::vector<double> rows;         // grade rows of the force pass at rows_step
+        long rows_step = -1;
+    };
+    std::vector<Grading> grading_;
 };
 
 std::vector<BackendEntry>& registry() {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/core/error.hpp"
+#include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
 
@@ -98,7 +99,13 @@ Dynamics::Dynamics(const DynamicsParams& params, System& sys, const Potential& p
 }
 
 void Dynamics::compute_forces() {
-    pot_.compute(sys_, nl_, sys_.force, force_, want_site_energy_);
+    if (grade_rows_) {
+        const auto* mtp = dynamic_cast<const MtpPotential*>(&pot_);
+        if (!mtp) throw Error("grade rows need an MTP potential, not '" + pot_.name() + "'");
+        mtp->compute_with_grade_rows(sys_, nl_, sys_.force, force_, want_site_energy_, *grade_rows_);
+    } else {
+        pot_.compute(sys_, nl_, sys_.force, force_, want_site_energy_);
+    }
     // Frozen atoms still interact (their neighbours feel them) but feel no force (fix setforce 0 0 0).
     for (std::size_t i = 0; i < sys_.size(); ++i)
         if (is_frozen(sys_, i)) sys_.force[i] = Vec3{0, 0, 0};

@@ -87,6 +87,10 @@ public:
     bool mean_cell(Mat3& rows) const;
     // Whether per-atom energies are computed with each force call (off by default: costs a little).
     void set_want_site_energy(bool on) { want_site_energy_ = on; }
+    // While `rows` is non-null, every force evaluation of an MTP also writes its grade rows there
+    // (MtpPotential::compute_with_grade_rows): the CPU backend arms it for the steps [extrapolation] grades.
+    // Throws mdrun::Error at the next force call when the potential is not an MTP.
+    void capture_grade_rows(std::vector<double>* rows) { grade_rows_ = rows; }
 
     // Everything needed to continue bit-identically: step, positions, velocities, thermostat, the neighbour
     // list's build positions (the list is rebuilt from them, giving the identical list) and counters.
@@ -130,6 +134,7 @@ private:
     double cell_sum_[6] = {0, 0, 0, 0, 0, 0};  // Σ lx, ly, lz, yz, xz, xy over the averaged steps
     long cell_n_ = 0;
     bool want_site_energy_ = false;
+    std::vector<double>* grade_rows_ = nullptr;
     double dof_ = 0.0;
     double t_now_ = 0.0;  // temperature after the last completed step (freshly computed)
     long step_ = 0;

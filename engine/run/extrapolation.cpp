@@ -77,7 +77,7 @@ ExtrapolationMonitor::ExtrapolationMonitor(const ExtrapolationConfig& cfg, const
         throw Error(cfg.state + ": the potential in this state file differs from " + pot_->model().source +
                     " (grades are only meaningful against the active set of the potential that runs)");
     check_grade_weights(state_.weights, (cfg.state + " (selection weights)").c_str());
-    grader_ = std::make_unique<SiteGrader>(*pot_, state_.maxvol);
+    set_ = std::make_unique<GradeSet>(*pot_, state_.maxvol, state_.weights);
     path_ = (fs::path(rep.directory) / cfg.file).string();
     if (resume_step >= 0 && fs::exists(path_)) {
         // Keep what an uninterrupted run would have written up to the checkpoint.
@@ -106,27 +106,25 @@ std::string ExtrapolationMonitor::describe() const {
     return buf;
 }
 
-double ExtrapolationMonitor::check(long step, const Replica& rep, SafetyStop& stop) {
+double ExtrapolationMonitor::check(long step, Replica& rep, Backend& backend, SafetyStop& stop) {
+    // Rows as MaxvolSelection builds them: per-site rows (site-energy weight) and the energy row.
+    ConfigGrades cg;
+    ++graded_;
+    if (!backend.grade(replica_, *set_, cg)) {
+        backend.sync_to_host(replica_);
+        set_->grade(rep.sys, cg);
+        ++host_passes_;
+    }
+    const std::vector<double>& g = cg.site;
+    const double grade = cg.max;
+    last_grade_ = grade;
+    const bool save = grade > cfg_.save_above && !saved_steps_.count(step);
+    const bool halt = cfg_.stop_above > 0 && grade > cfg_.stop_above;
+    if (save || halt) backend.sync_to_host(replica_);  // (the CUDA backend graded on the device)
     const System& sys = rep.sys;
     const int n = static_cast<int>(sys.size());
-    // Rows as MaxvolSelection builds them: per-site rows (site-energy weight), then the energy row.
-    NeighborList nl;
-    build_neighbor_list(sys.box, sys.pos, pot_->list_cutoff(), nl);
-    std::vector<double> rows, g;
-    mtp_site_gradients(*pot_, sys, nl, rows);
-    if (state_.weights.site != 0.0) grader_->grades(sys, rows, g);
-    if (state_.weights.energy != 0.0 && n > 0) {
-        const int nc = state_.maxvol.n;
-        std::vector<double> e(nc, 0.0);
-        for (int i = 0; i < n; ++i)
-            for (int c = 0; c < nc; ++c) e[c] += rows[static_cast<size_t>(i) * nc + c];
-        for (int c = 0; c < nc; ++c) e[c] = state_.weights.energy * e[c] / n;
-        g.push_back(state_.maxvol.grade(e.data(), 1));
-    }
-    const double grade = g.empty() ? 0.0 : *std::max_element(g.begin(), g.end());
-    last_grade_ = grade;
 
-    if (grade > cfg_.save_above && !saved_steps_.count(step)) {
+    if (save) {
         CfgConfig c;
         c.has_lattice = true;
         c.lattice = sys.box.h;
@@ -147,7 +145,7 @@ double ExtrapolationMonitor::check(long step, const Replica& rep, SafetyStop& st
         saved_steps_.insert(step);
         ++saved_;
     }
-    if (cfg_.stop_above > 0 && grade > cfg_.stop_above) {
+    if (halt) {
         stop.stopped = true;
         stop.replica = replica_;
         stop.step = step;
@@ -155,8 +153,7 @@ double ExtrapolationMonitor::check(long step, const Replica& rep, SafetyStop& st
         std::snprintf(buf, sizeof buf, "step %ld: %s: extrapolation grade %.6g above [extrapolation].stop_above = %g",
                       step, rep.label().c_str(), grade, cfg_.stop_above);
         std::string why = buf;
-        if (state_.weights.site != 0.0) {
-            // Site rows come first (one per atom): name the worst atoms.
+        if (static_cast<int>(g.size()) == n) {  // per-site grades: name the worst atoms
             std::vector<int> idx(n);
             std::iota(idx.begin(), idx.end(), 0);
             std::sort(idx.begin(), idx.end(), [&](int x, int y) { return g[x] > g[y] || (g[x] == g[y] && x < y); });

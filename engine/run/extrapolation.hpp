@@ -40,9 +40,15 @@ public:
     ExtrapolationMonitor(const ExtrapolationConfig& cfg, const Replica& rep, int replica_index, long resume_step);
 
     bool due(long step) const { return step % cfg_.every == 0; }
-    // Grades rep.sys (host positions must be current). Returns the configuration's grade; fills `stop`
-    // when it exceeds stop_above.
-    double check(long step, const Replica& rep, SafetyStop& stop);
+    long every() const { return cfg_.every; }
+    // The active set with its weights (Backend::attach_grades takes it).
+    const GradeSet& grade_set() const { return *set_; }
+    // Grades the replica at `step` (the backend's grades when it has them, Backend::grade, else a host pass
+    // over rep.sys after sync_to_host); rep.sys is synchronised only when a configuration must be written.
+    // Returns the configuration's grade; fills `stop` when it exceeds stop_above.
+    double check(long step, Replica& rep, Backend& backend, SafetyStop& stop);
+    long graded() const { return graded_; }            // steps graded by this process
+    long host_passes() const { return host_passes_; }  // of them, graded by a host pass (not by the backend)
     double last_grade() const { return last_grade_; }
     long saved() const { return saved_; }
     const std::string& path() const { return path_; }
@@ -53,7 +59,8 @@ private:
     int replica_ = 0;
     AlsState state_;
     const MtpPotential* pot_ = nullptr;
-    std::unique_ptr<SiteGrader> grader_;
+    std::unique_ptr<GradeSet> set_;
+    long graded_ = 0, host_passes_ = 0;
     std::string path_;
     double last_grade_ = -1.0;
     long saved_ = 0;

@@ -131,6 +131,12 @@ int finish_run(RunSession& s) {
     const double wall = seconds_since(s.t_start);
     write_run_summary(s, wall);
     RunLog& log = *s.log;
+    for (std::size_t r = 0; r < s.reps.size(); ++r)
+        if (s.outs[r].grades)
+            log.line("extrapolation grades of " + s.reps[r]->label() + ": " + std::to_string(s.outs[r].grades->graded()) +
+                     " graded steps (" + std::to_string(s.outs[r].grades->host_passes()) +
+                     " by a separate host pass, the others by the " + s.backend->name() + " backend), " +
+                     std::to_string(s.outs[r].grades->saved()) + " configurations in " + s.outs[r].grades->path());
     const double steps_done = static_cast<double>(s.step - s.start_step);
     if (s.tm.md > 0 && steps_done > 0)
         log.line("throughput: " + fmt(steps_done * static_cast<double>(s.atoms) / s.tm.md, "%.4g") +

@@ -26,6 +26,7 @@ void open_outputs(RunSession& s) {
             s.outs[r].grades = std::make_unique<ExtrapolationMonitor>(
                 parse_extrapolation(s.cfg.extrapolation, s.cfg.config_file, s.cfg.config_dir), rep,
                 static_cast<int>(r), append_after);
+            s.backend->attach_grades(static_cast<int>(r), s.outs[r].grades->grade_set(), s.outs[r].grades->every());
             s.log->line(s.outs[r].grades->describe());
             s.log->write();
         }
@@ -59,9 +60,8 @@ void write_outputs_at(RunSession& s, long step, int what) {
         };
         if ((what & 1) && o.grades && o.grades->due(step)) {
             const auto t0 = RunClock::now();
-            sync();
             SafetyStop stop;
-            o.grades->check(step, rep, stop);
+            o.grades->check(step, rep, backend, stop);  // (syncs the replica itself when it must)
             s.tm.grades += seconds_since(t0);
             if (stop.stopped) {  // extrapolation grade too high: this replica stops alone
                 handle_stop(stop);

@@ -53,7 +53,12 @@ std::string config(const fs::path& out, long steps, long checkpoint_every) {
            "[[replica]]\nname = \"nve\"\nensemble = \"nve\"\ntimestep_fs = 1.0\n"
            "[output]\ndirectory = \"" + out.string() + "\"\nthermo_every = 10\ntrajectory_every = 20\n"
            "trajectory_format = \"extxyz\"\ncheckpoint_every = " + std::to_string(checkpoint_every) + "\n"
-           "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n";
+           "[analysis]\nsample_every = 10\nmsd = { elements = [\"Na\"] }\n"
+           // per-site extrapolation grades every 10 steps (docs/grades.md): on the batched backend they come from the
+           // device grade bodies, on the CPU from the force pass; every graded step is saved (save_above tiny),
+           // so thermo.csv's max_grade and preselected.cfg compare the grades byte for byte
+           "[extrapolation]\nstate = \"" + data + "/mtp/Na3PS4_tensornet/grade/state_nbh.als\"\nevery = 10\n"
+           "save_above = 1e-6\nstop_above = 0\n";
 }
 
 // The LAMMPS reference NaCl system with born/coul/dsf (tests/data/lammps_reference), 3 replicas.
@@ -108,6 +113,15 @@ void compare_runs(bool born) {
     const auto a = tree(dir / "cpu"), b = tree(dir / "gpu");
     CHECK(a.size() == b.size());
     CHECK(a.count(born ? "T600/thermo.csv" : "T800/thermo.csv") == 1);
+    if (!born) {
+        // 7 graded steps (0, 10, ..., 60) per replica, all saved; where the grades came from, from run.log
+        CHECK(a.count("T1100_frozenPS/preselected.cfg") == 1);
+        const std::string ca = slurp(dir / "cpu" / "run.log"), cb = slurp(dir / "gpu" / "run.log");
+        CHECK(ca.find("replica 'nve': 7 graded steps (1 by a separate host pass, the others by the cpu backend), 7 configurations") !=
+              std::string::npos);
+        CHECK(cb.find("replica 'nve': 7 graded steps (0 by a separate host pass, the others by the cuda backend), 7 configurations") !=
+              std::string::npos);
+    }
     for (const auto& [rel, text] : a) {
         CAPTURE(rel);
         REQUIRE(b.count(rel) == 1);
