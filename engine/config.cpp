@@ -24,7 +24,8 @@ std::string resolve_path(const std::string& dir, const std::string& path) {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis",
-                                           "extrapolation", "stage"};
+                                           "extrapolation", "stage", "gpu"};
+const std::vector<std::string> kGpuKeys = {"mtp_kernel"};
 const std::vector<std::string> kStructureKeys = {"file", "format", "replicate", "elements", "remove"};
 const std::vector<std::string> kRemoveKeys = {"element", "count", "seed"};
 const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",         "steps",           "temperature_K",
@@ -279,6 +280,13 @@ RunConfig parse_config(const std::string& text, const std::string& path) {
     }
 
     parse_output(root, file, cfg.config_dir, cfg.output);
+    if (has_key(root, "gpu")) {
+        const toml::value& t = toml::find(root, "gpu");
+        if (!t.is_table()) throw Error(file + ": [gpu] must be a table");
+        check_known_keys(t, kGpuKeys, "[gpu]", file);
+        if (has_key(t, "mtp_kernel"))
+            cfg.gpu.mtp_kernel = one_of(get_string(t, "mtp_kernel", "[gpu]", file), {"thread", "warp"}, "[gpu].mtp_kernel", file);
+    }
 
     if (has_key(root, "replica")) {
         const toml::value& r = toml::find(root, "replica");
@@ -356,6 +364,7 @@ std::uint64_t config_fingerprint(const RunConfig& cfg) {
         r.directory.clear();
     }
     c.output = OutputConfig{};
+    c.gpu = GpuConfig{};  // the GPU kernel choice does not change the physics: a restart may switch it
     c.config_file.clear();
     // [analysis] may change on restart too: the analysis layer restarts its accumulators then (analysis.md §11).
     c.has_analysis = false;

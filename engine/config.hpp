@@ -79,6 +79,12 @@ struct OutputConfig {
     bool write_final = true;             // final.POSCAR and final.extxyz per replica
 };
 
+// [gpu]: choices of the CUDA backend that do not change the physics (so not part of the checkpoint
+// fingerprint: a run may be restarted with the other kernel).
+struct GpuConfig {
+    std::string mtp_kernel = "thread";  // thread | warp (kernels/mtp_bodies.hpp | kernels/mtp_warp_bodies.hpp)
+};
+
 struct RunConfig {
     std::string config_file;   // as given
     std::string config_dir;    // directory of the config file (absolute)
@@ -88,6 +94,7 @@ struct RunConfig {
     MdConfig md;               // [md] as written (before replica overrides)
     std::vector<ReplicaConfig> replicas;  // at least one
     OutputConfig output;
+    GpuConfig gpu;
     bool has_analysis = false;
     toml::value analysis;      // raw [analysis] table (when has_analysis)
     bool has_extrapolation = false;

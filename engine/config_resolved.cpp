@@ -130,6 +130,9 @@ std::string resolved_config_toml(const RunConfig& cfg) {
     out["progress_every_s"] = o.progress_every_s;
     out["write_final"] = o.write_final;
     root["output"] = out;
+    Table gpu;
+    gpu["mtp_kernel"] = cfg.gpu.mtp_kernel;
+    root["gpu"] = gpu;
 
     if (!cfg.stages.empty()) {  // staged protocol (engine/stage_config.cpp)
         Array stages;

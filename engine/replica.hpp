@@ -33,6 +33,7 @@ struct Replica {
     std::unique_ptr<Potential> potential;
     DynamicsParams params;  // integrator parameters derived from `md`
     std::unique_ptr<AnalysisSet> analysis;  // null without [analysis]
+    std::string gpu_mtp_kernel = "thread";  // [gpu].mtp_kernel (the same for every replica of a run)
     ReplicaCounters counters;
     // A per-replica stop (safety check, broken polyanion, melted framework): the replica no longer moves and
     // writes no more output, the others go on (engine/replica_stop.hpp).

@@ -192,6 +192,7 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
         rep->name = rc.name;
         rep->directory = rc.directory;
         rep->md = rc.md;
+        rep->gpu_mtp_kernel = cfg.gpu.mtp_kernel;
         rep->sys = base;
         rep->sys.force.assign(rep->sys.size(), Vec3{0, 0, 0});
         apply_freeze(rep->sys, rc.md.freeze, where, cfg.config_file);

@@ -116,7 +116,9 @@ public:
         const MtpPotential* mtp = nullptr;
         const BornCoulDsfPotential* born = nullptr;
         std::vector<BatchReplicaSpec> specs = make_specs(reps_, mtp, born, name_);
-        if (mtp) engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs));
+        BatchOptions opt;
+        opt.mtp_kernel = reps_.empty() ? std::string("thread") : reps_[0]->gpu_mtp_kernel;
+        if (mtp) engine_ = std::make_unique<Engine>(exec_, mtp->tables(), std::move(specs), opt);
         else engine_ = std::make_unique<Engine>(exec_, born->params(), std::move(specs));
         pot_ = mtp ? static_cast<const Potential*>(mtp) : born;
     }
@@ -124,8 +126,15 @@ public:
     std::string describe() const override {
         return name_ + " (" + device_ + "; " + std::to_string(engine_->replicas()) + " replicas, " +
                std::to_string(engine_->atoms()) + " atoms batched, " + std::to_string(engine_->capacity()) +
-               " neighbour slots/atom, " + std::to_string(engine_->mtp_chunks()) + " MTP chunk(s), " +
+               " neighbour slots/atom, " + mtp_kernel_note() + std::to_string(engine_->mtp_chunks()) + " MTP chunk(s), " +
                batch_fmt(static_cast<double>(engine_->device_bytes()) / (1024.0 * 1024.0), "%.1f") + " MiB)";
+    }
+
+    std::string mtp_kernel_note() const {
+        if (engine_->is_born()) return "";
+        if (engine_->mtp_kernel() != "warp") return "MTP kernel thread, ";
+        return "MTP kernel warp (" + batch_fmt(static_cast<double>(engine_->warp_block_bytes()) / 1024.0, "%.1f") + " KiB per atom in " +
+               (engine_->warp_in_shared() ? "shared" : "global") + " memory), ";
     }
 
     SafetyStop setup() override {

@@ -26,9 +26,11 @@
 #include "engine/neighbor_list.hpp"
 #include "engine/system.hpp"
 #include "kernels/body_functors.hpp"
+#include "kernels/mtp_warp_bodies.hpp"
 #include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_tables.hpp"
+#include "potentials/mtp_warp_schedule.hpp"
 
 namespace mdrun {
 
@@ -49,6 +51,14 @@ struct BatchOptions {
     std::size_t scratch_bytes = 0;
     int lanes = 0;  // reduction lanes (0 = 1 for replicas up to 4096 atoms, else 64)
     int cap = 0;    // neighbour slots per atom (0 = from the step-0 lists, with head room)
+    // MTP force kernel: "thread" (one thread per atom, kernels/mtp_bodies.hpp) or "warp" (one group of
+    // warp_lanes lanes per atom, kernels/mtp_warp_bodies.hpp). Both give the same bits.
+    std::string mtp_kernel = "thread";
+    int warp_lanes = 32;
+    // Where the warp kernel keeps its per-atom blocks: "auto" (shared memory when they fit, else global
+    // memory), "shared" (an error if they do not fit) or "global" (to measure the two variants).
+    std::string warp_memory = "auto";
+    int site_cap = 0;  // warp kernel: neighbours inside max_dist per atom (0 = from the step-0 lists, with head room)
 };
 
 // Host copy of one replica's thermodynamic state (filled by BatchEngine::observe).
@@ -87,8 +97,16 @@ public:
     // An engine for a Moment Tensor Potential.
     BatchEngine(Exec& ex, const MtpTables& tables, std::vector<BatchReplicaSpec> specs, BatchOptions opt = {})
         : ex_(ex), specs_(std::move(specs)), opt_(opt) {
+        if (opt_.mtp_kernel != "thread" && opt_.mtp_kernel != "warp")
+            throw Error("batch engine: MTP kernel must be \"thread\" or \"warp\", got \"" + opt_.mtp_kernel + "\"");
+        if (opt_.warp_lanes < 1 || opt_.warp_lanes > kMtpWarpMaxLanes)
+            throw Error("batch engine: warp_lanes must be 1 .. " + std::to_string(kMtpWarpMaxLanes));
+        if (opt_.warp_memory != "auto" && opt_.warp_memory != "shared" && opt_.warp_memory != "global")
+            throw Error("batch engine: warp_memory must be \"auto\", \"shared\" or \"global\", got \"" + opt_.warp_memory + "\"");
+        warp_ = opt_.mtp_kernel == "warp";
         init_layout();
         upload_tables(tables);
+        if (warp_) upload_warp_tables(build_mtp_warp_tables(tables));
         init_capacity();
     }
     // An engine for the Born–Mayer–Huggins (+ DSF Coulomb) pair potential.
@@ -175,7 +193,7 @@ private:
         status_.resize(R_);
         halt_.resize(3);
         step_.resize(1);
-        nb_overflow_.resize(3);
+        nb_overflow_.resize(4);
         cols_.resize(static_cast<std::size_t>(kColCount) * N_);
         partials_.resize(static_cast<std::size_t>(R_) * kColCount * lanes_);
         sums_.resize(static_cast<std::size_t>(R_) * kColCount);
@@ -194,7 +212,9 @@ private:
         nb_overflow_.upload(list_health_clear());
         nhc_.upload(std::vector<NhcState>(static_cast<std::size_t>(R_), NhcState{}));
     }
-    static std::vector<int> list_health_clear() { return {0, 0, INT_MAX}; }
+    // [0] longest row beyond the capacity, [1] slots without their mirror, [2] first such atom, [3] largest
+    // site beyond the warp kernel's site capacity.
+    static std::vector<int> list_health_clear() { return {0, 0, INT_MAX, 0}; }
     // Stops like the CPU list (engine/neighbor_list.cpp) when a rebuilt list is not symmetric.
     void check_symmetric(const std::vector<int>& health) const {
         if (health[1] == 0) return;
@@ -211,7 +231,8 @@ private:
         // Capacity of the neighbour rows from the step-0 lists (CPU build, once), with head room for
         // density fluctuations; advance() grows it and redoes the steps if a row ever overflows.
         int cap = opt_.cap;
-        if (cap <= 0) {
+        int longest_site = 0;  // neighbours inside max_dist (warp kernel)
+        if (cap <= 0 || (warp_ && opt_.site_cap <= 0)) {
             int longest = 0;
             for (int r = 0; r < R_; ++r) {
                 // Replicas usually start from the same structure: replicas identical to the first one (box,
@@ -226,9 +247,19 @@ private:
                 NeighborList nl;
                 build_neighbor_list(specs_[r].sys->box, specs_[r].sys->pos, specs_[r].list_cutoff, nl);
                 for (std::size_t i = 0; i < nl.size(); ++i) longest = std::max(longest, nl.offset[i + 1] - nl.offset[i]);
+                if (warp_) {
+                    const std::vector<Vec3>& x = specs_[r].sys->pos;
+                    for (std::size_t i = 0; i < nl.size(); ++i) {
+                        int n = 0;
+                        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
+                            n += sqrt(norm2(x[nl.j[s]] + nl.shift[s] - x[i])) < mtp_.max_dist ? 1 : 0;
+                        longest_site = std::max(longest_site, n);
+                    }
+                }
             }
-            cap = longest + longest / 4 + 8;
+            if (cap <= 0) cap = longest + longest / 4 + 8;
         }
+        site_cap_ = opt_.site_cap > 0 ? opt_.site_cap : longest_site + longest_site / 4 + 8;
         set_capacity(cap);
     }
 
@@ -238,6 +269,12 @@ public:
     int capacity() const { return cap_; }
     int lanes() const { return lanes_; }
     int mtp_chunks() const { return born_ ? 0 : (N_ + chunk_ - 1) / chunk_; }
+    // "thread" or "warp" (the MTP force kernel in use); for "warp": whether its per-atom blocks are in
+    // shared memory (else in global scratch) and their size in bytes.
+    const std::string& mtp_kernel() const { return opt_.mtp_kernel; }
+    bool warp_in_shared() const { return warp_shared_; }
+    std::size_t warp_block_bytes() const { return static_cast<std::size_t>(warp_block_) * sizeof(double); }
+    int site_capacity() const { return scap_; }
     bool is_born() const { return born_; }
     long step_count() const { return step_h_; }
     int first_atom(int r) const { return atom_start_h_[r]; }
@@ -315,9 +352,15 @@ public:
             ex_.sync();
             std::vector<int> of;
             nb_overflow_.download(of);
-            if (of[0] == 0) {
+            if (of[0] == 0 && of[3] == 0) {
                 check_symmetric(of);
                 break;
+            }
+            if (of[0] == 0) {  // a site outgrew the warp kernel's site capacity: go back, grow it, redo
+                restore();
+                grow_site_capacity(of[3]);
+                build_lists_and_forces(false, /*keep_forces=*/true);
+                continue;
             }
             // A row outgrew its capacity somewhere in these steps: go back, grow, redo (identical result:
             // the restored list is rebuilt from the same positions).
@@ -612,6 +655,15 @@ private:
         mtp_ = p;
     }
 #undef MDRUN_MTP_TABLE_FIELDS
+    void upload_warp_tables(const MtpWarpTables& t) {
+        MtpWarpView v = t.view();
+        v.fwd_level_start = upload_table(t.fwd_level_start);
+        v.fwd_group_start = upload_table(t.fwd_group_start);
+        v.fwd_group_runs = upload_table(t.fwd_group_runs);
+        v.bwd_level_start = upload_table(t.bwd_level_start);
+        v.bwd_items = upload_table(t.bwd_items);
+        warp_view_ = v;
+    }
     void upload_born(const BornCoulDsfParams& bp) {
         // The same coefficients as BornCoulDsfPotential's constructor (same functions, same inputs).
         std::vector<BornPairCoeffs> coeffs(bp.pair.size());
@@ -668,6 +720,31 @@ private:
         if (born_) {
             slot_force_.resize(slots);
             chunk_ = N_;
+            make_view();
+            ex_.invalidate_graph();
+            return;
+        }
+        if (warp_) {
+            // One block per atom: in shared memory when it fits (one launch for every atom), else in global
+            // scratch, chunked by the budget like the thread kernel's.
+            scap_ = std::max(1, std::min(site_cap_, cap_));
+            warp_block_ = mtp_warp_body_doubles(mtp_, cap_, scap_);
+            const std::size_t bytes = static_cast<std::size_t>(warp_block_) * sizeof(double);
+            warp_shared_ = opt_.warp_memory != "global" && ex_.warp_fits(bytes, opt_.warp_lanes);
+            if (opt_.warp_memory == "shared" && !warp_shared_)
+                throw Error("batch engine: the warp kernel's block of " + std::to_string(bytes / 1024) +
+                            " KiB per atom does not fit shared memory (warp_memory = \"shared\")");
+            if (warp_shared_) {
+                chunk_ = N_;
+                scratch_.resize(0);
+            } else {
+                const std::size_t budget = opt_.scratch_bytes > 0 ? opt_.scratch_bytes : ex_.scratch_budget();
+                long chunk = static_cast<long>(budget / bytes);
+                chunk = std::max(1L, std::min(chunk, static_cast<long>(N_)));
+                chunk_ = static_cast<int>(chunk);
+                scratch_.resize(static_cast<std::size_t>(chunk_) * warp_block_);
+            }
+            iscratch_.resize(0);
             make_view();
             ex_.invalidate_graph();
             return;
@@ -763,7 +840,11 @@ private:
         }
         for (int first = 0; first < N_; first += chunk_) {
             const int n = std::min(chunk_, N_ - first);
-            ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
+            if (warp_)
+                ex_.launch_warps(n, opt_.warp_lanes, warp_shared_ ? warp_block_ : 0,
+                                 MtpWarpFn{view_, mtp_, warp_view_, first, scap_, warp_shared_ ? nullptr : scratch_.data(), warp_block_});
+            else
+                ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
         }
         ex_.launch(N_, ForceKickFn{view_, kick ? 1 : 0});
     }
@@ -822,11 +903,24 @@ private:
         }
         status_.upload(st);  // rebuild flags back to 0, counters untouched
         if (!keep_forces) {
-            launch_forces(false);
-            launch_reduce();
-            ex_.sync();
+            for (;;) {
+                launch_forces(false);
+                launch_reduce();
+                ex_.sync();
+                std::vector<int> of;
+                nb_overflow_.download(of);
+                if (of[3] == 0) break;
+                grow_site_capacity(of[3]);  // (the forces are recomputed from the same positions)
+                nb_overflow_.upload(list_health_clear());
+            }
         }
         needs_forces_ = false;
+    }
+
+    void grow_site_capacity(int need) {
+        site_cap_ = need + need / 4 + 8;
+        ++grows_;
+        set_capacity(cap_);
     }
 
     void snapshot() {
@@ -872,6 +966,10 @@ private:
     std::vector<int> halt_h_ = std::vector<int>(3, 0);
     std::vector<int> retired_h_;  // replicas retired (host copy of the status words' flags)
     MtpParamsView mtp_{};
+    MtpWarpView warp_view_{};
+    bool warp_ = false, warp_shared_ = false;
+    long warp_block_ = 0;  // doubles per atom of the warp kernel's block
+    int site_cap_ = 0, scap_ = 1;  // warp kernel: site capacity wanted, and in use (<= cap_)
     BatchView view_{};
     bool born_ = false;
     BornView born_view_{};

@@ -21,6 +21,29 @@ __global__ void body_kernel(int n, F f) {
     if (t < n) f(t);
 }
 
+// The cooperative kernel (kernels/mtp_warp_bodies.hpp): each group of `lanes` consecutive threads (32 = a
+// warp, 16 = a half-warp, ...; lanes divides 32) works on one item t, with its own block of
+// `shared_doubles` doubles of dynamic shared memory, phase by phase; __syncwarp over the group's lanes
+// is the sync point between two phases (it also orders their shared- and global-memory accesses). A group
+// past the end leaves as a whole, so every lane that reaches a __syncwarp has all of its group with it.
+template <class F>
+__global__ void warp_group_kernel(int n, int lanes, long shared_doubles, F f) {
+    extern __shared__ double mdrun_warp_shared[];
+    const int tid = static_cast<int>(threadIdx.x);
+    const int groups_per_block = static_cast<int>(blockDim.x) / lanes;
+    const int group = tid / lanes, lane = tid % lanes;
+    const int t = static_cast<int>(blockIdx.x) * groups_per_block + group;
+    if (t >= n) return;
+    const unsigned base = static_cast<unsigned>((tid % 32) / lanes * lanes);
+    const unsigned mask = lanes == 32 ? 0xffffffffu : (((1u << lanes) - 1u) << base);
+    double* block = mdrun_warp_shared + shared_doubles * group;
+    const int phases = f.phases();
+    for (int ph = 0; ph < phases; ++ph) {
+        f(ph, t, lane, lanes, block);
+        __syncwarp(mask);
+    }
+}
+
 class CudaExec {
 public:
     // MDRUN_CUDA_DEBUG=1 in the environment: no graph, and a synchronisation after every launch so that a
@@ -58,6 +81,62 @@ public:
                                    .c_str(),
                            __FILE__, __LINE__);
         }
+    }
+    // n items, `lanes` lanes each (a divisor of 32), `shared_doubles` of shared memory per item (0: the
+    // body keeps its blocks in global memory). Up to 4 warps per block, fewer when their shared memory
+    // would not fit the per-block limit.
+    template <class F>
+    void launch_warps(long n, int lanes, long shared_doubles, const F& f) {
+        ++launches;
+        if (n <= 0) return;
+        if (lanes < 1 || lanes > 32 || 32 % lanes != 0)
+            throw Error("CUDA cooperative launch: " + std::to_string(lanes) + " lanes per item (must divide 32)");
+        const std::size_t per_item = static_cast<std::size_t>(shared_doubles) * sizeof(double);
+        const int per_warp = 32 / lanes;
+        int warps = 4;
+        while (warps > 1 && per_item * per_warp * warps > warp_shared_limit()) --warps;
+        const std::size_t bytes = per_item * per_warp * warps;
+        if (bytes > warp_shared_limit())
+            throw Error("CUDA cooperative launch: " + std::to_string(bytes) + " bytes of shared memory per block exceed the device's " +
+                        std::to_string(warp_shared_limit()));
+        // Above 48 KiB a kernel must opt in (once per kernel and size; never inside a graph capture,
+        // because the eager step before a capture launches the same kernel with the same size first).
+        static std::size_t opted = 48 * 1024;
+        if (bytes > opted) {
+            MDRUN_CUDA_CHECK(cudaFuncSetAttribute(warp_group_kernel<F>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                  static_cast<int>(bytes)));
+            opted = bytes;
+        }
+        const long items_per_block = static_cast<long>(per_warp) * warps;
+        const long blocks = (n + items_per_block - 1) / items_per_block;
+        if (n > INT_MAX) throw Error("CUDA cooperative launch over " + std::to_string(n) + " items exceeds 2^31");
+        warp_group_kernel<F><<<static_cast<unsigned>(blocks), 32 * warps, bytes, stream_>>>(static_cast<int>(n), lanes,
+                                                                                             shared_doubles, f);
+        MDRUN_CUDA_CHECK_LAUNCH("warp_group_kernel launch");
+        if (debug_) {
+            const cudaError_t st = cudaStreamSynchronize(stream_);
+            if (st != cudaSuccess)
+                cuda_check(st, (std::string("cooperative kernel with body ") + typeid(F).name() + " over " + std::to_string(n) +
+                                " items")
+                                   .c_str(),
+                           __FILE__, __LINE__);
+        }
+    }
+    // The most dynamic shared memory one block may use (the opt-in limit: 227 KiB on an H100/H200).
+    std::size_t warp_shared_limit() const {
+        if (shared_limit_ == 0) {
+            int dev = 0, v = 0;
+            if (cudaGetDevice(&dev) == cudaSuccess &&
+                cudaDeviceGetAttribute(&v, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) == cudaSuccess && v > 0)
+                shared_limit_ = static_cast<std::size_t>(v);
+            else
+                shared_limit_ = 48 * 1024;
+        }
+        return shared_limit_;
+    }
+    // Whether items of this size fit shared memory with `lanes` lanes each (32 / lanes items per warp).
+    bool warp_fits(std::size_t bytes_per_item, int lanes) const {
+        return lanes >= 1 && lanes <= 32 && 32 % lanes == 0 && bytes_per_item * static_cast<std::size_t>(32 / lanes) <= warp_shared_limit();
     }
     void sync() { MDRUN_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
@@ -108,6 +187,7 @@ public:
 private:
     bool use_graphs_ = true;
     bool debug_ = false;
+    mutable std::size_t shared_limit_ = 0;
     cudaStream_t stream_ = nullptr;
     cudaGraph_t graph_ = nullptr;
     cudaGraphExec_t graph_exec_ = nullptr;

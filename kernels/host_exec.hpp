@@ -47,6 +47,24 @@ struct HostExec {
         ++launches;
         for (long t = 0; t < n; ++t) f(static_cast<int>(t));
     }
+    // A cooperative launch (kernels/mtp_warp_bodies.hpp): n groups of `lanes` lanes, each group with its own
+    // block of `shared_doubles` (poisoned like new device memory); f(phase, group, lane, lanes, block) runs
+    // phase by phase, every lane of a phase before the next phase starts (the GPU's __syncwarp). With
+    // reverse_lanes the lanes of a phase run last to first: a phase that read what another lane writes in
+    // the same phase would then give different bits (the host tests compare both orders).
+    template <class F>
+    void launch_warps(long n, int lanes, long shared_doubles, const F& f) {
+        ++launches;
+        std::vector<double> block(static_cast<std::size_t>(shared_doubles > 0 ? shared_doubles : 1));
+        const int phases = f.phases();
+        for (long t = 0; t < n; ++t) {
+            std::memset(static_cast<void*>(block.data()), 0xFF, block.size() * sizeof(double));
+            for (int ph = 0; ph < phases; ++ph)
+                for (int k = 0; k < lanes; ++k) f(ph, static_cast<int>(t), reverse_lanes ? lanes - 1 - k : k, lanes, block.data());
+        }
+    }
+    // Largest shared block (bytes) a cooperative launch may ask for; larger blocks go to global scratch.
+    bool warp_fits(std::size_t bytes_per_item, int /*lanes*/) const { return bytes_per_item <= shared_limit; }
     void sync() {}
     // Runs `n` steps; the CUDA executor replays a captured graph instead.
     template <class StepFn>
@@ -55,6 +73,8 @@ struct HostExec {
     }
     void invalidate_graph() {}
     std::size_t scratch_budget() const { return std::size_t(1) << 30; }
+    bool reverse_lanes = false;                     // tests: run the lanes of each phase in reverse order
+    std::size_t shared_limit = 227 * 1024;          // tests may set 0 to exercise the global-scratch variant
     long launches = 0;  // counted so tests can check that launches per step do not grow with replicas
 };
 

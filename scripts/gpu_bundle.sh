@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Prepares the device check: builds mdrun, the GPU test (test_gpu_vs_cpu) and the GPU benchmark
-# (bench_gpu_matrix) for sm_90 (H100/H200) and gathers into one folder everything scripts/gpu_run.sh
+# Prepares the device check: builds mdrun, the GPU test (test_gpu_vs_cpu), the FMA-mode check
+# (gpu_fma_check) and the GPU benchmark (bench_gpu_matrix) for sm_90 (H100/H200) and gathers into one folder everything scripts/gpu_run.sh
 # needs on a GPU machine that has the CUDA driver but none of our Debian libraries and no network:
 #
-#   <bundle>/bin/      the three binaries (CUDA runtime linked statically: only libcuda.so is needed there)
+#   <bundle>/bin/      the four binaries (CUDA runtime linked statically: only libcuda.so is needed there)
 #   <bundle>/lib/      the shared libraries they load that are not glibc or the GCC runtime (HDF5, libaec, ...)
 #   <bundle>/gcc/      the GCC runtime (libstdc++, libgcc_s, libgomp), used only if the machine's is too old
 #   <bundle>/glibc/    glibc and its loader, used only if the machine's glibc is too old (ld.so --library-path)
@@ -37,11 +37,11 @@ if [ -z "$build" ]; then
     build="$root/build-gpu-bundle"
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMDRUN_CUDA=ON \
           -DCMAKE_CUDA_ARCHITECTURES="$arch" -DBUILD_TESTING=ON >/dev/null
-    cmake --build "$build" -j "$(nproc)" --target mdrun test_gpu_vs_cpu bench_gpu_matrix
+    cmake --build "$build" -j "$(nproc)" --target mdrun test_gpu_vs_cpu gpu_fma_check bench_gpu_matrix
 fi
-bins=("$build/mdrun" "$build/tests/gpu/test_gpu_vs_cpu" "$build/benchmarks/gpu/bench_gpu_matrix")
+bins=("$build/mdrun" "$build/tests/gpu/test_gpu_vs_cpu" "$build/tests/gpu/gpu_fma_check" "$build/benchmarks/gpu/bench_gpu_matrix")
 for b in "${bins[@]}"; do
-    [ -x "$b" ] || { echo "gpu_bundle.sh: $b is missing (a CUDA build of mdrun, test_gpu_vs_cpu and bench_gpu_matrix is needed)" >&2; exit 3; }
+    [ -x "$b" ] || { echo "gpu_bundle.sh: $b is missing (a CUDA build of mdrun, test_gpu_vs_cpu, gpu_fma_check and bench_gpu_matrix is needed)" >&2; exit 3; }
 done
 archs="$(sed -n 's/^CMAKE_CUDA_ARCHITECTURES:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)"
 case ";$archs;" in
@@ -81,7 +81,9 @@ data_src() { echo "$root/tests/data/$1"; }
 for f in mtp/NaO_lev16/pot.mtp mtp/NaO_lev16/reference_mlp.cfg \
          mtp/La2Zr2O7_lev22/pot.mtp mtp/La2Zr2O7_lev22/reference_mlp.cfg \
          mtp/ZrYbO_lev18/pot.mtp mtp/ZrYbO_lev18/reference_mlp.cfg \
-         mtp/Na3PS4_tensornet/pot.mtp structures/Na3PS4_cNa3PS4_snapshot.POSCAR \
+         mtp/Na3PS4_tensornet/pot.mtp mtp/Na3PS4_tensornet/reference_mlp.cfg structures/Na3PS4_cNa3PS4_snapshot.POSCAR \
+         mtp/NaAlCl4_tensornet_lev08/pot.mtp mtp/NaAlCl4_tensornet_lev08/reference_mlp.cfg \
+         mtp/NaAlBr4_chgnet/pot.mtp mtp/NaAlBr4_chgnet/reference_mlp.cfg \
          lammps_reference/data/nacl216_seed20240501.data; do
     src="$(data_src "$f")"
     [ -f "$src" ] || { echo "gpu_bundle.sh: reference file $f not found in tests/data" >&2; exit 4; }

@@ -9,12 +9,17 @@
 #   env          nvidia-smi, OS, glibc, how the binaries load (machine's libraries, or the bundled ones),
 #                libraries still missing, the SASS architectures embedded (cuobjdump)
 #   gpu_test     test_gpu_vs_cpu with MDRUN_REQUIRE_GPU=1 (no GPU = failure, not a skip)
+#   fma          gpu_fma_check: the MTP kernels built with FMA vs the exact mode (deviation, NVE drift)
 #   cli_mtp      the CLI on the bundled MTP example (2 replicas) with --device cuda: thermo.csv within
 #   cli_born     REL_TOL (relative, per number, |a-b|/max(1,|a|)) of a --device cpu run, and a run
 #                interrupted at the half-way checkpoint and restarted from it byte-identical (every text
 #                output file) to the uninterrupted GPU run
+#   cli_mtp_warp the same MTP check with [gpu] mtp_kernel = "warp" (the cooperative kernel), then
+#   warp_vs_thread  its thermo.csv files against cli_mtp's (the thread kernel): 0 expected in the exact mode
 #   bench        bench_gpu_matrix: atom-steps/s, ~200 to ~100k atoms, 1 to 256 replicas, lev16 and lev22,
-#   bench_nograph  CUDA Graphs on (full matrix), then off (--quick)
+#   bench_nograph  both MTP kernels (thread, warp) side by side at every point; CUDA Graphs on (full
+#                matrix up to ~4e5 atoms in total; warp-global too), then off (--quick); bench.txt ends with the warp/thread
+#                ratio per point
 #   memcheck, initcheck, racecheck   compute-sanitizer on a 10-step MTP run (error = failure)
 # --no-gpu (the ctest rehearsal on a machine without a GPU, tests/integration/test_gpu_scripts.sh): the
 # same stages with the CPU where a GPU would be used, short runs, GPU-only stages skipped, and checks that
@@ -46,6 +51,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mdrun_gpu_run.XXXXXX")"
 mkdir -p "$work/logs"
 T0=$(date +%s)
 REL_TOL=1e-6
+WARP_TOL="${WARP_TOL:-0}"  # thermo.csv, warp vs thread kernel: exact mode = identical
 summary="$OUT/summary.txt"
 mainlog="$OUT/gpu_run.log"
 : > "$summary"
@@ -161,6 +167,8 @@ if [ "$runmode" != none ]; then
     if [ $nogpu = 0 ]; then
         stage gpu_test 150 env MDRUN_REQUIRE_GPU=1 MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/test_gpu_vs_cpu"
         record gpu_test "$(status_of $stage_rc)" "$stage_secs" "$(grep -E '^(PASSED|FAILED|FAIL:|device:)' "$work/logs/gpu_test.log" | tr '\n' ' ' | cut -c1-150)"
+        stage fma 90 env MDRUN_REQUIRE_GPU=1 MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/gpu_fma_check"
+        record fma "$(status_of $stage_rc)" "$stage_secs" "$(grep -E '^(PASSED|FAILED|FAIL:)|FAIL ' "$work/logs/fma.log" | head -3 | tr '\n' ' ' | cut -c1-150)"
     else
         stage gpu_test 30 env -u MDRUN_REQUIRE_GPU MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/test_gpu_vs_cpu"
         [ $stage_rc = 77 ] && st=SKIP || st=FAIL
@@ -170,6 +178,10 @@ if [ "$runmode" != none ]; then
         [ $stage_rc = 1 ] && st=PASS || st=FAIL
         [ $stage_rc = 125 ] && st=NOTIME
         record gpu_required "$st" "$stage_secs" "MDRUN_REQUIRE_GPU=1 without a GPU: exit $stage_rc (1 = failure expected)"
+        stage fma 30 env -u MDRUN_REQUIRE_GPU MDRUN_TEST_DATA="$B/data" "${RUN[@]}" "$B/bin/gpu_fma_check"
+        [ $stage_rc = 77 ] && st=SKIP || st=FAIL
+        [ $stage_rc = 125 ] && st=NOTIME
+        record fma "$st" "$stage_secs" "no GPU: exit $stage_rc (77 = skipped expected)"
     fi
 fi
 
@@ -188,9 +200,14 @@ csv_maxrel() {
                  if (d / s > m) m = d / s } else if (x != y) bad = 1 } r2 = FNR }
              END { if (bad || rows != r2) print "shape"; else printf "%.3e\n", m + 0 }' "$1" "$2"
 }
-cli_check() {  # example
-    local ex="$1" d="$work/cli/$1" rc=0
+cli_check() {  # example [mtp kernel]
+    local ex="$1" kernel="${2:-}" rc=0
+    local d="$work/cli/$1${kernel:+_$kernel}"
     prepare "$ex" "$d/full"; prepare "$ex" "$d/cut"; prepare "$ex" "$d/cpu"
+    if [ -n "$kernel" ]; then  # the GPU runs with this MTP kernel (the CPU run ignores [gpu])
+        for r in full cut cpu; do printf '\n[gpu]\nmtp_kernel = "%s"\n' "$kernel" >> "$d/$r/config.toml"; done
+        echo "## [gpu] mtp_kernel = \"$kernel\""
+    fi
     echo "## $ex: uninterrupted run, $steps steps, --device $dev"
     (cd "$d/full" && mdr "$B/bin/mdrun" config.toml --device "$dev" --quiet) || { echo "FAIL: uninterrupted run exited $?"; return 1; }
     echo "## $ex: interrupted at the step-$half checkpoint: run to $half, on to $((half + half / 2)) ('crash'), restart from $half"
@@ -226,6 +243,25 @@ if [ "$runmode" != none ]; then
         stage "cli_$ex" 150 cli_check "$ex"
         record "cli_$ex" "$(status_of $stage_rc)" "$stage_secs" "$(grep '^RESULT' "$work/logs/cli_$ex.log" | cut -d' ' -f3- | cut -c1-150)"
     done
+    stage cli_mtp_warp 150 cli_check mtp warp
+    record cli_mtp_warp "$(status_of $stage_rc)" "$stage_secs" "$(grep '^RESULT' "$work/logs/cli_mtp_warp.log" | cut -d' ' -f3- | cut -c1-150)"
+    # The two kernels' uninterrupted runs, thermo.csv number by number: the exact mode (no FMA) performs the
+    # same operations in the same order, so 0 is expected; WARP_TOL allows round-off (an FMA build).
+    warp_vs_thread() {
+        local worst=0 m t n=0 rc=0
+        while read -r t; do
+            m="$(csv_maxrel "$work/cli/mtp/full/out/$t" "$work/cli/mtp_warp/full/out/$t")"
+            echo "thermo $t: max relative difference warp vs thread = $m"
+            n=$((n + 1))
+            if [ "$m" = shape ] || awk -v m="$m" -v l="$WARP_TOL" 'BEGIN { exit !(m > l) }'; then rc=1; fi
+            [ "$m" != shape ] && worst="$(awk -v a="$worst" -v b="$m" 'BEGIN { print (b > a ? b : a) }')"
+        done < <(cd "$work/cli/mtp/full/out" 2>/dev/null && find . -name thermo.csv | sort)
+        [ "$n" -gt 0 ] || { echo "FAIL: no thermo.csv to compare"; rc=1; }
+        echo "RESULT $n thermo files, max rel diff warp vs thread $worst (limit $WARP_TOL)"
+        return $rc
+    }
+    stage warp_vs_thread 20 warp_vs_thread
+    record warp_vs_thread "$(status_of $stage_rc)" "$stage_secs" "$(grep '^RESULT' "$work/logs/warp_vs_thread.log" | cut -d' ' -f2- | cut -c1-150)"
     if [ $nogpu = 1 ]; then
         stage device_cuda_refused 20 bash -c 'cd "$1" && "${@:2}" config.toml --device cuda --steps 1 --quiet' _ "$work/cli/mtp/cpu" "${RUN[@]}" "$B/bin/mdrun"
         if [ $stage_rc != 0 ] && grep -q -- '--device cuda' "$work/logs/device_cuda_refused.log"; then st=PASS; else st=FAIL; fi
@@ -235,17 +271,33 @@ if [ "$runmode" != none ]; then
 fi
 
 # ---- benchmark ------------------------------------------------------------------------------------------
+# The warp/thread ratio of atom-steps/s at every point the matrix ran with both kernels (bench_gpu_matrix
+# prints one row per kernel: model(2 words) atoms reps kernel steps atom-steps/s ...).
+kernel_ratios() {
+    awk '/^lev/ && NF >= 7 && ($5 == "thread" || $5 == "warp" || $5 == "warp-global") && $6 ~ /^[0-9]+$/ {
+             key = $1 " " $2 " " $3 " " $4; v[key, $5] = $7; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
+         END { print "# warp/thread atom-steps/s ratio per point (same run, same binary; warp-global: blocks in global memory):"; best = 0
+               for (i = 1; i <= n; ++i) { k = order[i]; if (!((k, "thread") in v) || v[k, "thread"] <= 0) continue
+                   line = sprintf("#   %-32s thread %.3e", k, v[k, "thread"])
+                   if ((k, "warp") in v) { r = v[k, "warp"] / v[k, "thread"]; line = line sprintf("  warp %.3e (x%.2f)", v[k, "warp"], r); if (r > best) best = r; m++ }
+                   if ((k, "warp-global") in v) { r = v[k, "warp-global"] / v[k, "thread"]; line = line sprintf("  warp-global %.3e (x%.2f)", v[k, "warp-global"], r); if (r > best) best = r; m++ }
+                   print line }
+               printf "# best warp/thread ratio %.2f over %d kernel points\n", best, m + 0 }' "$1"
+}
 if [ "$runmode" != none ]; then
     if [ $nogpu = 0 ]; then
-        stage bench 170 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5
+        stage bench 200 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.3 \
+            --kernel all --max-total-atoms 4.1e5
         cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
-        record bench "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench.txt") rows (bench.txt)"
-        stage bench_nograph 70 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5 --quick --no-graphs
+        kernel_ratios "$OUT/bench.txt" >> "$OUT/bench.txt"
+        record bench "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench.txt") rows (bench.txt); $(grep '^# best warp/thread' "$OUT/bench.txt" | cut -c3-100)"
+        stage bench_nograph 70 env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.5 --quick --no-graphs --kernel both
         cp "$work/logs/bench_nograph.log" "$OUT/bench_nographs.txt" 2>/dev/null || : > "$OUT/bench_nographs.txt"
         record bench_nograph "$(status_of $stage_rc)" "$stage_secs" "$(grep -c '^lev' "$OUT/bench_nographs.txt") rows (bench_nographs.txt)"
     else
         stage bench 60 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --cpu-only --quick --seconds 0.2 --max-total-atoms 2000
         cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
+        kernel_ratios "$OUT/bench.txt" >> "$OUT/bench.txt"
         record bench "$(status_of $stage_rc)" "$stage_secs" "--cpu-only rehearsal: $(grep -c '^lev' "$OUT/bench.txt") rows"
     fi
 fi

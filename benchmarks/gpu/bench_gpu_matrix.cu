@@ -3,8 +3,11 @@
 // replicas batched in one BatchEngine. Prints atom-steps/s, ns/day (per replica) and device memory.
 // Exits 0 with a message when no GPU is visible.
 // With --cpu, each system size is also run on the CPU backend (engine/dynamics.cpp, OpenMP, one replica) for
-// comparison; --cpu-only does just that (works without a GPU).
+// comparison; --cpu-only does just that (works without a GPU). --kernel thread|warp|warp-global|both|all (default
+// all): the MTP force kernel ([gpu] mtp_kernel; warp-global = the warp kernel with its per-atom blocks in global
+// instead of shared memory); both = thread and warp, all = the three, every point run with each, side by side.
 //   bench_gpu_matrix [--quick] [--seconds S] [--max-total-atoms N] [--data DIR] [--no-graphs] [--cpu|--cpu-only]
+//                    [--kernel thread|warp|warp-global|both|all]
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
     double seconds = 2.0;
     double max_total = 4.0e6;
     std::string data = MDRUN_TEST_DATA;  // the reference MTPs kept in the repository
+    std::vector<std::string> kernels = {"thread", "warp", "warp-global"};
     for (int a = 1; a < argc; ++a) {
         if (!std::strcmp(argv[a], "--quick")) quick = true;
         else if (!std::strcmp(argv[a], "--no-graphs")) graphs = false;
@@ -60,8 +64,19 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc) seconds = std::atof(argv[++a]);
         else if (!std::strcmp(argv[a], "--max-total-atoms") && a + 1 < argc) max_total = std::atof(argv[++a]);
         else if (!std::strcmp(argv[a], "--data") && a + 1 < argc) data = argv[++a];
+        else if (!std::strcmp(argv[a], "--kernel") && a + 1 < argc) {
+            const std::string k = argv[++a];
+            if (k == "both") kernels = {"thread", "warp"};
+            else if (k == "all") kernels = {"thread", "warp", "warp-global"};
+            else if (k == "thread" || k == "warp" || k == "warp-global") kernels = {k};
+            else {
+                std::fprintf(stderr, "--kernel must be thread, warp, warp-global, both or all, got '%s'\n", k.c_str());
+                return 2;
+            }
+        }
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--data DIR] [--no-graphs] [--cpu|--cpu-only]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--seconds S] [--max-total-atoms N] [--data DIR] [--no-graphs] [--cpu|--cpu-only] "
+                                 "[--kernel thread|warp|warp-global|both|all]\n", argv[0]);
             return 2;
         }
     }
@@ -81,7 +96,7 @@ int main(int argc, char** argv) {
          {{2, 1, 1}, {2, 2, 3}, {5, 5, 5}, {10, 10, 11}}},
     };
     const std::vector<int> replica_counts = quick ? std::vector<int>{1, 16} : std::vector<int>{1, 4, 16, 64, 256};
-    std::printf("%-16s %8s %5s %10s %14s %12s %10s %6s %7s\n", "model", "atoms", "reps", "steps", "atom-steps/s",
+    std::printf("%-16s %8s %5s %-11s %10s %14s %12s %10s %6s %7s\n", "model", "atoms", "reps", "kernel", "steps", "atom-steps/s",
                 "ns/day/rep", "MiB", "cap", "chunks");
     for (const Model& m : models) {
         MtpPotential pot(read_mtp(data + "/mtp/" + m.dir + "/pot.mtp"), m.map);
@@ -109,7 +124,7 @@ int main(int argc, char** argv) {
                 const double t1 = now_s();
                 for (long k = 0; k < steps; ++k) dyn.step();
                 const double dt = now_s() - t1;
-                std::printf("%-16s %8ld %5s %10ld %14.4e %12.3f %10s %6s %7s\n", m.label, natoms, "cpu", steps,
+                std::printf("%-16s %8ld %5s %-11s %10ld %14.4e %12.3f %10s %6s %7s\n", m.label, natoms, "cpu", "-", steps,
                             static_cast<double>(natoms) * steps / dt, steps * p.dt_ps * 1e-3 / dt * 86400.0, "-", "-", "-");
                 std::fflush(stdout);
             }
@@ -135,11 +150,14 @@ int main(int argc, char** argv) {
                     s.stop_on_close_pairs = false;
                     specs.push_back(std::move(s));
                 }
-                try {
+                for (const std::string& kernel : kernels) try {
                     std::size_t free0 = 0, total = 0;
                     cuda_memory_info(free0, total);
                     CudaExec cx(graphs);
-                    DeviceEngine e(cx, pot.tables(), specs);
+                    BatchOptions opt;
+                    opt.mtp_kernel = kernel == "thread" ? "thread" : "warp";
+                    opt.warp_memory = kernel == "warp-global" ? "global" : (kernel == "warp" ? "shared" : "auto");
+                    DeviceEngine e(cx, pot.tables(), specs, opt);
                     e.setup();
                     const double t0 = now_s();
                     e.advance(5);  // warm-up, graph capture (also allocates the advance() snapshot buffers)
@@ -155,12 +173,13 @@ int main(int argc, char** argv) {
                     const double dt = now_s() - t1;
                     const double as = static_cast<double>(natoms) * R * steps / dt;
                     const double nsday = steps * p.dt_ps * 1e-3 / dt * 86400.0;
-                    std::printf("%-16s %8ld %5d %10ld %14.4e %12.3f %10.1f %6d %7d%s\n", m.label, natoms, R, steps, as, nsday,
+                    std::printf("%-16s %8ld %5d %-11s %10ld %14.4e %12.3f %10.1f %6d %7d%s\n", m.label, natoms, R, kernel.c_str(), steps,
+                                as, nsday,
                                 static_cast<double>(free0 - free1) / (1024.0 * 1024.0), e.capacity(), e.mtp_chunks(),
                                 e.halted() ? "  (halted!)" : "");
                     std::fflush(stdout);
                 } catch (const std::exception& ex) {
-                    std::printf("%-16s %8ld %5d   skipped: %s\n", m.label, natoms, R, ex.what());
+                    std::printf("%-16s %8ld %5d %-11s   skipped: %s\n", m.label, natoms, R, kernel.c_str(), ex.what());
                 }
             }
         }

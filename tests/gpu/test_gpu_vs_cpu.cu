@@ -44,6 +44,12 @@ using DeviceEngine = BatchEngine<CudaExec, DeviceBuffer>;
 using HostEngine = BatchEngine<HostExec, HostBuffer>;
 
 int g_failures = 0;
+// Exact mode (no FMA contraction, MDRUN_CUDA_FMAD=OFF): the GPU performs the host's operations in the same order.
+#if defined(MDRUN_TEST_FMAD) && MDRUN_TEST_FMAD
+constexpr bool kExactMode = false;
+#else
+constexpr bool kExactMode = true;
+#endif
 
 void check(bool ok, const std::string& what, double value, double limit) {
     std::printf("  %-4s %-70s %.3e (limit %.1e)\n", ok ? "ok" : "FAIL", what.c_str(), value, limit);
@@ -189,6 +195,95 @@ void compare_dynamics() {
     check(dcons < 1e-7, "conserved energy vs CPU backend (eV)", dcons, 1e-7);
     check(dx_rep == 0.0, "two GPU runs are bit-identical (|dx|+|dv|)", dx_rep, 0.0);
     (void)ho;
+}
+
+// (5) the cooperative "warp" MTP kernel (kernels/mtp_warp_bodies.hpp) against the thread kernel on the
+// device, against the host emulation of the same warp kernel and against mlp: every reference set (all
+// levels), 32 and 16 lanes (warp, half-warp), and a 100-step NVT of 4 replicas warp vs thread. In the exact
+// mode (MDRUN_CUDA_FMAD=OFF) every difference is expected to be 0.
+void compare_warp_kernel() {
+    const struct {
+        const char* dir;
+        int species;
+    } sets[] = {{"NaAlCl4_tensornet_lev08", 3}, {"Na3PS4_tensornet", 3}, {"NaAlBr4_chgnet", 3},
+                {"NaO_lev16", 2},               {"ZrYbO_lev18", 3},      {"La2Zr2O7_lev22", 3}};
+    const double zero_tol = kExactMode ? 0.0 : 1e-9;
+    for (const auto& set : sets) {
+        std::vector<int> map(static_cast<std::size_t>(set.species));
+        for (int t = 0; t < set.species; ++t) map[static_cast<std::size_t>(t)] = t;
+        MtpPotential pot(read_mtp(data(std::string("mtp/") + set.dir + "/pot.mtp")), map);
+        auto ref = read_cfg(data(std::string("mtp/") + set.dir + "/reference_mlp.cfg"));
+        if (ref.size() > 8) ref.resize(8);
+        std::vector<System> sys;
+        for (const auto& c : ref) sys.push_back(system_from_cfg(c, std::vector<double>(map.size(), 20.0)));
+        std::vector<BatchReplicaSpec> specs;
+        for (const auto& x : sys) specs.push_back(mtp_batch_spec(x, pot, nvt_params(600)));
+        for (int lanes : {32, 16}) {
+            std::printf("[warp] %s, %d lanes per atom\n", set.dir, lanes);
+            BatchOptions wo;
+            wo.mtp_kernel = "warp";
+            wo.warp_lanes = lanes;
+            CudaExec cw, ct;
+            DeviceEngine gw(cw, pot.tables(), specs, wo), gt(ct, pot.tables(), specs);
+            gw.setup();
+            gt.setup();
+            HostExec hx;
+            HostEngine hw(hx, pot.tables(), specs, wo);
+            hw.setup();
+            const auto ow = gw.observe(), ot = gt.observe(), oh = hw.observe();
+            double de_t = 0, df_t = 0, dw_t = 0, de_h = 0, df_h = 0, de_ref = 0, df_ref = 0;
+            for (std::size_t r = 0; r < sys.size(); ++r) {
+                System a = sys[r], b = sys[r], h = sys[r];
+                gw.download(static_cast<int>(r), a);
+                gt.download(static_cast<int>(r), b);
+                hw.download(static_cast<int>(r), h);
+                de_t = std::max(de_t, std::fabs(ow[r].potential - ot[r].potential));
+                df_t = std::max(df_t, max_abs_diff(a.force, b.force));
+                for (int k = 0; k < 9; ++k) dw_t = std::max(dw_t, std::fabs(ow[r].virial.m[k / 3][k % 3] - ot[r].virial.m[k / 3][k % 3]));
+                de_h = std::max(de_h, std::fabs(ow[r].potential - oh[r].potential));
+                df_h = std::max(df_h, max_abs_diff(a.force, h.force));
+                de_ref = std::max(de_ref, std::fabs(ow[r].potential - ref[r].energy) / std::max(1.0, std::fabs(ref[r].energy)));
+                df_ref = std::max(df_ref, max_abs_diff(a.force, ref[r].force));
+            }
+            std::printf("  (%s blocks of %.1f KiB per atom)\n", gw.warp_in_shared() ? "shared-memory" : "global-memory",
+                        static_cast<double>(gw.warp_block_bytes()) / 1024.0);
+            check(de_t <= zero_tol, "warp vs thread kernel on the GPU: energy (eV)", de_t, zero_tol);
+            check(df_t <= zero_tol, "warp vs thread kernel on the GPU: forces (eV/A)", df_t, zero_tol);
+            check(dw_t <= zero_tol * 10, "warp vs thread kernel on the GPU: virial (eV)", dw_t, zero_tol * 10);
+            check(de_h <= zero_tol, "warp kernel GPU vs its host emulation: energy (eV)", de_h, zero_tol);
+            check(df_h <= zero_tol, "warp kernel GPU vs its host emulation: forces (eV/A)", df_h, zero_tol);
+            check(de_ref < 1e-10, "warp kernel energy vs mlp (relative)", de_ref, 1e-10);
+            check(df_ref < 1e-9, "warp kernel forces vs mlp (eV/A)", df_ref, 1e-9);
+        }
+    }
+    std::printf("[warp] NaO_lev16 dynamics: 100 steps NVT, 3 replicas, warp vs thread on the GPU\n");
+    MtpPotential pot(read_mtp(data("mtp/NaO_lev16/pot.mtp")), {0, 1});
+    const auto ref = read_cfg(data("mtp/NaO_lev16/reference_mlp.cfg"));
+    std::vector<System> sys;
+    for (int k : {2, 3, 1}) {
+        System x = system_from_cfg(ref[static_cast<std::size_t>(k)], {22.98977, 15.9994});
+        maxwell_boltzmann(x, 900.0, 30 + static_cast<std::uint64_t>(k));
+        sys.push_back(x);
+    }
+    std::vector<BatchReplicaSpec> specs;
+    for (const auto& x : sys) specs.push_back(mtp_batch_spec(x, pot, nvt_params(900)));
+    BatchOptions wo;
+    wo.mtp_kernel = "warp";
+    CudaExec cw, ct;
+    DeviceEngine gw(cw, pot.tables(), specs, wo), gt(ct, pot.tables(), specs);
+    gw.setup();
+    gt.setup();
+    gw.advance(100);
+    gt.advance(100);
+    double dx = 0;
+    for (std::size_t r = 0; r < sys.size(); ++r) {
+        System a = sys[r], b = sys[r];
+        gw.download(static_cast<int>(r), a);
+        gt.download(static_cast<int>(r), b);
+        dx = std::max(dx, max_abs_diff(a.pos, b.pos) + max_abs_diff(a.vel, b.vel));
+    }
+    check(gw.step_count() == 100 && !gw.halted(), "warp kernel: 100 steps without a halt", 0.0, 0.0);
+    check(dx <= (kExactMode ? 0.0 : 1e-8), "warp vs thread after 100 steps (|dx|+|dv|)", dx, kExactMode ? 0.0 : 1e-8);
 }
 
 void compare_launches() {
@@ -449,6 +544,7 @@ int main() {
         compare_static("ZrYbO_lev18", {91.224, 173.04, 15.9994}, {0, 1, 2});
         compare_dynamics();
         compare_launches();
+        compare_warp_kernel();
         compare_run_loop(false);
         compare_run_loop(true);
         compare_analysis();

@@ -15,7 +15,7 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 bash "$root/scripts/gpu_bundle.sh" --build-dir "$build" --out "$tmp/bundle"
-for f in bin/mdrun bin/test_gpu_vs_cpu bin/bench_gpu_matrix glibc/ld-linux-x86-64.so.2 data/mtp/NaO_lev16/pot.mtp \
+for f in bin/mdrun bin/test_gpu_vs_cpu bin/gpu_fma_check bin/bench_gpu_matrix glibc/ld-linux-x86-64.so.2 data/mtp/NaO_lev16/pot.mtp \
          examples/mtp/config.toml examples/born/config.toml MANIFEST; do
     [ -e "$tmp/bundle/$f" ] || { echo "FAIL: bundle lacks $f"; exit 1; }
 done
@@ -27,10 +27,12 @@ OUT="$tmp/out" MDRUN_GPU_RUN_MODE=loader bash "$root/scripts/gpu_run.sh" "$tmp/b
 cat "$tmp/out/summary.txt"
 [ "$rc" = 0 ] || { echo "FAIL: gpu_run.sh --no-gpu exited $rc"; tail -n 80 "$tmp/out/gpu_run.log"; exit 1; }
 grep -q '^env .*binaries start: loader' "$tmp/out/summary.txt" || { echo "FAIL: the bundled loader did not start mdrun"; exit 1; }
-for s in env gpu_test gpu_required cli_mtp cli_born device_cuda_refused bench memcheck; do
+for s in env gpu_test gpu_required fma cli_mtp cli_born cli_mtp_warp warp_vs_thread device_cuda_refused bench memcheck; do
     grep -q "^$s " "$tmp/out/summary.txt" || { echo "FAIL: stage $s missing from summary.txt"; exit 1; }
 done
 grep -q '^cli_mtp .*PASS.*restart [1-9][0-9]* identical/0 differ' "$tmp/out/summary.txt" || { echo "FAIL: MTP restart comparison"; exit 1; }
+grep -q '^cli_mtp_warp .*PASS.*restart [1-9][0-9]* identical/0 differ' "$tmp/out/summary.txt" || { echo "FAIL: MTP restart comparison ([gpu] mtp_kernel = warp)"; exit 1; }
+grep -q '^warp_vs_thread .*PASS' "$tmp/out/summary.txt" || { echo "FAIL: warp vs thread thermo comparison"; exit 1; }
 grep -q '^gpu_required .*PASS' "$tmp/out/summary.txt" || { echo "FAIL: the GPU test does not fail without a GPU under MDRUN_REQUIRE_GPU=1"; exit 1; }
 for f in summary.txt gpu_run.log bench.txt logs.tar.gz; do [ -s "$tmp/out/$f" ] || { echo "FAIL: $f not written"; exit 1; }; done
 n="$(ls "$tmp/out" | wc -l)"

@@ -281,3 +281,15 @@ TEST_CASE("fingerprint ignores steps and [output], not the physics") {
     hot.replace(hot.find("temperature_K = 300"), 19, "temperature_K = 301");
     CHECK(config_fingerprint(parse_config(hot, "/tmp/c/config.toml")) != f0);
 }
+
+TEST_CASE("[gpu].mtp_kernel: thread by default, warp accepted, anything else named; not in the fingerprint") {
+    const std::string base = kMinimal;
+    CHECK(parse_config(base, "/tmp/c/config.toml").gpu.mtp_kernel == "thread");
+    const RunConfig w = parse_config(base + "[gpu]\nmtp_kernel = \"warp\"\n", "/tmp/c/config.toml");
+    CHECK(w.gpu.mtp_kernel == "warp");
+    CHECK(contains(resolved_config_toml(w), "mtp_kernel = \"warp\""));
+    CHECK(config_fingerprint(w) == config_fingerprint(parse_config(base, "/tmp/c/config.toml")));
+    CHECK(contains(error_of(base + "[gpu]\nmtp_kernel = \"block\"\n"), "[gpu].mtp_kernel must be one of thread, warp"));
+    CHECK(contains(error_of(base + "[gpu]\nmtp_kernal = \"warp\"\n"), "mtp_kernal"));
+    CHECK(contains(error_of(base + "[gpu]\nmtp_kernel = 3\n"), "mtp_kernel"));
+}
