@@ -146,7 +146,13 @@ void compare_runs(bool born) {
     // (compared with the uninterrupted batched run: a restart must continue bit for bit)
     for (const char* rep : born ? std::vector<const char*>{"T600", "T900_frozenCl", "nve"}
                                 : std::vector<const char*>{"T800", "T1100_frozenPS", "nve"})
+    {
         CHECK(slurp(dir / "half" / rep / "final.POSCAR") == b.at(std::string(rep) + "/final.POSCAR"));
+        if (!born) {  // grades after the restart: thermo.csv's max_grade and preselected.cfg continue unchanged
+            CHECK(slurp(dir / "half" / rep / "preselected.cfg") == b.at(std::string(rep) + "/preselected.cfg"));
+            CHECK(slurp(dir / "half" / rep / "thermo.csv") == b.at(std::string(rep) + "/thermo.csv"));
+        }
+    }
     if (!getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
 }
 
