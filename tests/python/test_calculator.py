@@ -159,6 +159,43 @@ def test_calculator_in_threads_gives_identical_results(data_dir):
     assert got == serial
 
 
+def test_evaluation_lets_other_python_threads_run(data_dir):
+    """The GIL is released during the C++ evaluation: another Python thread makes progress inside the call.
+
+    With a switch interval of 100 s the interpreter never preempts the evaluating thread on its own, so the
+    counter of the main thread can only move between the two reads around the call if the call released
+    the GIL. (No timing is asserted: a held GIL gives exactly zero increments, a released one many.)"""
+    import sys
+    import time
+    folder, elements = NACL4
+    d = os.path.join(data_dir, folder)
+    atoms = atoms_from_cfg(read_cfg(os.path.join(d, "supercell_b6167.cfg"))[0], elements).repeat((3, 3, 3))
+    calc = mdrun.MTP(os.path.join(d, "pot.mtp"), elements)
+    counter = [0]
+    seen = {}
+    done = threading.Event()
+
+    def evaluate():
+        atoms.calc = calc
+        seen["before"] = counter[0]
+        atoms.get_potential_energy()
+        seen["after"] = counter[0]
+        done.set()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    try:
+        t = threading.Thread(target=evaluate)
+        t.start()
+        while not done.is_set():
+            counter[0] += 1
+            time.sleep(0.0005)  # sleeping releases the GIL, so the evaluating thread can take it back
+        t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert seen["after"] - seen["before"] > 0, "the main thread never ran during the evaluation: GIL held"
+
+
 def test_clear_errors(data_dir, tmp_path):
     folder, elements = NACL4
     d = os.path.join(data_dir, folder)

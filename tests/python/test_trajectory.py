@@ -194,3 +194,48 @@ def test_convert_reads_h5md_trajectories(runs, tmp_path, run_cli):
         d -= np.round(d)
         worst = max(worst, np.min(np.linalg.norm(d @ p.cell.array, axis=1)))
     assert worst < 1e-10
+
+
+OVITO_CHECK = r"""
+import json, sys
+import numpy as np
+from ovito.io import import_file
+out = {}
+for path in sys.argv[1:]:
+    pipeline = import_file(path)
+    frames = []
+    for k in range(pipeline.source.num_frames):
+        data = pipeline.compute(k)
+        pos = np.asarray(data.particles.positions)
+        ids = np.asarray(data.particles.identifiers) if data.particles.identifiers is not None else np.arange(1, len(pos) + 1)
+        order = np.argsort(ids)
+        types = data.particles.particle_types
+        names = [types.type_by_id(t).name for t in np.asarray(types)[order]]
+        frames.append({"pos": pos[order].tolist(), "cell": np.asarray(data.cell)[:, :3].T.tolist(), "names": names})
+    out[path] = frames
+print(json.dumps(out))
+"""
+
+
+def test_ovito_opens_extxyz_and_lammps_dump(runs, tmp_path):
+    """OVITO (no H5MD reader) opens the extxyz and LAMMPS-dump trajectories with every frame, the species
+    and the positions of mdrun's own reader. Needs a Python with OVITO's pip package (615 MB, so not in CI):
+    MDRUN_OVITO_PYTHON=/path/to/venv/bin/python; skipped otherwise."""
+    import json
+    import subprocess
+
+    py = os.environ.get("MDRUN_OVITO_PYTHON")
+    if not py:
+        pytest.skip("MDRUN_OVITO_PYTHON not set (a Python with `pip install ovito`)")
+    files = [str(runs["extxyz"] / "trajectory.extxyz"), str(runs["lammps-dump"] / "trajectory.lammpstrj")]
+    r = subprocess.run([py, "-c", OVITO_CHECK, *files], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    for path in files:
+        ours = mdrun.read_trajectory(path)
+        theirs = got[path]
+        assert len(theirs) == len(ours) == 4
+        for a, o in zip(ours, theirs):
+            assert o["names"] == a.get_chemical_symbols()
+            assert np.allclose(np.array(o["pos"]), a.positions, rtol=0, atol=1e-6)
+            assert np.allclose(np.array(o["cell"]), a.cell.array, rtol=0, atol=1e-6)
