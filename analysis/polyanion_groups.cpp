@@ -1,5 +1,7 @@
 #include "analysis/polyanion_groups.hpp"
 
+#include "engine/md/neighbor_list.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -91,21 +93,24 @@ double first_minimum_cutoff(const System& sys, int ct, int lt) {
     return (qmin + 0.5) * dr;
 }
 
-double first_shell_minimum(const System& sys, int at, int bt, double r_max_in) {
+double first_shell_minimum(const System& sys, int at, int bt, double r_max) {
     const double nan = std::nan("");
-    const double r_max = std::min(r_max_in, smallest_half_width(sys.box));
     const double dr = 0.02;
     const int nb = static_cast<int>(r_max / dr);
     if (nb < 20) return nan;
+    // Every periodic image within r_max (the neighbour list's images), not the minimum image: in a small
+    // cell (e.g. 192 atoms, half width < 6 Å) the minimum of a centre-ion g(r) lies beyond half the cell.
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, r_max, nl);
     std::vector<double> h(nb, 0.0);
-    const std::size_t n = sys.size();
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < sys.size(); ++i) {
         if (sys.type[i] != at) continue;
-        for (std::size_t j = 0; j < n; ++j) {
-            if (sys.type[j] != bt || j == i) continue;
-            const double r = norm(minimum_image(sys.box, sys.pos[j] - sys.pos[i]));
+        for (int sl = nl.offset[i]; sl < nl.offset[i + 1]; ++sl) {
+            const std::size_t j = static_cast<std::size_t>(nl.j[static_cast<std::size_t>(sl)]);
+            if (sys.type[j] != bt) continue;
+            const double r = norm(sys.pos[j] + nl.shift[static_cast<std::size_t>(sl)] - sys.pos[i]);
             const int b = static_cast<int>(r / dr);
-            if (b < nb) h[b] += 1.0;
+            if (r > 0 && b < nb) h[b] += 1.0;
         }
     }
     // Counts / r^2, Gaussian-smoothed (sigma 0.1 Å): one structure has few pairs per shell.
@@ -133,7 +138,16 @@ double first_shell_minimum(const System& sys, int at, int bt, double r_max_in) {
         if (g[q] < g[qmin]) qmin = q;
         if (g[q] > g[qmin] + 0.25 * g[p]) { end = q; break; }
     }
-    if (end < 0) return nan;
+    if (end < 0) {
+        // No shell rises clearly within r_max (e.g. the next Al-Na shell of NaAlBr4 at 6.8 Å is weak), but an
+        // empty gap after the first shell that closes again before r_max is a minimum all the same: its middle.
+        int a = p + 1;
+        while (a < nb && !(g[a] < 1e-12 * g[p])) ++a;
+        int e = a;
+        while (e + 1 < nb && g[e + 1] < 1e-12 * g[p]) ++e;
+        if (a >= nb || e + 1 >= nb) return nan;  // no gap, or it runs past r_max: no minimum seen
+        return 0.5 * (a + e + 1) * dr;
+    }
     if (g[qmin] < 1e-12 * g[p]) {
         int a = qmin, e = qmin;
         while (a - 1 > p && g[a - 1] < 1e-12 * g[p]) --a;

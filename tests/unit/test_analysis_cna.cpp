@@ -213,3 +213,49 @@ TEST_CASE("first minimum of a non-bonded g(r): between the first and second shel
     CHECK(r < 6.2);
     CHECK(r > first_minimum_cutoff(s, 0, 1));  // the bonded-pair rule stops at its covalent fallback (3.41 Å)
 }
+
+TEST_CASE("first minimum of a g(r) whose next shell is weak: the middle of the empty gap after the first shell") {
+    // NaAlBr4-like Al-Na distances: a strong split first shell (4.0 Å x2, 4.8 Å x6 per centre), an empty gap,
+    // then a weak shell at 6.8 Å (x1) that never rises by a quarter of the first peak within 7 Å.
+    System s;
+    Mat3 h = mat3_zero();
+    h.m[0][0] = h.m[1][1] = h.m[2][2] = 40.0;
+    s.box = make_box(h);
+    s.species = {"Al", "Na"};
+    s.type.push_back(0);
+    s.pos.push_back(Vec3{20, 20, 20});
+    const double shell[][4] = {{4.0, 1, 0, 0}, {4.0, -1, 0, 0}, {4.8, 0, 1, 0}, {4.8, 0, -1, 0}, {4.8, 0, 0, 1},
+                               {4.8, 0, 0, -1}, {4.8, 0.6, 0.8, 0}, {4.8, -0.6, -0.8, 0}, {6.8, 0, 0.6, 0.8}};
+    for (const auto& a : shell) {
+        s.type.push_back(1);
+        s.pos.push_back(Vec3{20 + a[0] * a[1], 20 + a[0] * a[2], 20 + a[0] * a[3]});
+    }
+    const double r = first_shell_minimum(s, 0, 1);
+    CHECK(r > 5.2);
+    CHECK(r < 6.4);
+}
+
+TEST_CASE("first minimum of a g(r) in a cell smaller than twice the minimum: all periodic images count") {
+    // The lattice above in a 2x2x2 cell (8 Å: half width 4 Å, below the ~5 Å minimum). The minimum image
+    // would see only the first shell; counting every image within 7 Å gives the 16 Å cell's answer.
+    auto lattice = [](int n) {
+        System s;
+        Mat3 h = mat3_zero();
+        h.m[0][0] = h.m[1][1] = h.m[2][2] = 4.0 * n;
+        s.box = make_box(h);
+        s.species = {"P", "Na"};
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j)
+                for (int k = 0; k < n; ++k) {
+                    s.type.push_back(0);
+                    s.pos.push_back(Vec3{4.0 * i, 4.0 * j, 4.0 * k});
+                    s.type.push_back(1);
+                    s.pos.push_back(Vec3{4.0 * i + 2, 4.0 * j + 2, 4.0 * k + 2});
+                }
+        return s;
+    };
+    const double big = first_shell_minimum(lattice(4), 0, 1);
+    const double small = first_shell_minimum(lattice(2), 0, 1);
+    REQUIRE(big > 3.9);
+    CHECK(small == doctest::Approx(big).epsilon(1e-12));
+}
