@@ -77,6 +77,7 @@ struct OutputConfig {
     long checkpoint_every = 100000;      // 0 = only at the end
     double progress_every_s = 60.0;      // plain progress lines when stderr is not a terminal
     bool write_final = true;             // final.POSCAR and final.extxyz per replica
+    double max_output_GB = 100.0;        // refuse a run whose estimated trajectory + analysis output exceeds this
 };
 
 // [gpu]: choices of the CUDA backend that do not change the physics (so not part of the checkpoint
