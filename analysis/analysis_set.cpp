@@ -10,8 +10,8 @@
 #include "analysis/angular_velocity_math.hpp"
 #include "analysis/orientation_math.hpp"
 #include "analysis/unwrap_math.hpp"
-#include "engine/box.hpp"
-#include "engine/error.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

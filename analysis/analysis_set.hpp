@@ -11,8 +11,8 @@
 
 #include <toml.hpp>
 
-#include "engine/binary_io.hpp"
-#include "engine/system.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/system.hpp"
 
 namespace mdrun {
 
@@ -66,7 +66,7 @@ struct AnalysisConfig {
     double rotation_tmax_ps = 1e300;    // rotating if min_{tau <= min(0.5 t_run, this)} C1 < 0.9
     std::map<std::string, double> oxidation_states;  // z per element for Nernst-Einstein (defaults: Na, Li, K = +1)
     // Stop a replica (alone) when its classification says framework_melting; checked where the run loop writes
-    // a checkpoint (engine/replica_stop.hpp). A melt is no longer the crystal the run was meant to sample.
+    // a checkpoint (engine/run/replica_stop.hpp). A melt is no longer the crystal the run was meant to sample.
     bool stop_on_melting = true;
 };
 
@@ -82,7 +82,7 @@ struct AnalysisRunInfo {
     long stopped_at_step = -1;
     std::string stop_reason;
     // What the run was made with (potential file hash, thermostat, seed ...), JSON values by key; written to
-    // summary.json as is. Filled by the run loop (engine/run_provenance.cpp).
+    // summary.json as is. Filled by the run loop (engine/run/run_provenance.cpp).
     std::vector<std::pair<std::string, std::string>> provenance;
 };
 

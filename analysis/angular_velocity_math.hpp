@@ -5,8 +5,8 @@
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/integrator_math.hpp"
+#include "engine/core/units.hpp"
 
 namespace mdrun {
 

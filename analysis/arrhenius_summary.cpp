@@ -6,7 +6,7 @@
 
 #include "analysis/analysis_state.hpp"
 #include "analysis/statistics.hpp"
-#include "engine/atomic_file.hpp"
+#include "engine/core/atomic_file.hpp"
 
 namespace mdrun {
 

@@ -9,10 +9,10 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/binary_io.hpp"
-#include "engine/box.hpp"
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

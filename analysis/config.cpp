@@ -2,8 +2,8 @@
 #include <cmath>
 
 #include "analysis/analysis_set.hpp"
-#include "engine/error.hpp"
-#include "engine/toml_util.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/toml_util.hpp"
 
 namespace mdrun {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "analysis/classification.hpp"
-#include "engine/atomic_file.hpp"
+#include "engine/core/atomic_file.hpp"
 
 namespace mdrun {
 

@@ -1,8 +1,8 @@
 // Per-item pair accumulation of the two streaming engines (analysis.md §1), shared by the CPU backend
 // and CUDA kernels: what one (origin, later) pair of one item adds to the sums of one lag.
 #pragma once
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "analysis/statistics.hpp"
-#include "engine/integrator_math.hpp"
+#include "engine/core/units.hpp"
 
 namespace mdrun {
 

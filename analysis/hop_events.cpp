@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

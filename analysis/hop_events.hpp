@@ -9,8 +9,8 @@
 #pragma once
 #include <vector>
 
-#include "engine/binary_io.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "analysis/correlation_math.hpp"
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/binary_io.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

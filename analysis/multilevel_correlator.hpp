@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "analysis/correlation_math.hpp"
-#include "engine/binary_io.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

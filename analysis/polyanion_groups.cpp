@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/box.hpp"
-#include "engine/elements.hpp"
-#include "engine/error.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/binary_io.hpp"
-#include "engine/system.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/system.hpp"
 
 namespace mdrun {
 

@@ -11,7 +11,7 @@
 #include "analysis/green_kubo.hpp"
 #include "analysis/spectral_overlap.hpp"
 #include "analysis/spectrum.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -8,10 +8,10 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/analysis_state.hpp"
-#include "engine/atomic_file.hpp"
-#include "engine/error.hpp"
-#include "engine/integrator_math.hpp"
-#include "engine/version.hpp"
+#include "engine/core/atomic_file.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/units.hpp"
+#include "engine/core/version.hpp"
 
 namespace mdrun {
 

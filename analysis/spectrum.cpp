@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

@@ -3,9 +3,9 @@
 #pragma once
 #include <cmath>
 
-#include "engine/box.hpp"
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -16,12 +16,12 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/analysis_state.hpp"
-#include "engine/box.hpp"
-#include "engine/cfg_io.hpp"
-#include "engine/elements.hpp"
-#include "engine/error.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/core/box.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/io/structure_io.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 

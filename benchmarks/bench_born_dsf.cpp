@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/dynamics.hpp"
-#include "engine/error.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/error.hpp"
+#include "engine/io/structure_io.hpp"
 #include "potentials/born_coul_dsf.hpp"
 
 using namespace mdrun;

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "potentials/cfg_system.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_grade.hpp"

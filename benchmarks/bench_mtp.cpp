@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/box.hpp"
-#include "engine/cfg_io.hpp"
-#include "engine/error.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/core/box.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 

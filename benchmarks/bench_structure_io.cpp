@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <string>
 
-#include "engine/error.hpp"
-#include "engine/structure_io.hpp"
-#include "engine/trajectory.hpp"
+#include "engine/core/error.hpp"
+#include "engine/io/structure_io.hpp"
+#include "engine/io/trajectory.hpp"
 
 using namespace mdrun;
 

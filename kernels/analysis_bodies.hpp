@@ -16,9 +16,9 @@
 #include "analysis/correlation_math.hpp"
 #include "analysis/orientation_math.hpp"
 #include "analysis/unwrap_math.hpp"
-#include "engine/box.hpp"
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/hd_atomic.hpp"
 
 namespace mdrun {

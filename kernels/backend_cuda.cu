@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/cuda_device.hpp"
 #include "kernels/cuda_exec.cuh"

@@ -1,5 +1,5 @@
-// The Backend (engine/backend.hpp) over a BatchEngine: all replicas advanced together, observables and
-// safety stops in the CPU backend's words, checkpoints in engine/dynamics.cpp's format. A template over
+// The Backend (engine/md/backend.hpp) over a BatchEngine: all replicas advanced together, observables and
+// safety stops in the CPU backend's words, checkpoints in engine/md/dynamics.cpp's format. A template over
 // executor and buffers like the engine: kernels/backend_cuda.cu instantiates it for the GPU, and the tests
 // instantiate it with the host executor to drive the real run loop (run_md) through the batched step.
 #pragma once
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/backend.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/error.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/error.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/device_analysis.hpp"
 #include "potentials/born_coul_dsf.hpp"
@@ -362,7 +362,7 @@ private:
         return !(e && e[0] == '0');
     }
 
-    // The message of a device-side halt, in the CPU backend's words (engine/backend_cpu.cpp).
+    // The message of a device-side halt, in the CPU backend's words (engine/md/backend_cpu.cpp).
     SafetyStop make_stop(int r, int code, long step) {
         Replica& rep = *reps_[static_cast<std::size_t>(r)];
         engine_->download(r, rep.sys);

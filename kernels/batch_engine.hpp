@@ -18,13 +18,13 @@
 #include <string>
 #include <vector>
 
-#include "engine/binary_io.hpp"
-#include "engine/box.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/error.hpp"
-#include "engine/integrator_math.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/system.hpp"
+#include "engine/core/binary_io.hpp"
+#include "engine/core/box.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/integrator_math.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/core/system.hpp"
 #include "kernels/body_functors.hpp"
 #include "kernels/mtp_warp_bodies.hpp"
 #include "potentials/born_coul_dsf.hpp"
@@ -40,7 +40,7 @@ struct BatchReplicaSpec {
     std::vector<int> mtp_type;     // per atom: MTP species index (MTP engines)
     std::vector<double> charge;    // per atom charge (e) (Born/DSF engines with Coulomb)
     DynamicsParams params;         // ensemble, dt, thermostat, skin
-    double list_cutoff = 0.0;      // potential cutoff + skin (+ a hair, as engine/dynamics.cpp)
+    double list_cutoff = 0.0;      // potential cutoff + skin (+ a hair, as engine/md/dynamics.cpp)
     double max_displacement = 1.0; // Å per step
     bool stop_on_close_pairs = true;
 };
@@ -70,7 +70,7 @@ struct BatchObservables {
     NhcState nhc{};
 };
 
-// Cell grid of one replica for a list cutoff (same cell sizes as engine/neighbor_list.cpp).
+// Cell grid of one replica for a list cutoff (same cell sizes as engine/md/neighbor_list.cpp).
 inline ReplicaGrid make_replica_grid(const Box& box, double cutoff, int cell_base) {
     ReplicaGrid g{};
     for (int k = 0; k < 3; ++k) {
@@ -215,7 +215,7 @@ private:
     // [0] longest row beyond the capacity, [1] slots without their mirror, [2] first such atom, [3] largest
     // site beyond the warp kernel's site capacity.
     static std::vector<int> list_health_clear() { return {0, 0, INT_MAX, 0}; }
-    // Stops like the CPU list (engine/neighbor_list.cpp) when a rebuilt list is not symmetric.
+    // Stops like the CPU list (engine/md/neighbor_list.cpp) when a rebuilt list is not symmetric.
     void check_symmetric(const std::vector<int>& health) const {
         if (health[1] == 0) return;
         const int atom = health[2];
@@ -452,7 +452,7 @@ public:
         force_.download(force);
     }
 
-    // Checkpoint of replica r in engine/dynamics.cpp's format (CPU and GPU checkpoints are interchangeable).
+    // Checkpoint of replica r in engine/md/dynamics.cpp's format (CPU and GPU checkpoints are interchangeable).
     void save(int r, BinaryWriter& w) {
         const std::vector<BatchObservables> obs = observe();
         const std::size_t first = static_cast<std::size_t>(atom_start_h_[r]), n = static_cast<std::size_t>(atom_count(r));
@@ -857,7 +857,7 @@ private:
         ex_.launch(static_cast<long>(R_) * kColCount, ReduceFinalFn{view_});
         if (born_) ex_.launch(R_, BornEnergyFn{view_, born_view_});  // the energy in the CPU's order
     }
-    // One MD step of every replica (engine/dynamics.cpp's order).
+    // One MD step of every replica (engine/md/dynamics.cpp's order).
     void launch_step() {
         ex_.launch(R_, NhcFirstFn{view_});
         ex_.launch(N_, KickDriftFn{view_});

@@ -8,10 +8,10 @@
 // BatchView holds plain pointers (device pointers on the GPU, std::vector data in host tests), so it is
 // passed by value into kernels.
 #pragma once
-#include "engine/box.hpp"
-#include "engine/hd.hpp"
-#include "engine/integrator_math.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/md/integrator_math.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -2,7 +2,7 @@
 // kernels/cuda_exec.cuh on the GPU) calls f(t) for t in [0, n). One functor per kernel keeps every
 // kernel a thin launch around the shared body.
 #pragma once
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/born_bodies.hpp"
 #include "kernels/grade_bodies.hpp"

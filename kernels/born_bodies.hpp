@@ -5,8 +5,8 @@
 // keeps its half and stores the partner's force in its slot; a second pass gathers the partners' halves
 // in slot order. Forces and virials are therefore bit-identical to the CPU backend.
 #pragma once
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/mtp_bodies.hpp"
 #include "potentials/pair_born_dsf_math.hpp"

@@ -7,7 +7,7 @@
 
 #include <cuda_runtime_api.h>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "analysis/analysis_state.hpp"
-#include "engine/box.hpp"
-#include "engine/error.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/error.hpp"
 #include "kernels/analysis_bodies.hpp"
 
 namespace mdrun {

@@ -7,8 +7,8 @@
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "potentials/mtp_grade_math.hpp"
 

@@ -5,7 +5,7 @@
 #pragma once
 #include <cstring>
 
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 
 namespace mdrun {
 

@@ -1,14 +1,14 @@
 // Per-thread bodies of the integrator kernels: one MD step of velocity Verlet with the Nose-Hoover chain
-// of LAMMPS `fix nvt` (engine/integrator_math.hpp, the functions the CPU Dynamics calls), frozen atoms,
+// of LAMMPS `fix nvt` (engine/md/integrator_math.hpp, the functions the CPU Dynamics calls), frozen atoms,
 // the per-replica thermostat on the device (one thread per replica) and the device-side safety checks.
-// Step order (as engine/dynamics.cpp): NHC half -> scale v -> kick -> drift -> [list] -> forces -> kick
+// Step order (as engine/md/dynamics.cpp): NHC half -> scale v -> kick -> drift -> [list] -> forces -> kick
 // -> T -> NHC half -> scale v.
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
-#include "engine/integrator_math.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/md/integrator_math.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
 

@@ -3,9 +3,9 @@
 // force gather F_i = sum_s D_is - sum_s D_{reverse(s)} with the per-atom virial and the second
 // velocity-Verlet half kick. No floating-point atomics: every double is written by exactly one thread.
 #pragma once
-#include "engine/hd.hpp"
-#include "engine/integrator_math.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/md/integrator_math.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
 #include "potentials/mtp_math.hpp"

@@ -14,8 +14,8 @@
 //      neighbours in order), the energy column and the close-pair words (lane 0)
 // No floating-point value is summed across lanes and no floating-point atomics are used.
 #pragma once
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
 #include "potentials/mtp_math.hpp"

@@ -2,16 +2,16 @@
 // kernels/*.cu and the host drivers in tests call exactly these). They rebuild the list of every replica
 // whose `status[r].rebuild` flag is set, on the device, with per-replica boxes and small-cell images.
 //
-// The rows come out identical to engine/neighbor_list.cpp's build_neighbor_list (same wrapped
+// The rows come out identical to engine/md/neighbor_list.cpp's build_neighbor_list (same wrapped
 // coordinates, same distance test, rows sorted by (j, image)), so the GPU sums forces in the CPU's
 // neighbour order. Cells are filled with integer atomics in arbitrary order, but the per-row sort makes
 // the result independent of that order (deterministic).
 #pragma once
 #include <cmath>
 
-#include "engine/box.hpp"
-#include "engine/hd.hpp"
-#include "engine/vec3.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/hd.hpp"
+#include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
 

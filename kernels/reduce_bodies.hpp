@@ -3,7 +3,7 @@
 // of additions is a function of (replica size, lanes) only, never of thread timing. With lanes = 1 the
 // order is the plain atom order of the CPU backend's loops (bit-identical sums).
 #pragma once
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 #include "kernels/batch_view.hpp"
 
 namespace mdrun {

@@ -7,8 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine/atomic_file.hpp"
-#include "engine/error.hpp"
+#include "engine/core/atomic_file.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_grade_math.hpp"
 #include "potentials/mtp_tables.hpp"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
+#include "engine/io/cfg_io.hpp"
 #include "potentials/maxvol.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_grade.hpp"

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/error.hpp"
-#include "engine/integrator_math.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/units.hpp"
 
 namespace mdrun {
 
@@ -62,7 +62,7 @@ void BornCoulDsfPotential::compute(const System& sys, const NeighborList& nl, st
     const int* jj = nl.j.data();
     const int* rev = nl.reverse.data();
     const Vec3* shift = nl.shift.data();
-    // NPT: per-slot image index into the per-image shifts of the current cell (engine/neighbor_list.hpp).
+    // NPT: per-slot image index into the per-image shifts of the current cell (engine/md/neighbor_list.hpp).
     const std::uint16_t* img = nl.image.size() == nl.j.size() && !nl.image.empty() ? nl.image.data() : nullptr;
     const Vec3* img_shift = nl.image_shift.data();
     const BornPairCoeffs* coeffs = coeffs_.data();

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "engine/box.hpp"
-#include "engine/error.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

@@ -3,8 +3,8 @@
 #pragma once
 #include <string>
 
-#include "engine/cfg_io.hpp"
-#include "engine/system.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/system.hpp"
 
 namespace mdrun {
 

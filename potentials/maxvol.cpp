@@ -5,7 +5,7 @@
 #include <cmath>
 #include <utility>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

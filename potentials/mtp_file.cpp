@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_math.hpp"
 
 namespace mdrun {

@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_grade_math.hpp"
 
 namespace mdrun {

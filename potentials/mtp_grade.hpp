@@ -4,8 +4,8 @@
 #pragma once
 #include <vector>
 
-#include "engine/neighbor_list.hpp"
-#include "engine/system.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/core/system.hpp"
 #include "potentials/maxvol.hpp"
 #include "potentials/mtp_potential.hpp"
 
@@ -63,7 +63,7 @@ private:
     std::vector<std::vector<double>> K_;   // per MTP species: (A^{-1})^T restricted to those columns, L x n
 };
 
-// The grades of one configuration during MD (engine/extrapolation.hpp): per site (site-energy weight) and
+// The grades of one configuration during MD (engine/run/extrapolation.hpp): per site (site-energy weight) and
 // per configuration (energy weight); `max` is the larger of the two.
 struct ConfigGrades {
     std::vector<double> site;  // per atom (empty without the site-energy weight)

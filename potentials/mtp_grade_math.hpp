@@ -19,7 +19,7 @@
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 #include "potentials/mtp_math.hpp"
 
 namespace mdrun {

@@ -24,7 +24,7 @@
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 
 namespace mdrun {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_grade_math.hpp"
 #include "potentials/mtp_math.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/cfg_system.hpp"
 
 namespace mdrun {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
+#include "engine/io/cfg_io.hpp"
 #include "potentials/maxvol.hpp"
 #include "potentials/mtp_grade.hpp"
 #include "potentials/mtp_potential.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <tuple>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 
 namespace mdrun {
 

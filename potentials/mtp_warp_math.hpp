@@ -19,7 +19,7 @@
 // and deterministic (no atomics). Moments, gradients and the per-neighbour arrays live in the "shared"
 // block (GPU shared memory, or global memory when it does not fit).
 #pragma once
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 #include "potentials/mtp_math.hpp"
 #include "potentials/mtp_warp_schedule.hpp"
 

@@ -9,7 +9,7 @@
 #pragma once
 #include <cmath>
 
-#include "engine/hd.hpp"
+#include "engine/core/hd.hpp"
 
 namespace mdrun {
 

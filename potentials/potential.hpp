@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/neighbor_list.hpp"
-#include "engine/system.hpp"
-#include "engine/vec3.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/core/system.hpp"
+#include "engine/core/vec3.hpp"
 
 namespace mdrun {
 

@@ -2,9 +2,9 @@
 
 #include <map>
 
-#include "engine/elements.hpp"
-#include "engine/error.hpp"
-#include "engine/toml_util.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/toml_util.hpp"
 #include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"

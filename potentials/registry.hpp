@@ -8,7 +8,7 @@
 
 #include <toml.hpp>
 
-#include "engine/system.hpp"
+#include "engine/core/system.hpp"
 #include "potentials/potential.hpp"
 
 namespace mdrun {

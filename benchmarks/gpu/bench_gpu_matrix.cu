@@ -2,7 +2,7 @@
 // (La2Zr2O7 pyrochlore, tests/data/mtp/La2Zr2O7_lev22), systems of ~200 to ~100k atoms, 1 to 256
 // replicas batched in one BatchEngine. Prints atom-steps/s, ns/day (per replica) and device memory.
 // Exits 0 with a message when no GPU is visible.
-// With --cpu, each system size is also run on the CPU backend (engine/dynamics.cpp, OpenMP, one replica) for
+// With --cpu, each system size is also run on the CPU backend (engine/md/dynamics.cpp, OpenMP, one replica) for
 // comparison; --cpu-only does just that (works without a GPU). --kernel thread|warp|warp-global|both|all (default
 // all): the MTP force kernel ([gpu] mtp_kernel; warp-global = the warp kernel with its per-atom blocks in global
 // instead of shared memory); both = thread and warp, all = the three, every point run with each, side by side.
@@ -18,9 +18,9 @@
 
 #include <omp.h>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/io/structure_io.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/cuda_device.hpp"
 #include "kernels/cuda_exec.cuh"
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
         return (req && *req && std::strcmp(req, "0") != 0) ? 1 : 0;
     }
     if (!cpu_only) std::printf("# device: %s\n", cuda_device_description().c_str());
-    if (cpu) std::printf("# CPU rows: engine/dynamics.cpp with %d OpenMP threads, one replica\n", omp_get_max_threads());
+    if (cpu) std::printf("# CPU rows: engine/md/dynamics.cpp with %d OpenMP threads, one replica\n", omp_get_max_threads());
     std::printf("# NVT 600 K, dt 1 fs, skin 1 A, CUDA Graphs %s, FMA contraction %s (MDRUN_CUDA_FMAD)\n",
                 graphs ? "on" : "off", MDRUN_BENCH_FMAD ? "on" : "off");
     const std::vector<Model> models = {

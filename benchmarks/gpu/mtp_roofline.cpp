@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/io/structure_io.hpp"
 #include "kernels/mtp_bodies.hpp"
 #include "kernels/mtp_warp_bodies.hpp"
 #include "potentials/mtp_file.hpp"

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "engine/box.hpp"
-#include "engine/error.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/run_loop.hpp"
-#include "engine/system.hpp"
-#include "engine/version.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/run/run_loop.hpp"
+#include "engine/core/system.hpp"
+#include "engine/core/version.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 #ifdef MDRUN_HAVE_CUDA

@@ -15,8 +15,8 @@
 
 #include <cuda_runtime.h>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/cuda_exec.cuh"
 #include "kernels/device_buffer.hpp"

@@ -1,7 +1,7 @@
 // Every CPU-versus-GPU comparison of the CUDA backend, in one binary (run by ctest; exits 77 = skipped
 // with "skipped: no GPU" when no device is visible). The GPU runs kernels/batch_engine.hpp with the CUDA
 // executor; the references are (a) MLIP-2 `mlp calc-efs` values from tests/data/mtp, (b) the same
-// engine driven on the host (identical bodies and sequence) and (c) the CPU backend (engine/dynamics.cpp
+// engine driven on the host (identical bodies and sequence) and (c) the CPU backend (engine/md/dynamics.cpp
 // with potentials/mtp_potential.cpp). With MDRUN_CUDA_FMAD=OFF (default) the GPU performs the CPU's IEEE
 // operations, so differences are expected at the level of exp() in the thermostat only; the tolerances
 // below are loose enough for an FMA build too and every maximum difference is printed.
@@ -18,14 +18,14 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/backend.hpp"
-#include "engine/cfg_io.hpp"
-#include "engine/run_loop.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/run/run_loop.hpp"
 #include "kernels/backend_cuda.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/io/structure_io.hpp"
 #include "analysis/analysis_state.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/cuda_device.hpp"
 #include "kernels/cuda_exec.cuh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The NPT barostat math (engine/barostat_math.hpp) must compile as __host__ __device__ code, so the CUDA
+# The NPT barostat math (engine/md/barostat_math.hpp) must compile as __host__ __device__ code, so the CUDA
 # backend can advance a replica's barostat on the device: a kernel that calls every function is compiled with
 # nvcc (warnings as errors, sm_80). Skipped (77) when nvcc is not installed.
 set -euo pipefail
@@ -10,7 +10,7 @@ SRC="${MDRUN_SOURCE_DIR:?MDRUN_SOURCE_DIR not set}"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 cat > "$TMP/barostat_hd.cu" <<'CU'
-#include "engine/barostat_math.hpp"
+#include "engine/md/barostat_math.hpp"
 using namespace mdrun;
 // One thread per replica for the cell, one per atom for the particles (the layout a kernel would use).
 __global__ void barostat_step(MtkState* st, Vec3* x, Vec3* v, const double* m, int n, const Mat3* w, double* e) {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/system.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/system.hpp"
 #include "kernels/batch_engine.hpp"
 #include "potentials/mtp_potential.hpp"
 

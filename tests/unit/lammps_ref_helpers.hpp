@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/box.hpp"
-#include "engine/system.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/system.hpp"
 #include "potentials/born_coul_dsf.hpp"
 
 namespace mdrun_test {

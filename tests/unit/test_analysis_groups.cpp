@@ -8,8 +8,8 @@
 #include <string>
 
 #include "analysis/polyanion_groups.hpp"
-#include "engine/box.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/core/box.hpp"
+#include "engine/io/structure_io.hpp"
 
 using namespace mdrun;
 

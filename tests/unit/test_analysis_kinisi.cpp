@@ -16,7 +16,7 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/results.hpp"
-#include "engine/box.hpp"
+#include "engine/core/box.hpp"
 
 using namespace mdrun;
 

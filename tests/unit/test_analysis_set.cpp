@@ -16,8 +16,8 @@
 #include "analysis/analysis_set.hpp"
 #include "analysis/analysis_state.hpp"
 #include "analysis/results.hpp"
-#include "engine/box.hpp"
-#include "engine/error.hpp"
+#include "engine/core/box.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 

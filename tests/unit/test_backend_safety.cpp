@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "engine/backend.hpp"
-#include "engine/box.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/core/box.hpp"
 
 using namespace mdrun;
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <random>
 
-#include "engine/integrator_math.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/md/integrator_math.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "lammps_ref_helpers.hpp"
 #include "potentials/born_coul_dsf.hpp"
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/error.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "lammps_ref_helpers.hpp"
 #include "potentials/registry.hpp"
 

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "engine/cfg_io.hpp"
-#include "engine/error.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 

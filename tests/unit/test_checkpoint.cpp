@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/checkpoint.hpp"
-#include "engine/error.hpp"
-#include "engine/version.hpp"
+#include "engine/run/checkpoint.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/version.hpp"
 
 using namespace mdrun;
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
-// Command-line parsing (engine/cli.cpp) with a registry of recording subcommands: options before and after
+// Command-line parsing (engine/cli/cli.cpp) with a registry of recording subcommands: options before and after
 // positionals, --opt=value, the default subcommand, per-subcommand --help, unknown subcommands and options
-// with suggestions, exit statuses; and the real registry's run options (engine/run_cmd.cpp).
+// with suggestions, exit statuses; and the real registry's run options (engine/cli/run_cmd.cpp).
 #include <doctest/doctest.h>
 
 #include <CLI/CLI.hpp>
@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <vector>
 
-#include "engine/cli.hpp"
-#include "engine/error.hpp"
-#include "engine/subcommands.hpp"
+#include "engine/cli/cli.hpp"
+#include "engine/core/error.hpp"
+#include "engine/cli/subcommands.hpp"
 
 using namespace mdrun;
 

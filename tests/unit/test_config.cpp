@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "engine/config.hpp"
-#include "engine/error.hpp"
+#include "engine/core/config.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 

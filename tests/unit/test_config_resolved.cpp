@@ -1,4 +1,4 @@
-// The resolved configuration of run.log / resolved.toml (engine/config_resolved.cpp): valid TOML that parses
+// The resolved configuration of run.log / resolved.toml (engine/core/config_resolved.cpp): valid TOML that parses
 // back to the same RunConfig (every key, replica, [potential] and [analysis] table, absolute paths), so that
 // resolving it again gives the same text. Cases: the bundled examples and configs with the constructs the
 // former hand-written writer got wrong (inline tables in [analysis], arrays of tables in [potential]).
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/config.hpp"
+#include "engine/core/config.hpp"
 
 using namespace mdrun;
 

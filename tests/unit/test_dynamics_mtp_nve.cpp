@@ -9,10 +9,10 @@
 #include <cmath>
 #include <fstream>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/elements.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/io/structure_io.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "engine/dynamics.hpp"
+#include "engine/md/dynamics.hpp"
 #include "lammps_ref_helpers.hpp"
 
 using namespace mdrun;

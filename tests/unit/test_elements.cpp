@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "engine/elements.hpp"
-#include "engine/error.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 

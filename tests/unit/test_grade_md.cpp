@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/backend.hpp"
-#include "engine/cfg_io.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/replica.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/md/replica.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/host_exec.hpp"
 #include "potentials/als_file.hpp"

@@ -2,7 +2,7 @@
 // on the CPU by the host executor, one "thread" after another. The same bodies and sequence are what the
 // GPU runs, so this tests the GPU code path everywhere except the launch mechanics and the compiler.
 // References: MLIP-2 `mlp calc-efs` values in tests/data/mtp (energies, forces, PlusStress) and the
-// CPU backend (engine/neighbor_list.cpp, potentials/mtp_potential.cpp, engine/dynamics.cpp), which the
+// CPU backend (engine/md/neighbor_list.cpp, potentials/mtp_potential.cpp, engine/md/dynamics.cpp), which the
 // host-driven bodies must reproduce bit for bit (same operations in the same order).
 #include <doctest/doctest.h>
 
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/io/structure_io.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/host_exec.hpp"
 #include "potentials/born_coul_dsf.hpp"

@@ -1,4 +1,4 @@
-// The whole `mdrun` run loop (engine/run_loop.cpp: replicas, thermo, trajectory, analysis sampling,
+// The whole `mdrun` run loop (engine/run/run_loop.cpp: replicas, thermo, trajectory, analysis sampling,
 // checkpoints, final structures) driven through the batched GPU backend (kernels/batch_backend.hpp) with
 // the HOST executor, registered under the name "cuda" in this test process. For born/coul/dsf every output
 // file must equal the CPU backend's byte for byte (the batched bodies reproduce the CPU arithmetic exactly,
@@ -19,8 +19,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "engine/backend.hpp"
-#include "engine/run_loop.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/run/run_loop.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/host_exec.hpp"
 
@@ -146,7 +146,13 @@ void compare_runs(bool born) {
     // (compared with the uninterrupted batched run: a restart must continue bit for bit)
     for (const char* rep : born ? std::vector<const char*>{"T600", "T900_frozenCl", "nve"}
                                 : std::vector<const char*>{"T800", "T1100_frozenPS", "nve"})
+    {
         CHECK(slurp(dir / "half" / rep / "final.POSCAR") == b.at(std::string(rep) + "/final.POSCAR"));
+        if (!born) {  // grades after the restart: thermo.csv's max_grade and preselected.cfg continue unchanged
+            CHECK(slurp(dir / "half" / rep / "preselected.cfg") == b.at(std::string(rep) + "/preselected.cfg"));
+            CHECK(slurp(dir / "half" / rep / "thermo.csv") == b.at(std::string(rep) + "/thermo.csv"));
+        }
+    }
     if (!getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
 }
 
@@ -158,4 +164,46 @@ TEST_CASE("batched backend (host executor) through run_md: every output equals t
 
 TEST_CASE("batched backend (host executor) through run_md: every output equals the CPU backend's (born/coul/dsf)") {
     compare_runs(true);
+}
+
+namespace {
+
+// The message run_md stops with (every replica above stop_above), with the run folder's path mapped to "RUN".
+std::string stop_message(const fs::path& dir, const std::string& name, const std::string& device) {
+    std::string text = config(dir / name, 30, 0);
+    const std::string from = "stop_above = 0\n", to = "stop_above = 0.9\n";  // step 0 grades ~1.0: every replica stops
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+    const fs::path cfg = dir / (name + ".toml");
+    std::ofstream(cfg) << text;
+    RunOptions opt;
+    opt.config_path = cfg.string();
+    opt.device = device;
+    opt.quiet = true;
+    std::string what;
+    try {
+        run_md(opt);
+    } catch (const Error& e) {
+        what = e.what();
+    }
+    const std::string path = (dir / name).string();
+    for (std::size_t at = what.find(path); at != std::string::npos; at = what.find(path, at + 1)) what.replace(at, path.size(), "RUN");
+    return what;
+}
+
+}  // namespace
+
+TEST_CASE("batched backend (host executor): a grade above [extrapolation].stop_above stops with the CPU's message") {
+    register_backend(BackendEntry{"cuda", always, make_host_batched});
+    const fs::path dir = fs::temp_directory_path() / ("mdrun_batch_stop_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string a = stop_message(dir, "cpu", "cpu"), b = stop_message(dir, "gpu", "cuda");
+    CAPTURE(a);
+    CHECK(a.find("every replica stopped") != std::string::npos);
+    CHECK(a.find("step 0: replica 'nve': extrapolation grade") != std::string::npos);
+    CHECK(a.find("worst atoms (id species grade):") != std::string::npos);
+    CHECK(a == b);  // same grades, same worst atoms, same words
+    // the configuration that stopped the run was saved
+    CHECK(fs::file_size(dir / "gpu" / "T800" / "preselected.cfg") > 0);
+    if (!getenv("MDRUN_KEEP_TEST_DIR")) fs::remove_all(dir);
 }

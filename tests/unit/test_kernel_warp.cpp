@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/neighbor_list.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/md/neighbor_list.hpp"
+#include "engine/io/structure_io.hpp"
 #include "kernels/batch_engine.hpp"
 #include "kernels/host_exec.hpp"
 #include "potentials/mtp_file.hpp"

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/dynamics.hpp"
+#include "engine/md/dynamics.hpp"
 #include "lammps_ref_helpers.hpp"
 
 using namespace mdrun;

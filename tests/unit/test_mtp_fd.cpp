@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/box.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/core/box.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 

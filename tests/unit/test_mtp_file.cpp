@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/cfg_io.hpp"
-#include "engine/error.hpp"
-#include "engine/neighbor_list.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/error.hpp"
+#include "engine/md/neighbor_list.hpp"
 #include "potentials/als_file.hpp"
 #include "potentials/cfg_system.hpp"
 #include "potentials/mtp_file.hpp"

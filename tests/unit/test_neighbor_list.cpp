@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "engine/neighbor_list.hpp"
+#include "engine/md/neighbor_list.hpp"
 
 using namespace mdrun;
 

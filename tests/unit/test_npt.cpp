@@ -8,11 +8,11 @@
 #include <cstring>
 #include <sstream>
 
-#include "engine/cfg_io.hpp"
-#include "engine/config.hpp"
-#include "engine/dynamics.hpp"
-#include "engine/elements.hpp"
-#include "engine/error.hpp"
+#include "engine/io/cfg_io.hpp"
+#include "engine/core/config.hpp"
+#include "engine/md/dynamics.hpp"
+#include "engine/core/elements.hpp"
+#include "engine/core/error.hpp"
 #include "lammps_ref_helpers.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_potential.hpp"

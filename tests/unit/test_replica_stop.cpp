@@ -1,4 +1,4 @@
-// Per-replica stops (issue 17, engine/replica_stop.hpp): a replica whose polyanion falls apart, whose
+// Per-replica stops (issue 17, engine/run/replica_stop.hpp): a replica whose polyanion falls apart, whose
 // framework melts or that fails a safety check stops ALONE — post-mortem snapshot, reason in its summary.json,
 // stopped.json and run.log — and the other replicas finish with exactly the outputs they have without it;
 // the exit status (4) and replicas.json say which replicas did not finish; a restart keeps a stopped replica
@@ -13,9 +13,9 @@
 #include <sstream>
 #include <string>
 
-#include "engine/backend.hpp"
-#include "engine/error.hpp"
-#include "engine/run_loop.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/core/error.hpp"
+#include "engine/run/run_loop.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/host_exec.hpp"
 

@@ -7,10 +7,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/backend.hpp"
-#include "engine/error.hpp"
-#include "engine/progress.hpp"
-#include "engine/thermo_output.hpp"
+#include "engine/md/backend.hpp"
+#include "engine/core/error.hpp"
+#include "engine/run/progress.hpp"
+#include "engine/run/thermo_output.hpp"
 
 using namespace mdrun;
 

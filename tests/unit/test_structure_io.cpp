@@ -10,8 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "engine/error.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/core/error.hpp"
+#include "engine/io/structure_io.hpp"
 
 using namespace mdrun;
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/structure_io.hpp"
+#include "engine/core/error.hpp"
+#include "engine/io/structure_io.hpp"
 
 using namespace mdrun;
 

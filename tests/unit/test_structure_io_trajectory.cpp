@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/structure_io.hpp"
-#include "engine/trajectory.hpp"
+#include "engine/core/error.hpp"
+#include "engine/io/structure_io.hpp"
+#include "engine/io/trajectory.hpp"
 
 using namespace mdrun;
 

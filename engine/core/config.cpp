@@ -1,0 +1,381 @@
+#include "engine/core/config.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "engine/core/error.hpp"
+#include "engine/core/toml_util.hpp"
+
+namespace mdrun {
+
+namespace fs = std::filesystem;
+
+std::string resolve_path(const std::string& dir, const std::string& path) {
+    if (path.empty()) return path;
+    fs::path p(path);
+    if (p.is_absolute()) return p.lexically_normal().string();
+    return (fs::path(dir) / p).lexically_normal().string();
+}
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis",
+                                           "extrapolation", "stage", "gpu"};
+const std::vector<std::string> kGpuKeys = {"mtp_kernel"};
+const std::vector<std::string> kStructureKeys = {"file", "format", "replicate", "elements", "remove"};
+const std::vector<std::string> kRemoveKeys = {"element", "count", "seed"};
+const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",         "steps",           "temperature_K",
+                                          "tdamp_fs",      "chain",               "tloop",           "velocities",
+                                          "seed",          "freeze",              "neighbor_skin",   "stop_on_close_pairs",
+                                          "max_displacement", "min_distance",
+                                          // npt (docs/npt.md)
+                                          "pressure_bar", "pdamp_fs", "barostat", "couple", "pchain", "ploop", "mtk"};
+const std::vector<std::string> kOutputKeys = {"directory",        "thermo_every",     "trajectory_every",
+                                              "trajectory_format", "checkpoint_every", "progress_every_s",
+                                              "write_final"};
+
+// Chain length limit: the NHC state is a fixed-size POD so that GPU kernels can hold it.
+constexpr int kMaxChain = 16;
+
+std::string one_of(const std::string& value, const std::vector<std::string>& allowed, const std::string& key,
+                   const std::string& file) {
+    for (const auto& a : allowed)
+        if (a == value) return value;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    throw Error(file + ": " + key + " must be one of " + list + ", got '" + value + "'");
+}
+
+void require(bool ok, const std::string& file, const std::string& key, const std::string& what, double got) {
+    if (ok) return;
+    std::ostringstream os;
+    os << file << ": " << key << " must be " << what << ", got " << got;
+    throw Error(os.str());
+}
+
+std::uint64_t get_seed(const toml::value& t, const std::string& key, const std::string& where, const std::string& file) {
+    const long s = get_integer(t, key, where, file);
+    require(s >= 0, file, where + "." + key, ">= 0", static_cast<double>(s));
+    return static_cast<std::uint64_t>(s);
+}
+
+// The npt keys of [md] / [[replica]] (docs/npt.md).
+void read_npt_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    auto key = [&](const char* k) { return where + "." + k; };
+    if (has_key(t, "pressure_bar")) {
+        md.pressure_bar = get_double(t, "pressure_bar", where, file);
+        require(std::isfinite(md.pressure_bar), file, key("pressure_bar"), "a finite number (bar)", md.pressure_bar);
+    }
+    if (has_key(t, "pdamp_fs")) {
+        md.pdamp_fs = get_double(t, "pdamp_fs", where, file);
+        require(md.pdamp_fs > 0 && std::isfinite(md.pdamp_fs), file, key("pdamp_fs"), "> 0 (fs)", md.pdamp_fs);
+    }
+    if (has_key(t, "barostat"))
+        md.barostat = one_of(get_string(t, "barostat", where, file), {"iso", "aniso", "tri"}, key("barostat"), file);
+    if (has_key(t, "couple"))
+        md.couple = one_of(get_string(t, "couple", where, file), {"none", "xyz", "xy", "yz", "xz"}, key("couple"), file);
+    if (has_key(t, "pchain")) {
+        const long c = get_integer(t, "pchain", where, file);
+        require(c >= 0 && c <= kMaxChain, file, key("pchain"), "between 0 and " + std::to_string(kMaxChain),
+                static_cast<double>(c));
+        md.pchain = static_cast<int>(c);
+    }
+    if (has_key(t, "ploop")) {
+        const long c = get_integer(t, "ploop", where, file);
+        require(c >= 1 && c <= 1000, file, key("ploop"), "between 1 and 1000", static_cast<double>(c));
+        md.ploop = static_cast<int>(c);
+    }
+    if (has_key(t, "mtk")) md.mtk = get_bool(t, "mtk", where, file);
+}
+
+// Reads the [md] keys present in `t` into `md` (so [[replica]] tables override only what they name).
+void read_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    auto key = [&](const char* k) { return where + "." + k; };
+    if (has_key(t, "ensemble"))
+        md.ensemble = one_of(get_string(t, "ensemble", where, file), {"nve", "nvt", "npt"}, key("ensemble"), file);
+    if (has_key(t, "timestep_fs")) {
+        md.timestep_fs = get_double(t, "timestep_fs", where, file);
+        require(md.timestep_fs > 0 && std::isfinite(md.timestep_fs), file, key("timestep_fs"), "> 0", md.timestep_fs);
+    }
+    if (has_key(t, "steps")) {
+        md.steps = get_integer(t, "steps", where, file);
+        require(md.steps >= 0, file, key("steps"), ">= 0", static_cast<double>(md.steps));
+    }
+    if (has_key(t, "temperature_K")) {
+        md.temperature_K = get_double(t, "temperature_K", where, file);
+        require(md.temperature_K >= 0 && std::isfinite(md.temperature_K), file, key("temperature_K"), ">= 0",
+                md.temperature_K);
+    }
+    if (has_key(t, "tdamp_fs")) {
+        md.tdamp_fs = get_double(t, "tdamp_fs", where, file);
+        require(md.tdamp_fs > 0 && std::isfinite(md.tdamp_fs), file, key("tdamp_fs"), "> 0", md.tdamp_fs);
+    }
+    if (has_key(t, "chain")) {
+        const long c = get_integer(t, "chain", where, file);
+        require(c >= 1 && c <= kMaxChain, file, key("chain"), "between 1 and " + std::to_string(kMaxChain),
+                static_cast<double>(c));
+        md.chain = static_cast<int>(c);
+    }
+    if (has_key(t, "tloop")) {
+        const long c = get_integer(t, "tloop", where, file);
+        require(c >= 1 && c <= 1000, file, key("tloop"), "between 1 and 1000", static_cast<double>(c));
+        md.tloop = static_cast<int>(c);
+    }
+    if (has_key(t, "velocities"))
+        md.velocities = one_of(get_string(t, "velocities", where, file), {"auto", "file", "maxwell"},
+                               key("velocities"), file);
+    if (has_key(t, "seed")) {
+        md.seed = get_seed(t, "seed", where, file);
+        md.seed_given = true;
+    }
+    if (has_key(t, "freeze")) md.freeze = get_string_list(t, "freeze", where, file);
+    if (has_key(t, "neighbor_skin")) {
+        md.neighbor_skin = get_double(t, "neighbor_skin", where, file);
+        require(md.neighbor_skin >= 0 && md.neighbor_skin <= 10, file, key("neighbor_skin"), "between 0 and 10 (Å)",
+                md.neighbor_skin);
+    }
+    if (has_key(t, "stop_on_close_pairs")) md.stop_on_close_pairs = get_bool(t, "stop_on_close_pairs", where, file);
+    if (has_key(t, "max_displacement")) {
+        md.max_displacement = get_double(t, "max_displacement", where, file);
+        require(md.max_displacement > 0, file, key("max_displacement"), "> 0 (Å)", md.max_displacement);
+    }
+    if (has_key(t, "min_distance")) {
+        md.min_distance = get_double(t, "min_distance", where, file);
+        require(md.min_distance >= 0, file, key("min_distance"), ">= 0 (Å)", md.min_distance);
+    }
+    read_npt_keys(t, where, file, md);
+}
+
+// Checks that need the final (override-applied) [md] values.
+void check_md(const MdConfig& md, const std::string& where, const std::string& file) {
+    if ((md.ensemble == "nvt" || md.ensemble == "npt") && md.temperature_K <= 0)
+        throw Error(file + ": " + where + ".temperature_K is required and must be > 0 for ensemble = \"" + md.ensemble +
+                    "\"");
+    if (md.ensemble == "npt" && md.barostat == "iso" && md.couple != "none" && md.couple != "xyz")
+        throw Error(file + ": " + where + ".couple = \"" + md.couple +
+                    "\" contradicts barostat = \"iso\" (iso couples x, y and z); use barostat = \"aniso\"");
+    if (md.velocities == "maxwell" && md.temperature_K < 0)
+        throw Error(file + ": " + where + ".temperature_K is required for velocities = \"maxwell\"");
+}
+
+bool safe_name(const std::string& s) {
+    if (s.empty() || s == "." || s == "..") return false;
+    for (char c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '+')) return false;
+    return true;
+}
+
+void parse_structure(const toml::value& root, const std::string& file, const std::string& dir, StructureConfig& s) {
+    if (!has_key(root, "structure")) throw Error(file + ": missing table [structure] (with at least `file = ...`)");
+    const toml::value& t = toml::find(root, "structure");
+    const std::string w = "[structure]";
+    check_known_keys(t, kStructureKeys, w, file);
+    if (!has_key(t, "file")) throw Error(file + ": missing key [structure].file (the structure file to read)");
+    s.file = resolve_path(dir, get_string(t, "file", w, file));
+    if (has_key(t, "format"))
+        s.format = one_of(get_string(t, "format", w, file), {"auto", "poscar", "extxyz", "cfg", "lammps-data"},
+                          "[structure].format", file);
+    if (has_key(t, "replicate")) {
+        const toml::value& r = toml::find(t, "replicate");
+        if (!r.is_array() || r.as_array().size() != 3)
+            throw Error(file + ": [structure].replicate must be an array of three integers, e.g. [2, 2, 1]");
+        for (int k = 0; k < 3; ++k) {
+            const toml::value& e = r.as_array()[static_cast<std::size_t>(k)];
+            if (!e.is_integer() || e.as_integer() < 1 || e.as_integer() > 1000)
+                throw Error(file + ": [structure].replicate must be three integers >= 1, element " +
+                            std::to_string(k + 1) + " is not");
+            s.replicate[k] = static_cast<int>(e.as_integer());
+        }
+    }
+    if (has_key(t, "elements")) s.elements = get_string_list(t, "elements", w, file);
+    if (has_key(t, "remove")) {
+        const toml::value& r = toml::find(t, "remove");
+        const std::string rw = "[structure].remove";
+        check_known_keys(r, kRemoveKeys, rw, file);
+        for (const char* k : {"element", "count"})
+            if (!has_key(r, k)) throw Error(file + ": missing key " + rw + "." + k);
+        s.remove = true;
+        s.remove_element = get_string(r, "element", rw, file);
+        s.remove_count = get_integer(r, "count", rw, file);
+        require(s.remove_count >= 0, file, rw + ".count", ">= 0", static_cast<double>(s.remove_count));
+        s.remove_seed = has_key(r, "seed") ? get_seed(r, "seed", rw, file) : 0;
+    }
+}
+
+void parse_output(const toml::value& root, const std::string& file, const std::string& dir, OutputConfig& o) {
+    o.directory = resolve_path(dir, o.directory);
+    if (!has_key(root, "output")) return;
+    const toml::value& t = toml::find(root, "output");
+    const std::string w = "[output]";
+    check_known_keys(t, kOutputKeys, w, file);
+    if (has_key(t, "directory")) {
+        const std::string d = get_string(t, "directory", w, file);
+        if (d.empty()) throw Error(file + ": [output].directory must not be empty");
+        o.directory = resolve_path(dir, d);
+    }
+    if (has_key(t, "thermo_every")) {
+        o.thermo_every = get_integer(t, "thermo_every", w, file);
+        require(o.thermo_every >= 1, file, "[output].thermo_every", ">= 1", static_cast<double>(o.thermo_every));
+    }
+    if (has_key(t, "trajectory_every")) {
+        o.trajectory_every = get_integer(t, "trajectory_every", w, file);
+        require(o.trajectory_every >= 0, file, "[output].trajectory_every", ">= 0 (0 = no trajectory)",
+                static_cast<double>(o.trajectory_every));
+    }
+    if (has_key(t, "trajectory_format"))
+        o.trajectory_format = one_of(get_string(t, "trajectory_format", w, file), {"h5md", "extxyz", "lammps-dump"},
+                                     "[output].trajectory_format", file);
+    if (has_key(t, "checkpoint_every")) {
+        o.checkpoint_every = get_integer(t, "checkpoint_every", w, file);
+        require(o.checkpoint_every >= 0, file, "[output].checkpoint_every", ">= 0 (0 = only at the end)",
+                static_cast<double>(o.checkpoint_every));
+    }
+    if (has_key(t, "progress_every_s")) {
+        o.progress_every_s = get_double(t, "progress_every_s", w, file);
+        require(o.progress_every_s > 0, file, "[output].progress_every_s", "> 0", o.progress_every_s);
+    }
+    if (has_key(t, "write_final")) o.write_final = get_bool(t, "write_final", w, file);
+}
+
+}  // namespace
+
+void apply_md_keys(const toml::value& t, const std::string& where, const std::string& file, MdConfig& md) {
+    read_md_keys(t, where, file, md);
+    check_md(md, where, file);
+}
+
+RunConfig parse_config(const std::string& text, const std::string& path) {
+    RunConfig cfg;
+    cfg.config_file = path;
+    cfg.text = text;
+    cfg.config_dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
+    const std::string& file = path;
+
+    toml::value root;
+    try {
+        std::istringstream is(text);
+        root = toml::parse(is, path);
+    } catch (const std::exception& e) {
+        throw Error(file + ": not valid TOML:\n" + std::string(e.what()));
+    }
+    check_known_keys(root, kTopKeys, "", file);
+
+    parse_structure(root, file, cfg.config_dir, cfg.structure);
+
+    if (!has_key(root, "potential")) throw Error(file + ": missing table [potential] (with `kind = ...`)");
+    cfg.potential = toml::find(root, "potential");
+    if (!cfg.potential.is_table()) throw Error(file + ": [potential] must be a table");
+
+    if (!has_key(root, "md")) throw Error(file + ": missing table [md] (with at least `steps = ...`)");
+    {
+        const toml::value& t = toml::find(root, "md");
+        check_known_keys(t, kMdKeys, "[md]", file);
+        if (!has_key(t, "steps") && !has_key(root, "stage"))
+            throw Error(file + ": missing key [md].steps (number of MD steps to run)");
+        read_md_keys(t, "[md]", file, cfg.md);
+    }
+
+    parse_output(root, file, cfg.config_dir, cfg.output);
+    if (has_key(root, "gpu")) {
+        const toml::value& t = toml::find(root, "gpu");
+        if (!t.is_table()) throw Error(file + ": [gpu] must be a table");
+        check_known_keys(t, kGpuKeys, "[gpu]", file);
+        if (has_key(t, "mtp_kernel"))
+            cfg.gpu.mtp_kernel = one_of(get_string(t, "mtp_kernel", "[gpu]", file), {"thread", "warp"}, "[gpu].mtp_kernel", file);
+    }
+
+    if (has_key(root, "replica")) {
+        const toml::value& r = toml::find(root, "replica");
+        if (!r.is_array() || r.as_array().empty())
+            throw Error(file + ": replica must be written as one or more [[replica]] tables");
+        std::vector<std::string> rkeys = kMdKeys;
+        rkeys.push_back("name");
+        std::set<std::string> names;
+        const auto& arr = r.as_array();
+        for (std::size_t i = 0; i < arr.size(); ++i) {
+            const std::string w = "[[replica]] #" + std::to_string(i + 1);
+            if (!arr[i].is_table()) throw Error(file + ": " + w + " must be a table");
+            check_known_keys(arr[i], rkeys, w, file);
+            ReplicaConfig rc;
+            rc.md = cfg.md;
+            rc.md.seed_given = false;
+            read_md_keys(arr[i], w, file, rc.md);
+            // Independent random streams: a replica without its own seed uses [md].seed + its index.
+            if (!rc.md.seed_given) rc.md.seed = cfg.md.seed + i;
+            rc.name = has_key(arr[i], "name") ? get_string(arr[i], "name", w, file) : "replica" + std::to_string(i);
+            if (!safe_name(rc.name))
+                throw Error(file + ": " + w + ".name must be a plain directory name (letters, digits, _ - . +), got '" +
+                            rc.name + "'");
+            if (!names.insert(rc.name).second)
+                throw Error(file + ": " + w + ".name '" + rc.name + "' is used by two replicas");
+            check_md(rc.md, w, file);
+            cfg.replicas.push_back(rc);
+        }
+        const bool several = cfg.replicas.size() > 1;
+        for (auto& rc : cfg.replicas)
+            rc.directory = several ? (fs::path(cfg.output.directory) / rc.name).string() : cfg.output.directory;
+    } else {
+        check_md(cfg.md, "[md]", file);
+        ReplicaConfig rc;
+        rc.md = cfg.md;
+        rc.directory = cfg.output.directory;
+        cfg.replicas.push_back(rc);
+    }
+
+    if (has_key(root, "stage")) parse_stages(root, file, cfg);
+
+    if (has_key(root, "analysis")) {
+        cfg.analysis = toml::find(root, "analysis");
+        if (!cfg.analysis.is_table()) throw Error(file + ": [analysis] must be a table");
+        cfg.has_analysis = true;
+    }
+    if (has_key(root, "extrapolation")) {  // checked by engine/run/extrapolation.cpp
+        cfg.extrapolation = toml::find(root, "extrapolation");
+        if (!cfg.extrapolation.is_table()) throw Error(file + ": [extrapolation] must be a table");
+        cfg.has_extrapolation = true;
+    }
+    return cfg;
+}
+
+RunConfig load_config(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw Error(path + ": configuration file not found");
+    if (fs::is_directory(path, ec)) throw Error(path + ": is a directory, expected a config.toml file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open configuration file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), path);
+}
+
+// resolved_config_toml: engine/core/config_resolved.cpp (written with toml11's serializer).
+
+std::uint64_t config_fingerprint(const RunConfig& cfg) {
+    // Everything except the step count, [output] and [analysis]: a restart may extend a run or change
+    // output rates and analyses, but not the physics. The resolved text is canonical (keys in a fixed order), so it hashes stably.
+    RunConfig c = cfg;
+    c.md.steps = 0;
+    for (auto& r : c.replicas) {
+        r.md.steps = 0;
+        r.directory.clear();
+    }
+    c.output = OutputConfig{};
+    c.gpu = GpuConfig{};  // the GPU kernel choice does not change the physics: a restart may switch it
+    c.config_file.clear();
+    // [analysis] may change on restart too: the analysis layer restarts its accumulators then (analysis.md §11).
+    c.has_analysis = false;
+    c.has_extrapolation = false;  // thresholds may change on restart (the thermo.csv header pins its presence)
+    std::string text = resolved_config_toml(c);
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    for (unsigned char ch : text) {
+        h ^= ch;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+}  // namespace mdrun

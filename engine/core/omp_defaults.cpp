@@ -1,0 +1,47 @@
+#include "engine/core/omp_defaults.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace mdrun {
+
+namespace {
+// Set by apply_omp_wait_default before re-executing, so that the new process knows the policy is ours.
+const char* const kMarker = "MDRUN_OMP_WAIT_DEFAULT";
+bool g_defaulted = false;  // this process runs with the policy mdrun chose
+}  // namespace
+
+void apply_omp_wait_default(char** argv) {
+    if (std::getenv(kMarker)) {  // the re-executed process: the policy is ours; the marker stops here
+        g_defaulted = std::getenv("OMP_WAIT_POLICY") != nullptr;
+        unsetenv(kMarker);
+        return;
+    }
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    setenv(kMarker, "1", 1);
+    execv("/proc/self/exe", argv);
+    // Only reached when exec failed (no /proc): this process keeps the runtime's default, and the
+    // environment says so again (omp_wait_description reports it).
+    unsetenv(kMarker);
+    unsetenv("OMP_WAIT_POLICY");
+}
+
+const char* omp_wait_description() {
+    static std::string text;
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    const char* spin = std::getenv("GOMP_SPINCOUNT");
+    if (policy && g_defaulted)
+        text = std::string(policy) + " (mdrun's default; set OMP_WAIT_POLICY=active for dedicated nodes)";
+    else if (policy)
+        text = std::string(policy) + " (OMP_WAIT_POLICY)";
+    else if (spin)
+        text = std::string("spin count ") + spin + " (GOMP_SPINCOUNT)";
+    else
+        text = "the OpenMP runtime's default (re-execution with OMP_WAIT_POLICY=passive was not possible)";
+    return text.c_str();
+}
+
+}  // namespace mdrun

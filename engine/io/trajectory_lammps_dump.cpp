@@ -1,0 +1,115 @@
+// LAMMPS text dump trajectory (`trajectory_format = "lammps-dump"`), the format OVITO, VMD and ASE
+// (format "lammps-dump-text") read as LAMMPS users know it. Per frame:
+//   ITEM: TIMESTEP / ITEM: NUMBER OF ATOMS / ITEM: BOX BOUNDS [xy xz yz] pp pp pp / ITEM: ATOMS id type
+//   element xu yu zu vx vy vz
+// Units "metal": Å and Å/ps. Positions are unwrapped (as the MD holds them: xu yu zu), in the LAMMPS frame
+// (the cell rotated to a = (lx,0,0), b = (xy,ly,0), c = (xz,yz,lz), see lammps_cell.hpp); `type` is the
+// species index + 1 and `element` names it. Each frame is written in one piece and flushed. Continuing
+// after a checkpoint truncates the file before the first frame with TIMESTEP > resume_step.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/core/error.hpp"
+#include "engine/core/lammps_cell.hpp"
+#include "engine/core/line_reader.hpp"
+#include "engine/io/trajectory.hpp"
+
+namespace mdrun {
+
+namespace {
+
+std::uintmax_t dump_offset_after_step(const std::string& path, long resume_step) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open the trajectory to continue it");
+    std::string line;
+    std::uintmax_t offset = 0, frame_start = 0;
+    long lineno = 0;
+    bool expect_step = false;
+    while (std::getline(in, line)) {
+        ++lineno;
+        const std::uintmax_t here = offset;
+        offset += line.size() + 1;
+        if (expect_step) {
+            long step;
+            const auto t = split_whitespace(line);
+            if (t.size() != 1 || !parse_long(t[0], step)) throw input_error(path, lineno, "expected the TIMESTEP value");
+            if (step > resume_step) return frame_start;
+            expect_step = false;
+        } else if (line.rfind("ITEM: TIMESTEP", 0) == 0) {
+            frame_start = here;
+            expect_step = true;
+        }
+    }
+    // The last frame may be incomplete when the run was killed while writing: frames are written in one
+    // piece and the writer flushes after each, so a cut can only be inside the last one. Keep complete files.
+    return offset;
+}
+
+class LammpsDumpWriter final : public TrajectoryWriter {
+public:
+    LammpsDumpWriter(const std::string& path, const System& initial, long resume_step) : path_(path) {
+        (void)lammps_cell(initial.box, path);  // reject non-periodic or left-handed cells before the run
+        std::error_code ec;
+        if (resume_step >= 0 && std::filesystem::exists(path, ec)) {
+            const std::uintmax_t keep = dump_offset_after_step(path, resume_step);
+            std::filesystem::resize_file(path, keep, ec);
+            if (ec) throw Error(path + ": cannot truncate the trajectory to continue it: " + ec.message());
+            out_.open(path, std::ios::binary | std::ios::app);
+        } else {
+            out_.open(path, std::ios::binary | std::ios::trunc);
+        }
+        if (!out_) throw Error(path + ": cannot open the trajectory for writing (does the directory exist?)");
+    }
+
+    void write_frame(const System& sys, long step, double /*time_ps*/) override {
+        const LammpsCell lc = lammps_cell(sys.box, path_);
+        const std::size_t n = sys.size();
+        std::ostringstream os;
+        char buf[320];
+        os << "ITEM: TIMESTEP\n" << step << "\nITEM: NUMBER OF ATOMS\n" << n << "\n";
+        const double lx = lc.h.m[0][0], ly = lc.h.m[1][1], lz = lc.h.m[2][2];
+        if (lc.tilted) {
+            const double xy = lc.h.m[1][0], xz = lc.h.m[2][0], yz = lc.h.m[2][1];
+            const double xlo = std::min({0.0, xy, xz, xy + xz}), xhi = lx + std::max({0.0, xy, xz, xy + xz});
+            const double ylo = std::min(0.0, yz), yhi = ly + std::max(0.0, yz);
+            std::snprintf(buf, sizeof buf,
+                          "ITEM: BOX BOUNDS xy xz yz pp pp pp\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n",
+                          xlo, xhi, xy, ylo, yhi, xz, 0.0, lz, yz);
+        } else {
+            std::snprintf(buf, sizeof buf, "ITEM: BOX BOUNDS pp pp pp\n0 %.17g\n0 %.17g\n0 %.17g\n", lx, ly, lz);
+        }
+        os << buf << "ITEM: ATOMS id type element xu yu zu vx vy vz\n";
+        const bool has_v = sys.vel.size() == n;
+        for (std::size_t i = 0; i < n; ++i) {
+            const Vec3 x = to_lammps_frame(sys.box, lc, sys.pos[i]);
+            const Vec3 v = has_v ? to_lammps_frame(sys.box, lc, sys.vel[i]) : Vec3{0, 0, 0};
+            const long id = sys.id.size() == n ? sys.id[i] : static_cast<long>(i) + 1;
+            std::snprintf(buf, sizeof buf, "%ld %d %s %.17g %.17g %.17g %.17g %.17g %.17g\n", id, sys.type[i] + 1,
+                          sys.species[static_cast<std::size_t>(sys.type[i])].c_str(), x.x, x.y, x.z, v.x, v.y, v.z);
+            os << buf;
+        }
+        out_ << os.str();
+        flush();
+    }
+
+    void flush() override {
+        out_.flush();
+        if (!out_) throw Error(path_ + ": writing the trajectory failed (disk full?)");
+    }
+
+private:
+    std::string path_;
+    std::ofstream out_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrajectoryWriter> open_lammps_dump_trajectory(const std::string& path, const System& initial,
+                                                              long resume_step) {
+    return std::make_unique<LammpsDumpWriter>(path, initial, resume_step);
+}
+
+}  // namespace mdrun

@@ -1,0 +1,233 @@
+#include "engine/md/neighbor_list.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include <omp.h>
+
+#include "engine/core/error.hpp"
+
+namespace mdrun {
+
+namespace {
+
+struct Candidate {
+    int j;
+    int img[3];
+    Vec3 shift;
+};
+
+bool candidate_less(const Candidate& a, const Candidate& b) {
+    if (a.j != b.j) return a.j < b.j;
+    if (a.img[0] != b.img[0]) return a.img[0] < b.img[0];
+    if (a.img[1] != b.img[1]) return a.img[1] < b.img[1];
+    return a.img[2] < b.img[2];
+}
+
+// Cell grid in fractional space. Along a periodic direction the cells tile [0,1); along a non-periodic
+// one they tile [lo, hi] of the atoms' coordinates. Every cell is at least `cutoff` wide (perpendicular).
+struct Grid {
+    int nc[3];
+    int reach[3];       // cells to search on each side
+    double lo[3], inv_width[3];
+    bool periodic[3];
+};
+
+}  // namespace
+
+void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cutoff, NeighborList& nl) {
+    const int n = static_cast<int>(pos.size());
+    nl.cutoff = cutoff;
+    nl.pos_at_build = pos;
+    const double rc2 = cutoff * cutoff;
+
+    // Fractional coordinates, wrapped into [0,1) along periodic directions; wrap[i] is the integer image
+    // the original position sits in, so that pos = wrapped + wrap·h.
+    std::vector<Vec3> frac(n);
+    std::vector<std::array<int, 3>> wrap(n);
+    Grid g{};
+    for (int k = 0; k < 3; ++k) g.periodic[k] = box.periodic[k];
+    double smin[3] = {0, 0, 0}, smax[3] = {1, 1, 1};
+    for (int k = 0; k < 3; ++k) {
+        if (!g.periodic[k]) { smin[k] = 1e300; smax[k] = -1e300; }
+    }
+    for (int i = 0; i < n; ++i) {
+        Vec3 s = to_fractional(box, pos[i]);
+        double sv[3] = {s.x, s.y, s.z};
+        for (int k = 0; k < 3; ++k) {
+            if (g.periodic[k]) {
+                const double f = std::floor(sv[k]);
+                wrap[i][k] = static_cast<int>(f);
+                sv[k] -= f;
+                if (sv[k] >= 1.0) { sv[k] -= 1.0; wrap[i][k] += 1; }  // guards round-off at exactly 1
+            } else {
+                wrap[i][k] = 0;
+                smin[k] = std::min(smin[k], sv[k]);
+                smax[k] = std::max(smax[k], sv[k]);
+            }
+        }
+        frac[i] = {sv[0], sv[1], sv[2]};
+    }
+    for (int k = 0; k < 3; ++k) {
+        // Width of one fractional unit along k, measured perpendicular to the other two rows: the inverse
+        // length of the k-th reciprocal vector (column k of hinv). For a non-periodic direction hinv uses
+        // the substituted row, so this also holds there.
+        const double width = 1.0 / std::sqrt(box.hinv.m[0][k] * box.hinv.m[0][k] + box.hinv.m[1][k] * box.hinv.m[1][k] +
+                                             box.hinv.m[2][k] * box.hinv.m[2][k]);
+        const double extent = g.periodic[k] ? 1.0 : std::max(smax[k] - smin[k], 0.0);
+        const double ext_len = extent * width;
+        int nc = static_cast<int>(std::floor(ext_len / cutoff));
+        nc = std::max(1, std::min(nc, 1 << 10));
+        g.nc[k] = nc;
+        g.lo[k] = g.periodic[k] ? 0.0 : smin[k];
+        const double cell_frac = extent > 0 ? extent / nc : 1.0;
+        g.inv_width[k] = extent > 0 ? 1.0 / cell_frac : 0.0;
+        // Cells to search on each side: enough to cover the cutoff, plus whole extra images when the
+        // cell is thinner than the cutoff.
+        if (g.periodic[k]) {
+            g.reach[k] = static_cast<int>(std::ceil(cutoff / (width * cell_frac)));
+        } else {
+            g.reach[k] = 1;
+        }
+    }
+    const int ncell = g.nc[0] * g.nc[1] * g.nc[2];
+    std::vector<int> cell_of(n);
+    for (int i = 0; i < n; ++i) {
+        const double sv[3] = {frac[i].x, frac[i].y, frac[i].z};
+        int c[3];
+        for (int k = 0; k < 3; ++k) {
+            int ck = static_cast<int>(std::floor((sv[k] - g.lo[k]) * g.inv_width[k]));
+            c[k] = std::max(0, std::min(ck, g.nc[k] - 1));
+        }
+        cell_of[i] = (c[0] * g.nc[1] + c[1]) * g.nc[2] + c[2];
+    }
+    // Counting sort of atoms into cells (stable: atoms keep index order inside a cell).
+    std::vector<int> cell_start(ncell + 1, 0), cell_atoms(n);
+    for (int i = 0; i < n; ++i) cell_start[cell_of[i] + 1]++;
+    for (int c = 0; c < ncell; ++c) cell_start[c + 1] += cell_start[c];
+    {
+        std::vector<int> fill(cell_start.begin(), cell_start.end() - 1);
+        for (int i = 0; i < n; ++i) cell_atoms[fill[cell_of[i]]++] = i;
+    }
+    std::vector<Vec3> wrapped(n);
+    // pos - wrap·h keeps the exact non-periodic coordinates (h has zero rows there).
+    for (int i = 0; i < n; ++i)
+        wrapped[i] = pos[i] - to_cartesian(box, Vec3{double(wrap[i][0]), double(wrap[i][1]), double(wrap[i][2])});
+
+    auto gather = [&](int i, std::vector<Candidate>& out) {
+        out.clear();
+        const int ci = cell_of[i];
+        const int c0 = ci / (g.nc[1] * g.nc[2]), c1 = (ci / g.nc[2]) % g.nc[1], c2 = ci % g.nc[2];
+        const int cc[3] = {c0, c1, c2};
+        for (int d0 = -g.reach[0]; d0 <= g.reach[0]; ++d0) {
+            int a0 = cc[0] + d0, img0 = 0;
+            if (g.periodic[0]) { img0 = static_cast<int>(std::floor(double(a0) / g.nc[0])); a0 -= img0 * g.nc[0]; }
+            else if (a0 < 0 || a0 >= g.nc[0]) continue;
+            for (int d1 = -g.reach[1]; d1 <= g.reach[1]; ++d1) {
+                int a1 = cc[1] + d1, img1 = 0;
+                if (g.periodic[1]) { img1 = static_cast<int>(std::floor(double(a1) / g.nc[1])); a1 -= img1 * g.nc[1]; }
+                else if (a1 < 0 || a1 >= g.nc[1]) continue;
+                for (int d2 = -g.reach[2]; d2 <= g.reach[2]; ++d2) {
+                    int a2 = cc[2] + d2, img2 = 0;
+                    if (g.periodic[2]) { img2 = static_cast<int>(std::floor(double(a2) / g.nc[2])); a2 -= img2 * g.nc[2]; }
+                    else if (a2 < 0 || a2 >= g.nc[2]) continue;
+                    const Vec3 T = to_cartesian(box, Vec3{double(img0), double(img1), double(img2)});
+                    const int cell = (a0 * g.nc[1] + a1) * g.nc[2] + a2;
+                    for (int s = cell_start[cell]; s < cell_start[cell + 1]; ++s) {
+                        const int jj = cell_atoms[s];
+                        if (jj == i && img0 == 0 && img1 == 0 && img2 == 0) continue;
+                        const Vec3 r = wrapped[jj] + T - wrapped[i];
+                        if (norm2(r) < rc2) {
+                            Candidate c;
+                            c.j = jj;
+                            // Image relative to the unwrapped positions: shift = (T + (wrap_i - wrap_j))·h.
+                            c.img[0] = img0 + wrap[i][0] - wrap[jj][0];
+                            c.img[1] = img1 + wrap[i][1] - wrap[jj][1];
+                            c.img[2] = img2 + wrap[i][2] - wrap[jj][2];
+                            c.shift = to_cartesian(box, Vec3{double(c.img[0]), double(c.img[1]), double(c.img[2])});
+                            out.push_back(c);
+                        }
+                    }
+                }
+            }
+        }
+        std::sort(out.begin(), out.end(), candidate_less);
+    };
+
+    nl.offset.assign(n + 1, 0);
+    // One search per atom: each thread keeps the rows of its (static, contiguous) block of atoms in a
+    // private buffer, then copies them to their final place once the row offsets are known. A static
+    // schedule over the same range gives every thread the same atoms in both loops.
+    std::vector<std::vector<Candidate>> per_thread;
+#pragma omp parallel
+    {
+#pragma omp single
+        per_thread.resize(static_cast<std::size_t>(omp_get_num_threads()));
+        std::vector<Candidate>& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
+        mine.clear();
+        std::vector<Candidate> buf;
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; ++i) {
+            gather(i, buf);
+            nl.offset[i + 1] = static_cast<int>(buf.size());
+            mine.insert(mine.end(), buf.begin(), buf.end());
+        }
+#pragma omp single
+        {
+            for (int i = 0; i < n; ++i) nl.offset[i + 1] += nl.offset[i];
+            const std::size_t np = nl.offset[n];
+            nl.j.resize(np);
+            nl.shift.resize(np);
+            nl.reverse.resize(np);
+        }
+        std::size_t k = 0;
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; ++i) {
+            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
+                const Candidate& c = mine[k];
+                nl.j[s] = c.j;
+                nl.shift[s] = c.shift;
+            }
+        }
+    }
+    // Reverse slots, in one sequential sweep over the rows (O(pairs), no search): row j is sorted by (i, image),
+    // so the pairs j -> i of all images form one block, and the blocks appear in increasing i. Visiting rows in
+    // increasing i, cursor[j] is the start of the block for the current i. Within a block the images are sorted
+    // ascending, and the reverse of image g is -g: negation reverses lexicographic order, so the t-th of k
+    // images in row i pairs with the (k-1-t)-th of the block.
+    {
+        std::vector<int> cursor(nl.offset.begin(), nl.offset.end() - 1);
+        for (int i = 0; i < n; ++i) {
+            int s = nl.offset[i];
+            const int end = nl.offset[i + 1];
+            while (s < end) {
+                const int jj = nl.j[s];
+                int e = s;
+                while (e < end && nl.j[e] == jj) ++e;
+                const int k = e - s, base = cursor[jj];
+                for (int t = 0; t < k; ++t) {
+                    const int r = base + (k - 1 - t);
+                    if (r >= nl.offset[jj + 1] || nl.j[r] != i)
+                        throw Error("internal error: neighbour list is not symmetric");
+                    nl.reverse[s + t] = r;
+                }
+                cursor[jj] += k;
+                s = e;
+            }
+        }
+    }
+}
+
+bool needs_rebuild(const NeighborList& nl, const std::vector<Vec3>& pos, double skin) {
+    if (nl.pos_at_build.size() != pos.size()) return true;
+    const double lim2 = 0.25 * skin * skin;
+    const std::size_t n = pos.size();
+    int moved = 0;
+#pragma omp parallel for reduction(| : moved) schedule(static)
+    for (std::size_t i = 0; i < n; ++i) moved |= norm2(pos[i] - nl.pos_at_build[i]) > lim2 ? 1 : 0;
+    return moved != 0;
+}
+
+}  // namespace mdrun
