@@ -58,7 +58,7 @@ cli::Action setup_run(CLI::App& app) {
             throw UsageError("--device must be cpu, cuda or auto, got '" + opt.device + "'");
         if (!st->steps.empty()) opt.steps_override = parse_steps(st->steps);
         if (!st->replicas.empty()) opt.replicas = parse_replica_list(st->replicas);
-        return run_md(opt);
+        return run_md_entry(opt);
     };
 }
 
