@@ -13,10 +13,14 @@ const toml::value& sub(const toml::value& t, const std::string& key, const std::
     if (!v.is_table()) throw Error(file + ": [analysis]." + key + " must be a table, e.g. " + key + " = { ... }");
     return v;
 }
-double positive(double v, const std::string& key, const std::string& file) {
-    if (!(v > 0) || !std::isfinite(v)) throw Error(file + ": " + key + " must be > 0, got " + std::to_string(v));
+double positive(double v, const std::string& key, const std::string& file, double hi = 1.0e9,
+                const std::string& unit = "") {
+    if (!(v > 0) || !std::isfinite(v) || v > hi) throw Error(range_message(file, key, 0.0, hi, true, unit, v));
     return v;
 }
+// Lengths in Å that describe a local environment (bond, shell, hop distance): 20 Å is beyond any of them.
+constexpr double kMaxLocalA = 20.0;
+constexpr double kMaxTimePs = 1.0e9;
 }  // namespace
 
 AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& file) {
@@ -29,15 +33,10 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
                       "oxidation_states", "stop_on_melting"},
                      W, file);
     if (has_key(t, "sample_every")) {
-        c.sample_every = get_integer(t, "sample_every", W, file);
-        if (c.sample_every < 1)
-            throw Error(file + ": [analysis].sample_every must be >= 1, got " + std::to_string(c.sample_every));
+        c.sample_every = get_integer_in(t, "sample_every", W, file, 1, 1000000000000L, "steps");
     }
     if (has_key(t, "start_ps")) {
-        c.start_ps = get_double(t, "start_ps", W, file);
-        if (!(c.start_ps >= 0) || !std::isfinite(c.start_ps))
-            throw Error(file + ": [analysis].start_ps must be >= 0 (ps of equilibration to discard), got " +
-                        std::to_string(c.start_ps));
+        c.start_ps = get_double_in(t, "start_ps", W, file, 0.0, kMaxTimePs, false, "ps of equilibration to discard");
     }
     if (has_key(t, "drift")) {
         c.drift = get_string(t, "drift", W, file);
@@ -50,12 +49,15 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         check_known_keys(m, {"elements", "block", "ratio"}, w, file);
         c.msd = true;
         if (has_key(m, "elements")) c.msd_elements = get_string_list(m, "elements", w, file);
-        if (has_key(m, "block")) c.msd_block = static_cast<int>(get_integer(m, "block", w, file));
-        if (has_key(m, "ratio")) c.msd_ratio = static_cast<int>(get_integer(m, "ratio", w, file));
-        if (c.msd_block < 2 || c.msd_block > 4096)
-            throw Error(file + ": " + w + ".block must be in [2, 4096], got " + std::to_string(c.msd_block));
-        if (c.msd_ratio < 2 || c.msd_ratio > c.msd_block)
-            throw Error(file + ": " + w + ".ratio must be in [2, block], got " + std::to_string(c.msd_ratio));
+        // Range-checked as the 64-bit value before narrowing (block = 2^32 + 16 must not become 16).
+        const long block = has_key(m, "block") ? get_integer(m, "block", w, file) : c.msd_block;
+        const long ratio = has_key(m, "ratio") ? get_integer(m, "ratio", w, file) : c.msd_ratio;
+        if (block < 2 || block > 4096)
+            throw Error(file + ": " + w + ".block must be in [2, 4096], got " + std::to_string(block));
+        if (ratio < 2 || ratio > block)
+            throw Error(file + ": " + w + ".ratio must be in [2, block], got " + std::to_string(ratio));
+        c.msd_block = static_cast<int>(block);
+        c.msd_ratio = static_cast<int>(ratio);
     }
     if (has_key(t, "reorientation")) {
         const auto& m = sub(t, "reorientation", file);
@@ -65,7 +67,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         if (has_key(m, "centers")) c.centers = get_string_list(m, "centers", w, file);
         if (has_key(m, "ligands")) c.ligands = get_string_list(m, "ligands", w, file);
         if (has_key(m, "bond_cutoff_A"))
-            c.bond_cutoff_A = positive(get_double(m, "bond_cutoff_A", w, file), w + ".bond_cutoff_A", file);
+            c.bond_cutoff_A = positive(get_double(m, "bond_cutoff_A", w, file), w + ".bond_cutoff_A", file, kMaxLocalA, "Å");
         if (c.centers.empty()) throw Error(file + ": " + w + ".centers must list at least one centre species");
     }
     if (has_key(t, "vacf")) {
@@ -75,7 +77,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.vacf = true;
         if (has_key(m, "elements")) c.vacf_elements = get_string_list(m, "elements", w, file);
         if (has_key(m, "max_lag_fs"))
-            c.vacf_max_lag_fs = positive(get_double(m, "max_lag_fs", w, file), w + ".max_lag_fs", file);
+            c.vacf_max_lag_fs = positive(get_double(m, "max_lag_fs", w, file), w + ".max_lag_fs", file, 1.0e7, "fs");
     }
     const auto merge_centres = [&](const std::vector<std::string>& cs, const std::string& w) {
         if (c.centers.empty()) { c.centers = cs; return; }
@@ -89,7 +91,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         c.angular_vacf = true;
         if (has_key(m, "centers")) merge_centres(get_string_list(m, "centers", w, file), w);
         if (has_key(m, "max_lag_fs"))
-            c.angular_vacf_max_lag_fs = positive(get_double(m, "max_lag_fs", w, file), w + ".max_lag_fs", file);
+            c.angular_vacf_max_lag_fs = positive(get_double(m, "max_lag_fs", w, file), w + ".max_lag_fs", file, 1.0e7, "fs");
     }
     if (has_key(t, "orientation_density")) {
         const auto& m = sub(t, "orientation_density", file);
@@ -102,10 +104,14 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
             if (!b.is_array() || b.as_array().size() != 2 || !b.as_array()[0].is_integer() ||
                 !b.as_array()[1].is_integer())
                 throw Error(file + ": " + w + ".bins must be two integers [n_cos_theta, n_phi], e.g. [90, 180]");
-            c.rho_bins_theta = static_cast<int>(b.as_array()[0].as_integer());
-            c.rho_bins_phi = static_cast<int>(b.as_array()[1].as_integer());
-            if (c.rho_bins_theta < 1 || c.rho_bins_phi < 1 || c.rho_bins_theta > 10000 || c.rho_bins_phi > 10000)
-                throw Error(file + ": " + w + ".bins must be in [1, 10000]");
+            // Checked as 64-bit values before narrowing; the histogram (and its dataset in analysis.h5) holds
+            // n_cos_theta x n_phi doubles, so the product is bounded too (2e6 bins = 16 MB; the default is 90 x 180).
+            const long bt = b.as_array()[0].as_integer(), bp = b.as_array()[1].as_integer();
+            if (bt < 1 || bp < 1 || bt > 3600 || bp > 3600 || bt * bp > 2000000)
+                throw Error(file + ": " + w + ".bins must be two integers in [1, 3600] with n_cos_theta x n_phi <= 2000000, got [" +
+                            std::to_string(bt) + ", " + std::to_string(bp) + "]");
+            c.rho_bins_theta = static_cast<int>(bt);
+            c.rho_bins_phi = static_cast<int>(bp);
         }
     }
     if (has_key(t, "hops")) {
@@ -114,12 +120,11 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
         check_known_keys(m, {"elements", "a_A", "window_ps", "ta_ps", "tau_v_ps"}, w, file);
         c.hops = true;
         if (has_key(m, "elements")) c.hop_elements = get_string_list(m, "elements", w, file);
-        if (has_key(m, "a_A")) c.hop_a_A = positive(get_double(m, "a_A", w, file), w + ".a_A", file);
-        if (has_key(m, "window_ps")) c.hop_window_ps = positive(get_double(m, "window_ps", w, file), w + ".window_ps", file);
-        if (has_key(m, "ta_ps")) c.hop_ta_ps = positive(get_double(m, "ta_ps", w, file), w + ".ta_ps", file);
+        if (has_key(m, "a_A")) c.hop_a_A = positive(get_double(m, "a_A", w, file), w + ".a_A", file, kMaxLocalA, "Å");
+        if (has_key(m, "window_ps")) c.hop_window_ps = positive(get_double(m, "window_ps", w, file), w + ".window_ps", file, 1.0e6, "ps");
+        if (has_key(m, "ta_ps")) c.hop_ta_ps = positive(get_double(m, "ta_ps", w, file), w + ".ta_ps", file, 1.0e6, "ps");
         if (has_key(m, "tau_v_ps")) {
-            c.hop_tau_v_ps = get_double(m, "tau_v_ps", w, file);
-            if (!(c.hop_tau_v_ps >= 0)) throw Error(file + ": " + w + ".tau_v_ps must be >= 0");
+            c.hop_tau_v_ps = get_double_in(m, "tau_v_ps", w, file, 0.0, 1.0e6, false, "ps");
         }
         if (!(c.hop_ta_ps > c.hop_window_ps))
             throw Error(file + ": " + w + ".ta_ps must be larger than window_ps");
@@ -136,35 +141,34 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
             if (v.is_table()) {
                 for (const auto& kv : v.as_table())
                     c.cna_r_shell_by_centre[kv.first] =
-                        positive(get_double(v, kv.first, w + ".r_shell_A", file), w + ".r_shell_A." + kv.first, file);
+                        positive(get_double(v, kv.first, w + ".r_shell_A", file), w + ".r_shell_A." + kv.first, file, kMaxLocalA, "Å");
             } else {
-                c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file);
+                c.cna_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file, kMaxLocalA, "Å");
             }
         }
         if (has_key(m, "tau_min_ps")) {
-            c.cna_tau_min_ps = get_double(m, "tau_min_ps", w, file);
-            if (!(c.cna_tau_min_ps >= 0)) throw Error(file + ": " + w + ".tau_min_ps must be >= 0");
+            c.cna_tau_min_ps = get_double_in(m, "tau_min_ps", w, file, 0.0, 1.0e6, false, "ps");
         }
     }
     if ((c.angular_vacf || c.orientation_density || c.cna) && c.centers.empty())
         throw Error(file + ": [analysis] angular_vacf / orientation_density / cna_correlation need centers = [...]");
     if (has_key(t, "fit_min_tmsd_A2"))
-        c.fit_min_tmsd_A2 = positive(get_double(t, "fit_min_tmsd_A2", W, file), W + ".fit_min_tmsd_A2", file);
+        c.fit_min_tmsd_A2 = positive(get_double(t, "fit_min_tmsd_A2", W, file), W + ".fit_min_tmsd_A2", file, 1.0e8, "Å²");
     if (has_key(t, "fit_min_time_ps")) {
-        c.fit_min_time_ps = get_double(t, "fit_min_time_ps", W, file);
-        if (!(c.fit_min_time_ps >= 0)) throw Error(file + ": [analysis].fit_min_time_ps must be >= 0");
+        c.fit_min_time_ps = get_double_in(t, "fit_min_time_ps", W, file, 0.0, kMaxTimePs, false, "ps");
     }
     if (has_key(t, "site_distance_A"))
-        c.site_distance_A = positive(get_double(t, "site_distance_A", W, file), W + ".site_distance_A", file);
-    if (has_key(t, "tau_cls_ps")) c.tau_cls_ps = positive(get_double(t, "tau_cls_ps", W, file), W + ".tau_cls_ps", file);
+        c.site_distance_A = positive(get_double(t, "site_distance_A", W, file), W + ".site_distance_A", file, kMaxLocalA, "Å");
+    if (has_key(t, "tau_cls_ps")) c.tau_cls_ps = positive(get_double(t, "tau_cls_ps", W, file), W + ".tau_cls_ps", file, kMaxTimePs, "ps");
     if (has_key(t, "rotation_tmax_ps"))
-        c.rotation_tmax_ps = positive(get_double(t, "rotation_tmax_ps", W, file), W + ".rotation_tmax_ps", file);
+        c.rotation_tmax_ps = positive(get_double(t, "rotation_tmax_ps", W, file), W + ".rotation_tmax_ps", file, kMaxTimePs, "ps");
     if (has_key(t, "stop_on_melting")) c.stop_on_melting = get_bool(t, "stop_on_melting", W, file);
     if (has_key(t, "oxidation_states")) {
         const toml::value& o = toml::find(t, "oxidation_states");
         if (!o.is_table())
             throw Error(file + ": [analysis].oxidation_states must be a table, e.g. { Na = 1, Mg = 2 }");
-        for (const auto& kv : o.as_table()) c.oxidation_states[kv.first] = get_double(o, kv.first, W + ".oxidation_states", file);
+        for (const auto& kv : o.as_table())
+            c.oxidation_states[kv.first] = get_double_in(o, kv.first, W + ".oxidation_states", file, -10.0, 10.0, false, "e");
     }
     return c;
 }

@@ -589,12 +589,16 @@ public:
         long chunk = std::min(static_cast<long>(scratch_.size()) / per, static_cast<long>(iscratch_.size()) / iper);
         double* scr = scratch_.data();
         int* iscr = iscratch_.data();
-        if (chunk < 1) {  // (a scratch budget below one grading thread: a buffer of its own)
-            g_scratch_.resize(static_cast<std::size_t>(per));
-            g_iscratch_.resize(static_cast<std::size_t>(iper));
+        if (chunk < 1) {
+            // No thread-kernel scratch to share (the warp kernel keeps its blocks elsewhere) or a budget below
+            // one grading thread: a buffer of its own, as many threads as the budget holds (it only grows).
+            const std::size_t budget = opt_.scratch_bytes > 0 ? opt_.scratch_bytes : ex_.scratch_budget();
+            chunk = std::max(1L, std::min(static_cast<long>(g.count),
+                                          static_cast<long>(static_cast<double>(budget) / (8.0 * per + 4.0 * iper))));
+            if (g_scratch_.size() < static_cast<std::size_t>(chunk * per)) g_scratch_.resize(static_cast<std::size_t>(chunk * per));
+            if (g_iscratch_.size() < static_cast<std::size_t>(chunk * iper)) g_iscratch_.resize(static_cast<std::size_t>(chunk * iper));
             scr = g_scratch_.data();
             iscr = g_iscratch_.data();
-            chunk = 1;
         }
         for (int first = 0; first < g.count; first += static_cast<int>(chunk)) {
             const int n = static_cast<int>(std::min<long>(chunk, g.count - first));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/core/error.hpp"
+#include "engine/core/stage_context.hpp"
 #include "potentials/mtp_math.hpp"
 
 namespace mdrun {
@@ -103,6 +104,23 @@ public:
         advance();
         return v;
     }
+    // An integer that must fit an int (indices, powers): checked before narrowing.
+    int small_integer(const std::string& what) {
+        const long l = line();
+        const long v = integer(what);
+        if (v < -1000000000L || v > 1000000000L)
+            throw input_error(name_, l, "expected an index for " + what + ", found " + std::to_string(v) + " (out of range)");
+        return static_cast<int>(v);
+    }
+    // Bytes of the file text: every count must be backed by that many values in the file (each value takes at
+    // least 2 characters, "0,"), so a corrupt count is an error before anything is allocated for it.
+    std::size_t text_size() const { return buf_.size(); }
+    void require_values(long line_no, const std::string& what, double values) const {
+        if (values <= static_cast<double>(buf_.size()) / 2.0) return;
+        throw input_error(name_, line_no,
+                          what + " needs " + std::to_string(static_cast<long long>(values)) +
+                              " values, more than the file (" + std::to_string(buf_.size()) + " bytes) can hold");
+    }
     long count(const char* key, long lo, long hi) {
         expect_key(key);
         const long line_no = line();
@@ -136,7 +154,7 @@ public:
         return braced_list<double>(what, n, [this](const std::string& w) { return number(w); });
     }
     std::vector<int> int_list(const std::string& what, long n) {
-        return braced_list<int>(what, n, [this](const std::string& w) { return integer(w); });
+        return braced_list<int>(what, n, [this](const std::string& w) { return small_integer(w); });
     }
     // "{{a,b,c,d}, {...}, ...}" with exactly n groups of 4 integers.
     std::vector<int> quad_list(const std::string& what, long n) {
@@ -152,7 +170,7 @@ public:
                 int got = 0;
                 while (!peek_char('}')) {
                     if (got > 0) expect_char(',');
-                    v.push_back(static_cast<int>(integer(what)));
+                    v.push_back(small_integer(what));
                     ++got;
                     if (got > 4) break;
                 }
@@ -247,10 +265,16 @@ MtpModel parse_mtp(std::istream& in, const std::string& name) {
     m.max_dist = p.number("max_dist");
     if (!(m.min_dist >= 0.0 && m.max_dist > m.min_dist))
         throw input_error(name, max_line, "expected 0 <= min_dist < max_dist");
+    // MTP cutoffs are 4-8 Å; 50 Å bounds the neighbour list of any solid (a 1e4 Å max_dist is a broken file).
+    if (m.max_dist > 50.0)
+        throw input_error(name, max_line, "max_dist = " + std::to_string(m.max_dist) + " Å is out of range (expected <= 50 Å)");
+    if (!(std::fabs(m.scaling) <= 1e100)) throw input_error(name, max_line, "scaling must be a finite number");
     m.radial_basis_size = static_cast<int>(p.count("radial_basis_size", 1, kMtpMaxRadialBasis));
     m.radial_funcs_count = static_cast<int>(p.count("radial_funcs_count", 1, 1000));
     p.expect("radial_coeffs");
     const int S = m.species_count, NQ = m.radial_basis_size, NMU = m.radial_funcs_count;
+    p.require_values(p.line(), "radial_coeffs (species_count^2 x radial_funcs_count x radial_basis_size)",
+                     static_cast<double>(S) * S * NMU * NQ);
     m.radial_coeffs.reserve(static_cast<size_t>(S) * S * NMU * NQ);
     for (int a = 0; a < S; ++a) {
         for (int b = 0; b < S; ++b) {
@@ -269,7 +293,12 @@ MtpModel parse_mtp(std::istream& in, const std::string& name) {
             }
         }
     }
-    m.alpha_moments_count = static_cast<int>(p.count("alpha_moments_count", 1, 100000000));
+    {
+        const long l = p.line();
+        m.alpha_moments_count = static_cast<int>(p.count("alpha_moments_count", 1, 100000000));
+        // Every moment is a basic entry {mu,p,q,w} or a times entry {i0,i1,m,k} of the file.
+        p.require_values(l, "alpha_moments_count = " + std::to_string(m.alpha_moments_count), 4.0 * m.alpha_moments_count);
+    }
     const long nb = p.count("alpha_index_basic_count", 1, m.alpha_moments_count);
     p.expect_key("alpha_index_basic");
     {
@@ -283,7 +312,9 @@ MtpModel parse_mtp(std::istream& in, const std::string& name) {
                                       ": expected {mu, p, q, w} with 0 <= mu < radial_funcs_count and small powers >= 0");
         }
     }
+    const long nt_line = p.line();
     const long nt = p.count("alpha_index_times_count", 0, 1000000000);
+    p.require_values(nt_line, "alpha_index_times_count = " + std::to_string(nt), 4.0 * static_cast<double>(nt));
     p.expect_key("alpha_index_times");
     {
         const long l = p.line();
@@ -322,6 +353,7 @@ MtpModel parse_mtp(std::istream& in, const std::string& name) {
 }
 
 MtpModel read_mtp(const std::string& path) {
+    const StageContext stage("reading MTP potential " + path);
     std::ifstream in(path);
     if (!in) throw Error(path + ": cannot open MTP potential file");
     return parse_mtp(in, path);

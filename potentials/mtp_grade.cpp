@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/core/error.hpp"
+#include "engine/core/omp_trap.hpp"
 #include "potentials/mtp_grade_math.hpp"
 
 namespace mdrun {
@@ -45,6 +46,7 @@ void mtp_site_gradients(const MtpPotential& pot, const System& sys, const Neighb
     rows.assign(static_cast<size_t>(n) * nc, 0.0);
     if (site_energy) site_energy->assign(n, 0.0);
     const std::vector<int>& map = pot.species_map();
+    OmpTrap trap;  // scratch grows inside the region: no exception may leave it
 #pragma omp parallel if (n >= 64)
     {
         std::vector<double> rx[kLanes], ry[kLanes], rz[kLanes], scratch[kLanes];
@@ -53,6 +55,7 @@ void mtp_site_gradients(const MtpPotential& pot, const System& sys, const Neighb
         const int ngroups = (n + kLanes - 1) / kLanes;
 #pragma omp for schedule(dynamic, 2)
         for (int grp = 0; grp < ngroups; ++grp) {
+            trap.run([&] {
             const int first = grp * kLanes;
             const int nsites = std::min(kLanes, n - first);
             int cap = 1;
@@ -96,8 +99,10 @@ void mtp_site_gradients(const MtpPotential& pot, const System& sys, const Neighb
             if (site_energy)
                 for (int l = 0; l < nsites; ++l)
                     (*site_energy)[first + l] = mtp_scalar_energy_lane<kLanes>(p, a[l], Ml.data(), l);
+            });
         }
     }
+    trap.rethrow();
 }
 
 void check_grade_weights(const GradeWeights& w, const char* where) {

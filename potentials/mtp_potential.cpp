@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <utility>
 
 #include "engine/core/error.hpp"
+#include "engine/core/omp_trap.hpp"
 #include "potentials/mtp_grade_math.hpp"
 #include "potentials/mtp_math.hpp"
 
@@ -144,6 +146,7 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
 
     // Tiny systems run on the calling thread: a parallel region costs more than their evaluation, and
     // on a busy machine waiting threads make it far worse.
+    OmpTrap trap;
 #pragma omp parallel if (n >= 64)
     {
         static thread_local GroupBuffers buf;
@@ -155,7 +158,8 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
             int longest = 0;
             for (int l = 0; l < nsites; ++l)
                 longest = std::max(longest, nl.offset[first + l + 1] - nl.offset[first + l]);
-            buf.reserve(p, longest);
+            trap.run([&] { buf.reserve(p, longest); });  // the only allocation in the region
+            if (trap.failed()) continue;
             int a[kLanes] = {}, nn[kLanes] = {};
             double* rx[kLanes], *ry[kLanes], *rz[kLanes], *dx[kLanes], *dy[kLanes], *dz[kLanes], *scr[kLanes];
             int* nt[kLanes];
@@ -221,6 +225,14 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                 f -= D[nl.reverse[s]];
             }
             force[i] = f;
+        }
+    }
+    if (trap.failed()) {
+        try {
+            trap.rethrow();
+        } catch (const std::bad_alloc&) {
+            throw Error("MTP: out of memory for the per-atom scratch (" + std::to_string(nl.pairs()) +
+                        " neighbour pairs); reduce max_dist or the system size");
         }
     }
 

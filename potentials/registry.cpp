@@ -70,12 +70,11 @@ std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System
     check_known_keys(t, {"kind", "cutoff", "alpha", "coulomb", "charges", "pairs"}, kWhere, cfg);
     BornCoulDsfParams p;
     if (!has_key(t, "cutoff")) throw Error(cfg + ": [potential].cutoff (Å) is required for kind = \"born-coul-dsf\"");
-    p.cutoff = get_double(t, "cutoff", kWhere, cfg);
-    if (!(p.cutoff > 0.0)) throw Error(cfg + ": [potential].cutoff must be > 0, got " + std::to_string(p.cutoff));
+    // 50 Å: DSF cutoffs are 8-15 Å; beyond 50 Å the pair list of any solid no longer fits a machine.
+    p.cutoff = get_double_in(t, "cutoff", kWhere, cfg, 0.0, 50.0, true, "Å");
     p.coulomb = has_key(t, "coulomb") ? get_bool(t, "coulomb", kWhere, cfg) : true;
     if (has_key(t, "alpha")) {
-        p.alpha = get_double(t, "alpha", kWhere, cfg);
-        if (!(p.alpha >= 0.0)) throw Error(cfg + ": [potential].alpha must be >= 0, got " + std::to_string(p.alpha));
+        p.alpha = get_double_in(t, "alpha", kWhere, cfg, 0.0, 10.0, false, "1/Å");
     } else if (p.coulomb) {
         throw Error(cfg + ": [potential].alpha (1/Å) is required when coulomb = true");
     }
@@ -90,7 +89,7 @@ std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System
         for (const auto& kv : ch.as_table()) {
             require_element(kv.first, "[potential].charges", cfg);
             const int s = species_index(sys, kv.first);
-            const double q = get_double(ch, kv.first, "[potential].charges", cfg);
+            const double q = get_double_in(ch, kv.first, "[potential].charges", cfg, -10.0, 10.0, false, "e");
             if (s >= 0) { p.species_charge[s] = q; seen[s] = true; }
         }
         if (p.coulomb)
@@ -118,12 +117,12 @@ std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System
         require_element(a, where + ".a", cfg);
         require_element(b, where + ".b", cfg);
         BornPairParams bp;
-        bp.A = get_double(e, "A", where, cfg);
-        bp.rho = get_double(e, "rho", where, cfg);
-        bp.sigma = has_key(e, "sigma") ? get_double(e, "sigma", where, cfg) : 0.0;
-        bp.C = has_key(e, "C") ? get_double(e, "C", where, cfg) : 0.0;
-        bp.D = has_key(e, "D") ? get_double(e, "D", where, cfg) : 0.0;
-        if (!(bp.rho > 0.0)) throw Error(cfg + ": " + where + ".rho must be > 0, got " + std::to_string(bp.rho));
+        // Finite and bounded: exp((sigma - r)/rho) must not overflow for any r in the list.
+        bp.A = get_double_in(e, "A", where, cfg, -1.0e8, 1.0e8, false, "eV");
+        bp.rho = get_double_in(e, "rho", where, cfg, 0.0, 10.0, true, "Å");
+        bp.sigma = has_key(e, "sigma") ? get_double_in(e, "sigma", where, cfg, 0.0, 20.0, false, "Å") : 0.0;
+        bp.C = has_key(e, "C") ? get_double_in(e, "C", where, cfg, -1.0e8, 1.0e8, false, "eV·Å⁶") : 0.0;
+        bp.D = has_key(e, "D") ? get_double_in(e, "D", where, cfg, -1.0e8, 1.0e8, false, "eV·Å⁸") : 0.0;
         const int sa = species_index(sys, a), sb = species_index(sys, b);
         if (sa < 0 || sb < 0) continue;  // a pair of elements the structure does not contain
         const std::size_t i1 = static_cast<std::size_t>(sa) * ns + sb, i2 = static_cast<std::size_t>(sb) * ns + sa;

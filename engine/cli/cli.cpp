@@ -1,6 +1,7 @@
 // The command-line front end: CLI11 parses, this file dispatches and turns every kind of failure into one
 // "mdrun: error: ..." line with a fitting exit status (see cli.hpp for the rules).
 #include "engine/cli/cli.hpp"
+#include "engine/core/stage_context.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -163,6 +164,13 @@ int run(const std::vector<std::string>& args, const std::vector<Subcommand>& reg
         return 2;
     } catch (const Error& e) {
         std::fprintf(stderr, "mdrun: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        // Inputs are sized before allocating (docs/config.md, "Resource limits"); this is the safety net.
+        std::string where = failed_stage();
+        if (where.empty()) where = current_stage();
+        std::fprintf(stderr, "mdrun: error: out of memory%s%s; the input asks for more memory than this machine has\n",
+                     where.empty() ? "" : " while ", where.c_str());
         return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mdrun: internal error: %s\n", e.what());

@@ -81,8 +81,9 @@ int convert(const ConvertArgs& a) {
         if (parts.size() != 3)
             throw UsageError("convert: --replicate expects a,b,c (three integers), got '" + a.replicate + "'");
         for (int k = 0; k < 3; ++k) {
-            if (!parse_long(parts[k], c) || c < 1)
-                throw UsageError("convert: --replicate expects three integers >= 1, got '" + a.replicate + "'");
+            // Range-checked as a long before narrowing to int; the same limit as [structure].replicate.
+            if (!parse_long(parts[k], c) || c < 1 || c > 1000)
+                throw UsageError("convert: --replicate expects three integers in [1, 1000], got '" + a.replicate + "'");
             rep[k] = (int)c;
         }
     }

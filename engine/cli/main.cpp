@@ -9,6 +9,9 @@
 #ifdef MDRUN_HAVE_CUDA
 #include "kernels/backend_cuda.hpp"
 #endif
+#ifdef MDRUN_HAVE_MPI
+#include "engine/mpi/mpi_run.hpp"
+#endif
 
 namespace {
 
@@ -39,6 +42,9 @@ int main(int argc, char** argv) {
     mdrun::apply_omp_wait_default(argv);  // first: may re-execute mdrun with OMP_WAIT_POLICY=passive
 #ifdef MDRUN_HAVE_CUDA
     mdrun::register_cuda_backend();  // makes `--device cuda|auto` find the GPU backend
+#endif
+#ifdef MDRUN_HAVE_MPI
+    mdrun::register_mpi_runner();  // under mpirun/srun, `mdrun config.toml` splits its replicas over the ranks
 #endif
     return mdrun::cli::run(std::vector<std::string>(argv + 1, argv + argc), kSubcommands);
 }

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <cerrno>
 #include <string>
 
 #include "engine/core/error.hpp"
@@ -16,9 +17,11 @@ namespace {
 
 long parse_steps(const std::string& s) {
     char* end = nullptr;
+    errno = 0;
     const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < 0)
-        throw UsageError("--steps expects a non-negative integer, got '" + s + "'");
+    // The same range as [md].steps (docs/config.md); strtol saturates on overflow, hence the errno test.
+    if (s.empty() || *end != '\0' || v < 0 || errno == ERANGE || v > 1000000000000L)
+        throw UsageError("--steps expects a non-negative integer (at most 1000000000000), got '" + s + "'");
     return v;
 }
 
@@ -55,7 +58,7 @@ cli::Action setup_run(CLI::App& app) {
             throw UsageError("--device must be cpu, cuda or auto, got '" + opt.device + "'");
         if (!st->steps.empty()) opt.steps_override = parse_steps(st->steps);
         if (!st->replicas.empty()) opt.replicas = parse_replica_list(st->replicas);
-        return run_md(opt);
+        return run_md_entry(opt);
     };
 }
 

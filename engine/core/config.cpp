@@ -36,10 +36,21 @@ const std::vector<std::string> kMdKeys = {"ensemble",      "timestep_fs",       
                                           "pressure_bar", "pdamp_fs", "barostat", "couple", "pchain", "ploop", "mtk"};
 const std::vector<std::string> kOutputKeys = {"directory",        "thermo_every",     "trajectory_every",
                                               "trajectory_format", "checkpoint_every", "progress_every_s",
-                                              "write_final"};
+                                              "write_final",      "max_output_GB"};
 
 // Chain length limit: the NHC state is a fixed-size POD so that GPU kernels can hold it.
 constexpr int kMaxChain = 16;
+// Upper bounds of the physically meaningful ranges (docs/config.md). They are far beyond any sensible run, and
+// low enough that nothing downstream overflows or allocates without bound.
+constexpr long kMaxSteps = 1000000000000L;   // 1e12 steps
+constexpr long kMaxEvery = 1000000000000L;   // *_every in steps
+constexpr double kMaxTimestepFs = 100.0;     // no MD integrator is stable beyond a few fs; 100 fs is a typo guard
+constexpr double kMaxTemperatureK = 1.0e5;
+constexpr double kMaxDampFs = 1.0e9;
+constexpr double kMaxPressureBar = 1.0e7;    // 1 TPa
+constexpr double kMaxMinDistanceA = 5.0;     // no two atoms are legitimately > 5 Å apart at most (would flag everything)
+constexpr double kMaxDisplacementA = 1000.0;
+constexpr long kMaxSeed = 9007199254740991L; // 2^53 - 1: exact in every tool that reads run.log (JSON, Python floats)
 
 std::string one_of(const std::string& value, const std::vector<std::string>& allowed, const std::string& key,
                    const std::string& file) {
@@ -58,9 +69,7 @@ void require(bool ok, const std::string& file, const std::string& key, const std
 }
 
 std::uint64_t get_seed(const toml::value& t, const std::string& key, const std::string& where, const std::string& file) {
-    const long s = get_integer(t, key, where, file);
-    require(s >= 0, file, where + "." + key, ">= 0", static_cast<double>(s));
-    return static_cast<std::uint64_t>(s);
+    return static_cast<std::uint64_t>(get_integer_in(t, key, where, file, 0, kMaxSeed, ""));
 }
 
 // The npt keys of [md] / [[replica]] (docs/npt.md).
@@ -68,11 +77,11 @@ void read_npt_keys(const toml::value& t, const std::string& where, const std::st
     auto key = [&](const char* k) { return where + "." + k; };
     if (has_key(t, "pressure_bar")) {
         md.pressure_bar = get_double(t, "pressure_bar", where, file);
-        require(std::isfinite(md.pressure_bar), file, key("pressure_bar"), "a finite number (bar)", md.pressure_bar);
+        require(std::isfinite(md.pressure_bar) && std::fabs(md.pressure_bar) <= kMaxPressureBar, file, key("pressure_bar"),
+                "a finite number between -1e7 and 1e7 (bar)", md.pressure_bar);
     }
     if (has_key(t, "pdamp_fs")) {
-        md.pdamp_fs = get_double(t, "pdamp_fs", where, file);
-        require(md.pdamp_fs > 0 && std::isfinite(md.pdamp_fs), file, key("pdamp_fs"), "> 0 (fs)", md.pdamp_fs);
+        md.pdamp_fs = get_double_in(t, "pdamp_fs", where, file, 0.0, kMaxDampFs, true, "fs");
     }
     if (has_key(t, "barostat"))
         md.barostat = one_of(get_string(t, "barostat", where, file), {"iso", "aniso", "tri"}, key("barostat"), file);
@@ -98,21 +107,16 @@ void read_md_keys(const toml::value& t, const std::string& where, const std::str
     if (has_key(t, "ensemble"))
         md.ensemble = one_of(get_string(t, "ensemble", where, file), {"nve", "nvt", "npt"}, key("ensemble"), file);
     if (has_key(t, "timestep_fs")) {
-        md.timestep_fs = get_double(t, "timestep_fs", where, file);
-        require(md.timestep_fs > 0 && std::isfinite(md.timestep_fs), file, key("timestep_fs"), "> 0", md.timestep_fs);
+        md.timestep_fs = get_double_in(t, "timestep_fs", where, file, 0.0, kMaxTimestepFs, true, "fs");
     }
     if (has_key(t, "steps")) {
-        md.steps = get_integer(t, "steps", where, file);
-        require(md.steps >= 0, file, key("steps"), ">= 0", static_cast<double>(md.steps));
+        md.steps = get_integer_in(t, "steps", where, file, 0, kMaxSteps, "steps");
     }
     if (has_key(t, "temperature_K")) {
-        md.temperature_K = get_double(t, "temperature_K", where, file);
-        require(md.temperature_K >= 0 && std::isfinite(md.temperature_K), file, key("temperature_K"), ">= 0",
-                md.temperature_K);
+        md.temperature_K = get_double_in(t, "temperature_K", where, file, 0.0, kMaxTemperatureK, false, "K");
     }
     if (has_key(t, "tdamp_fs")) {
-        md.tdamp_fs = get_double(t, "tdamp_fs", where, file);
-        require(md.tdamp_fs > 0 && std::isfinite(md.tdamp_fs), file, key("tdamp_fs"), "> 0", md.tdamp_fs);
+        md.tdamp_fs = get_double_in(t, "tdamp_fs", where, file, 0.0, kMaxDampFs, true, "fs");
     }
     if (has_key(t, "chain")) {
         const long c = get_integer(t, "chain", where, file);
@@ -134,18 +138,14 @@ void read_md_keys(const toml::value& t, const std::string& where, const std::str
     }
     if (has_key(t, "freeze")) md.freeze = get_string_list(t, "freeze", where, file);
     if (has_key(t, "neighbor_skin")) {
-        md.neighbor_skin = get_double(t, "neighbor_skin", where, file);
-        require(md.neighbor_skin >= 0 && md.neighbor_skin <= 10, file, key("neighbor_skin"), "between 0 and 10 (Å)",
-                md.neighbor_skin);
+        md.neighbor_skin = get_double_in(t, "neighbor_skin", where, file, 0.0, 10.0, false, "Å");
     }
     if (has_key(t, "stop_on_close_pairs")) md.stop_on_close_pairs = get_bool(t, "stop_on_close_pairs", where, file);
     if (has_key(t, "max_displacement")) {
-        md.max_displacement = get_double(t, "max_displacement", where, file);
-        require(md.max_displacement > 0, file, key("max_displacement"), "> 0 (Å)", md.max_displacement);
+        md.max_displacement = get_double_in(t, "max_displacement", where, file, 0.0, kMaxDisplacementA, true, "Å");
     }
     if (has_key(t, "min_distance")) {
-        md.min_distance = get_double(t, "min_distance", where, file);
-        require(md.min_distance >= 0, file, key("min_distance"), ">= 0 (Å)", md.min_distance);
+        md.min_distance = get_double_in(t, "min_distance", where, file, 0.0, kMaxMinDistanceA, false, "Å");
     }
     read_npt_keys(t, where, file, md);
 }
@@ -158,6 +158,13 @@ void check_md(const MdConfig& md, const std::string& where, const std::string& f
     if (md.ensemble == "npt" && md.barostat == "iso" && md.couple != "none" && md.couple != "xyz")
         throw Error(file + ": " + where + ".couple = \"" + md.couple +
                     "\" contradicts barostat = \"iso\" (iso couples x, y and z); use barostat = \"aniso\"");
+    // A damping time shorter than one step is not a thermostat/barostat but an instability.
+    if (md.tdamp_fs < md.timestep_fs)
+        throw Error(file + ": " + where + ".tdamp_fs = " + std::to_string(md.tdamp_fs) +
+                    " is shorter than the time step (" + std::to_string(md.timestep_fs) + " fs); LAMMPS recommends ~100 steps");
+    if (md.ensemble == "npt" && md.pdamp_fs < md.timestep_fs)
+        throw Error(file + ": " + where + ".pdamp_fs = " + std::to_string(md.pdamp_fs) +
+                    " is shorter than the time step (" + std::to_string(md.timestep_fs) + " fs); LAMMPS recommends ~1000 steps");
     if (md.velocities == "maxwell" && md.temperature_K < 0)
         throw Error(file + ": " + where + ".temperature_K is required for velocities = \"maxwell\"");
 }
@@ -200,8 +207,7 @@ void parse_structure(const toml::value& root, const std::string& file, const std
             if (!has_key(r, k)) throw Error(file + ": missing key " + rw + "." + k);
         s.remove = true;
         s.remove_element = get_string(r, "element", rw, file);
-        s.remove_count = get_integer(r, "count", rw, file);
-        require(s.remove_count >= 0, file, rw + ".count", ">= 0", static_cast<double>(s.remove_count));
+        s.remove_count = get_integer_in(r, "count", rw, file, 0, 1000000000L, "atoms");
         s.remove_seed = has_key(r, "seed") ? get_seed(r, "seed", rw, file) : 0;
     }
 }
@@ -218,27 +224,23 @@ void parse_output(const toml::value& root, const std::string& file, const std::s
         o.directory = resolve_path(dir, d);
     }
     if (has_key(t, "thermo_every")) {
-        o.thermo_every = get_integer(t, "thermo_every", w, file);
-        require(o.thermo_every >= 1, file, "[output].thermo_every", ">= 1", static_cast<double>(o.thermo_every));
+        o.thermo_every = get_integer_in(t, "thermo_every", w, file, 1, kMaxEvery, "steps");
     }
     if (has_key(t, "trajectory_every")) {
-        o.trajectory_every = get_integer(t, "trajectory_every", w, file);
-        require(o.trajectory_every >= 0, file, "[output].trajectory_every", ">= 0 (0 = no trajectory)",
-                static_cast<double>(o.trajectory_every));
+        o.trajectory_every = get_integer_in(t, "trajectory_every", w, file, 0, kMaxEvery, "steps; 0 = no trajectory");
     }
     if (has_key(t, "trajectory_format"))
         o.trajectory_format = one_of(get_string(t, "trajectory_format", w, file), {"h5md", "extxyz", "lammps-dump"},
                                      "[output].trajectory_format", file);
     if (has_key(t, "checkpoint_every")) {
-        o.checkpoint_every = get_integer(t, "checkpoint_every", w, file);
-        require(o.checkpoint_every >= 0, file, "[output].checkpoint_every", ">= 0 (0 = only at the end)",
-                static_cast<double>(o.checkpoint_every));
+        o.checkpoint_every = get_integer_in(t, "checkpoint_every", w, file, 0, kMaxEvery, "steps; 0 = only at the end");
     }
     if (has_key(t, "progress_every_s")) {
-        o.progress_every_s = get_double(t, "progress_every_s", w, file);
-        require(o.progress_every_s > 0, file, "[output].progress_every_s", "> 0", o.progress_every_s);
+        o.progress_every_s = get_double_in(t, "progress_every_s", w, file, 0.0, 1.0e7, true, "s");
     }
     if (has_key(t, "write_final")) o.write_final = get_bool(t, "write_final", w, file);
+    if (has_key(t, "max_output_GB"))
+        o.max_output_GB = get_double_in(t, "max_output_GB", w, file, 0.0, 1.0e6, true, "GB");
 }
 
 }  // namespace

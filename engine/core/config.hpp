@@ -77,6 +77,7 @@ struct OutputConfig {
     long checkpoint_every = 100000;      // 0 = only at the end
     double progress_every_s = 60.0;      // plain progress lines when stderr is not a terminal
     bool write_final = true;             // final.POSCAR and final.extxyz per replica
+    double max_output_GB = 100.0;        // refuse a run whose estimated trajectory + analysis output exceeds this
 };
 
 // [gpu]: choices of the CUDA backend that do not change the physics (so not part of the checkpoint
@@ -100,6 +101,10 @@ struct RunConfig {
     bool has_extrapolation = false;
     toml::value extrapolation; // raw [extrapolation] table (engine/run/extrapolation.hpp)
     std::vector<StageConfig> stages;  // empty: one run with [md]
+    // Set by `mpirun ... mdrun` (engine/mpi/mpi_run.cpp) for a rank's part of a multi-replica config: a
+    // replica that stops stops alone even when it is the part's only (or last) one, as it would in the
+    // one-process run of all replicas. Not read from the file; not in the fingerprint.
+    bool in_series = false;
 };
 
 // Index of the stage that advances from `step` to step + 1 (the last stage for step >= the total).

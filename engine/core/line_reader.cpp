@@ -84,6 +84,13 @@ bool parse_double(const std::string& token, double& out) {
     return end == t.c_str() + t.size() && errno != ERANGE && std::isfinite(out);
 }
 
+void LineReader::require_lines(std::size_t i, std::size_t first, long n, const std::string& what) const {
+    const std::size_t have = first < lines_.size() ? lines_.size() - first : 0;
+    if (n >= 0 && static_cast<unsigned long>(n) <= have) return;
+    throw error(i, what + " = " + std::to_string(n) + " needs " + std::to_string(n) + " lines, but the file has only " +
+                       std::to_string(have) + " more");
+}
+
 bool parse_long(const std::string& token, long& out) {
     if (token.empty()) return false;
     errno = 0;

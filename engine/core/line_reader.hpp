@@ -27,6 +27,10 @@ public:
     // Line i must exist; otherwise "file:line: unexpected end of file, expected <what>".
     void require(std::size_t i, const std::string& what) const;
 
+    // A count read at line i promises `n` lines from line `first` on: more than the file holds is an error naming
+    // the count, before anything is allocated for it (a 1 kB header must not make the reader allocate GBs).
+    void require_lines(std::size_t i, std::size_t first, long n, const std::string& what) const;
+
     // Parse a token as a number; the error names the line, `what` was expected and the token found.
     double to_double(std::size_t i, const std::string& token, const std::string& what) const;
     long to_long(std::size_t i, const std::string& token, const std::string& what) const;

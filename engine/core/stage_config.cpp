@@ -43,7 +43,7 @@ void parse_stages(const toml::value& root, const std::string& file, RunConfig& c
         st.name = has_key(a[i], "name") ? get_string(a[i], "name", w, file) : "stage" + std::to_string(i + 1);
         if (!names.insert(st.name).second) throw Error(file + ": " + w + ".name '" + st.name + "' is used by two stages");
         if (!has_key(a[i], "steps")) throw Error(file + ": missing key " + w + ".steps (length of the stage in steps)");
-        st.steps = get_integer(a[i], "steps", w, file);
+        st.steps = get_integer_in(a[i], "steps", w, file, 1, 1000000000000L, "steps");
         if (st.steps < 1) throw Error(file + ": " + w + ".steps must be >= 1, got " + std::to_string(st.steps));
         if (has_key(a[i], "cell")) {
             st.cell = get_string(a[i], "cell", w, file);
@@ -54,7 +54,7 @@ void parse_stages(const toml::value& root, const std::string& file, RunConfig& c
             throw Error(file + ": " + w + ".cell = \"mean\" needs a previous stage to average over");
         if (has_key(a[i], "cell_mean_ps")) {
             if (st.cell != "mean") throw Error(file + ": " + w + ".cell_mean_ps is only used with cell = \"mean\"");
-            st.cell_mean_ps = get_double(a[i], "cell_mean_ps", w, file);
+            st.cell_mean_ps = get_double_in(a[i], "cell_mean_ps", w, file, 0.0, 1.0e9, false, "ps; 0 = the whole previous stage");
             if (!(st.cell_mean_ps >= 0) || !std::isfinite(st.cell_mean_ps))
                 throw Error(file + ": " + w + ".cell_mean_ps must be >= 0 (ps; 0 = the whole previous stage)");
         }

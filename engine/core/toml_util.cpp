@@ -1,6 +1,8 @@
 #include "engine/core/toml_util.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <sstream>
 
 #include "engine/core/error.hpp"
 
@@ -79,7 +81,9 @@ double get_double(const toml::value& t, const std::string& key, const std::strin
 long get_integer(const toml::value& t, const std::string& key, const std::string& where, const std::string& file) {
     const toml::value& v = toml::find(t, key);
     if (v.is_integer()) return static_cast<long>(v.as_integer());
-    if (v.is_floating() && v.as_floating() == static_cast<double>(static_cast<long>(v.as_floating())))
+    // A whole float (1e3) is accepted; the range test comes first, as converting an out-of-range double is UB.
+    if (v.is_floating() && std::fabs(v.as_floating()) < 9.0e18 &&
+        v.as_floating() == static_cast<double>(static_cast<long>(v.as_floating())))
         return static_cast<long>(v.as_floating());
     throw Error(file + ": " + key_name(where, key) + " must be an integer, got " + type_name(v));
 }
@@ -108,6 +112,42 @@ std::vector<std::string> get_string_list(const toml::value& t, const std::string
         out.push_back(e.as_string().str);
     }
     return out;
+}
+
+namespace {
+std::string num(double v) {
+    std::ostringstream os;
+    os.precision(10);
+    os << v;
+    return os.str();
+}
+}  // namespace
+
+std::string range_message(const std::string& file, const std::string& key, double lo, double hi, bool lo_open,
+                          const std::string& unit, double got) {
+    std::string m = file + ": " + key + " must be " + (lo_open ? "> " : ">= ") + num(lo) + " and <= " + num(hi);
+    if (!unit.empty()) m += " (" + unit + ")";
+    return m + ", got " + num(got);
+}
+
+double get_double_in(const toml::value& t, const std::string& key, const std::string& where, const std::string& file,
+                     double lo, double hi, bool lo_open, const std::string& unit) {
+    const double v = get_double(t, key, where, file);
+    const bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
+    if (!ok) throw Error(range_message(file, key_name(where, key), lo, hi, lo_open, unit, v));
+    return v;
+}
+
+long get_integer_in(const toml::value& t, const std::string& key, const std::string& where, const std::string& file,
+                    long lo, long hi, const std::string& unit) {
+    const long v = get_integer(t, key, where, file);
+    if (v < lo || v > hi) {
+        std::string m = file + ": " + key_name(where, key) + " must be >= " + std::to_string(lo) + " and <= " +
+                        std::to_string(hi);
+        if (!unit.empty()) m += " (" + unit + ")";
+        throw Error(m + ", got " + std::to_string(v));
+    }
+    return v;
 }
 
 }  // namespace mdrun

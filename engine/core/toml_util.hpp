@@ -28,4 +28,16 @@ std::vector<std::string> get_string_list(const toml::value& table, const std::st
                                          const std::string& file);
 bool has_key(const toml::value& table, const std::string& key);
 
+// Range-checked getters. Every key has a physically meaningful range (docs/config.md): a value outside it is
+// an error naming the key, the range with its unit and the value, e.g. "[md].timestep_fs must be > 0 and <= 100 (fs),
+// got 0". `lo_open`: the lower bound is excluded (> lo); NaN and infinities are always rejected. Integers are
+// checked as the 64-bit value TOML holds, before any narrowing to int (no silent truncation).
+double get_double_in(const toml::value& table, const std::string& key, const std::string& where, const std::string& file,
+                     double lo, double hi, bool lo_open, const std::string& unit);
+long get_integer_in(const toml::value& table, const std::string& key, const std::string& where, const std::string& file,
+                    long lo, long hi, const std::string& unit);
+// The message of a range error, for checks done outside these getters.
+std::string range_message(const std::string& file, const std::string& key, double lo, double hi, bool lo_open,
+                          const std::string& unit, double got);
+
 }  // namespace mdrun

@@ -11,6 +11,7 @@
 
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/stage_context.hpp"
 
 namespace mdrun {
 
@@ -131,17 +132,24 @@ void read_atom_data(LineReader& r, const std::string& header_line, CfgConfig& c,
     if (direct && !c.has_lattice) throw r.error("direct_x/y/z coordinates need a Supercell before AtomData");
     c.has_forces = forces;
     c.has_site_energies = where[kSiteEn] >= 0;
-    c.id.assign(size, 0);
-    c.type.assign(size, 0);
-    c.pos.assign(size, Vec3{0, 0, 0});
-    if (forces) c.force.assign(size, Vec3{0, 0, 0});
-    if (c.has_site_energies) c.site_energy.assign(size, 0.0);
+    // The arrays grow with the atom lines actually read (doubling up to Size): a corrupt Size of 1e8 in a small
+    // file is an error at the end of the file, not gigabytes allocated up front.
+    auto grow_to = [&](long n) {
+        const auto un = static_cast<std::size_t>(n);
+        c.id.resize(un, 0);
+        c.type.resize(un, 0);
+        c.pos.resize(un, Vec3{0, 0, 0});
+        if (forces) c.force.resize(un, Vec3{0, 0, 0});
+        if (c.has_site_energies) c.site_energy.resize(un, 0.0);
+    };
+    grow_to(std::min<long>(size, 4096));
     std::string line;
     // Atom lines are the bulk of a file: they are split in place (no string per token).
     constexpr int kMaxTokens = kColumnCount + 1;
     const char* tok[kMaxTokens];
     int len[kMaxTokens];
     for (long a = 0; a < size; ++a) {
+        if (a >= static_cast<long>(c.id.size())) grow_to(std::min<long>(size, 2 * a));
         if (!r.next(line))
             throw r.error_at(header_no, "AtomData: expected " + std::to_string(size) + " atom lines (Size), file ends after " +
                                             std::to_string(a));
@@ -322,6 +330,7 @@ std::vector<CfgConfig> parse_cfg(std::istream& in, const std::string& name) {
 }
 
 std::vector<CfgConfig> read_cfg(const std::string& path) {
+    const StageContext stage("reading configurations " + path);
     std::ifstream in(path);
     if (!in) throw Error(path + ": cannot open configuration file");
     return parse_cfg(in, path);

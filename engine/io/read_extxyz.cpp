@@ -95,6 +95,7 @@ System read_extxyz_frame_at(const LineReader& r, std::size_t o, std::size_t* nex
     if (t0.empty()) throw r.error(o, "expected the number of atoms, got an empty line");
     const long n = r.to_long(o, t0[0], "the number of atoms (an integer)");
     if (n <= 0) throw r.error(o, "the number of atoms must be > 0, got " + t0[0]);
+    r.require_lines(o, o + 2, n, "the number of atoms");
     r.require(o + 1, "the comment line with Lattice=... Properties=... (extended XYZ line 2)");
     const auto kv = parse_comment(r, o + 1);
 
@@ -147,6 +148,8 @@ System read_extxyz_frame_at(const LineReader& r, std::size_t o, std::size_t* nex
         if (!parse_long(parts[k + 2], nc) || nc < 1)
             throw r.error(o + 1, "Properties: column count of '" + c.name + "' must be a positive integer, got '" +
                                  parts[k + 2] + "'");
+        if (nc > 1000)  // no extxyz property has more columns; also keeps `width` far from int overflow
+            throw r.error(o + 1, "Properties: column count of '" + c.name + "' must be at most 1000, got " + parts[k + 2]);
         c.ncols = (int)nc;
         c.start = width;
         width += c.ncols;

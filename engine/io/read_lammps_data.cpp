@@ -7,6 +7,7 @@
 // comment of its `Masses` line ("1 22.99 # Na"), else the element whose standard atomic weight matches
 // the type's mass (within 0.1 amu).
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -67,10 +68,28 @@ System read_lammps_data(const std::string& path, const std::vector<std::string>&
     }
     if (natoms <= 0) throw Error(path + ": header has no 'N atoms' line with N > 0");
     if (ntypes <= 0) throw Error(path + ": header has no 'N atom types' line with N > 0");
+    // Counts are checked against the file before anything is allocated for them: every atom is a line, and no
+    // atomic system has more than a few hundred types (a corrupt count must not allocate gigabytes).
+    if (natoms > static_cast<long>(r.count()))
+        throw Error(path + ": header says " + std::to_string(natoms) + " atoms, but the file has only " +
+                    std::to_string(r.count()) + " lines");
+    if (ntypes > 10000)
+        throw Error(path + ": header says " + std::to_string(ntypes) + " atom types; at most 10000 are supported");
     for (int k = 0; k < 3; ++k)
         if (!have_bounds[k])
             throw Error(path + ": header lacks the '" + std::string(1, char('x' + k)) + "lo " + char('x' + k) + "hi' line");
 
+    // LAMMPS keeps tilts within half a box length (larger ones only with `box tilt large`); one far beyond the
+    // box (1e10 Å) squeezes the cell to nothing and is a broken file, not a cell to search.
+    {
+        const double lx = hi[0] - lo[0], ly = hi[1] - lo[1];
+        const double tilt[3] = {xy, xz, yz}, len[3] = {lx, lx, ly};
+        const char* name[3] = {"xy", "xz", "yz"};
+        for (int k = 0; k < 3; ++k)
+            if (!(std::fabs(tilt[k]) <= 10.0 * len[k]))
+                throw Error(path + ": tilt factor " + name[k] + " = " + std::to_string(tilt[k]) + " is more than 10 times the box length " +
+                            std::to_string(len[k]) + " Å it tilts (LAMMPS requires <= 0.5 of it)");
+    }
     Mat3 h = mat3_zero();
     h.m[0][0] = hi[0] - lo[0];
     h.m[1][0] = xy; h.m[1][1] = hi[1] - lo[1];

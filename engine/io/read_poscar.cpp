@@ -82,10 +82,13 @@ System read_poscar(const std::string& path) {
     for (const auto& t : ct) {
         const long c = r.to_long(6, t, "an atom count (integer >= 0)");
         if (c < 0) throw r.error(6, "atom counts must be >= 0, got " + t);
+        // Each count is bounded by the file's length below, but the sum must not overflow before that check.
+        if (c > static_cast<long>(r.count())) r.require_lines(6, 7, c, "the atom count " + t);
         counts.push_back(c);
         n += c;
     }
     if (n == 0) throw r.error(6, "the structure has no atoms");
+    r.require_lines(6, 8, n, "the total atom count");
 
     std::size_t li = 7;
     r.require(li, "'Direct' or 'Cartesian'");

@@ -9,6 +9,7 @@
 #include "engine/io/cfg_io.hpp"
 #include "engine/core/elements.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/stage_context.hpp"
 #include "engine/core/line_reader.hpp"
 
 namespace mdrun {
@@ -185,6 +186,7 @@ std::string detect_structure_format(const std::string& path) {
 }
 
 System read_structure(const std::string& path, const std::string& format, const std::vector<std::string>& elements) {
+    const StageContext stage("reading structure " + path);
     {
         std::ifstream probe(path);
         if (!probe) throw Error(path + ": cannot open structure file (does it exist and is it readable?)");
@@ -211,6 +213,7 @@ System read_structure(const std::string& path, const std::string& format, const 
 
 std::vector<StructureFrame> read_structure_frames(const std::string& path, const std::string& format,
                                                   const std::vector<std::string>& elements) {
+    const StageContext stage("reading structures " + path);
     std::string fmt = format.empty() ? "auto" : format;
     const std::string base = lower(basename_of(path));
     if (fmt == "auto" && (ends_with(base, ".h5md") || ends_with(base, ".h5"))) fmt = "h5md";
@@ -256,6 +259,13 @@ void replicate(System& sys, int na, int nb, int nc) {
     if (na == 1 && nb == 1 && nc == 1) return;
     const std::size_t n0 = sys.size();
     const std::size_t copies = (std::size_t)na * nb * nc;
+    // Atom indices are int throughout (neighbour list, kernels): stay far below 2^31, and name the product
+    // before allocating for it.
+    constexpr std::size_t kMaxAtoms = 100000000;
+    if (n0 > 0 && copies > kMaxAtoms / n0)
+        throw Error("replicate: " + std::to_string(na) + " x " + std::to_string(nb) + " x " + std::to_string(nc) +
+                    " copies of " + std::to_string(n0) + " atoms would make " + std::to_string(copies * n0) +
+                    " atoms; mdrun supports at most " + std::to_string(kMaxAtoms));
     const bool has_charge = !sys.charge.empty();
     System out;
     out.species = sys.species;

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <climits>
 #include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
 
 #include <omp.h>
 
@@ -78,8 +82,8 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
                                              box.hinv.m[2][k] * box.hinv.m[2][k]);
         const double extent = g.periodic[k] ? 1.0 : std::max(smax[k] - smin[k], 0.0);
         const double ext_len = extent * width;
-        int nc = static_cast<int>(std::floor(ext_len / cutoff));
-        nc = std::max(1, std::min(nc, 1 << 10));
+        // Clamped as a double before the conversion (a 1e12 Å box must not overflow int).
+        int nc = static_cast<int>(std::max(1.0, std::min(std::floor(ext_len / cutoff), 1024.0)));
         g.nc[k] = nc;
         g.lo[k] = g.periodic[k] ? 0.0 : smin[k];
         const double cell_frac = extent > 0 ? extent / nc : 1.0;
@@ -87,10 +91,47 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         // Cells to search on each side: enough to cover the cutoff, plus whole extra images when the
         // cell is thinner than the cutoff.
         if (g.periodic[k]) {
-            g.reach[k] = static_cast<int>(std::ceil(cutoff / (width * cell_frac)));
+            const double reach = std::ceil(cutoff / (width * cell_frac));
+            // A cell much thinner than the cutoff (a huge cutoff, or a tilt of 1e10 Å that squeezes a width to
+            // nothing) would need billions of image cells per atom: that is a bad input, not a long search.
+            if (!(reach <= 1000.0))
+                throw Error("neighbour list: a cutoff of " + std::to_string(cutoff) + " Å spans " +
+                            (std::isfinite(reach) ? std::to_string(static_cast<long long>(reach)) : std::string("infinitely many")) +
+                            " periodic images of a cell " + std::to_string(width) +
+                            " Å wide along lattice vector " + std::to_string(k + 1) +
+                            " (at most 1000 are supported); check the cutoff and the cell (tilt factors)");
+            g.reach[k] = static_cast<int>(reach);
         } else {
             g.reach[k] = 1;
         }
+    }
+    // Total cells bounded by the atom count (a few atoms per cell keeps the list linear in N and the
+    // counting sort small; 1024^3 cells of a sparse box would be 4 GB of empty cells): halve the finest
+    // direction until it fits. Coarser cells stay >= cutoff wide, so only the reach per cell shrinks.
+    {
+        const long long max_cells = std::max<long long>(27, 2LL * n);
+        while (static_cast<long long>(g.nc[0]) * g.nc[1] * g.nc[2] > max_cells) {
+            int k = 0;
+            for (int q = 1; q < 3; ++q)
+                if (g.nc[q] > g.nc[k]) k = q;
+            g.nc[k] = std::max(1, g.nc[k] / 2);
+            const double extent = g.periodic[k] ? 1.0 : std::max(smax[k] - smin[k], 0.0);
+            const double cell_frac = extent > 0 ? extent / g.nc[k] : 1.0;
+            g.inv_width[k] = extent > 0 ? 1.0 / cell_frac : 0.0;
+            if (g.periodic[k]) {
+                const double width = 1.0 / std::sqrt(box.hinv.m[0][k] * box.hinv.m[0][k] +
+                                                     box.hinv.m[1][k] * box.hinv.m[1][k] + box.hinv.m[2][k] * box.hinv.m[2][k]);
+                g.reach[k] = static_cast<int>(std::ceil(cutoff / (width * cell_frac)));
+            }
+        }
+    }
+    {
+        // Expected slots: an int indexes them (offset, reverse), so more than INT_MAX is refused up front.
+        const double est = estimate_neighbor_pairs(box, static_cast<std::size_t>(n), cutoff);
+        if (!(est < static_cast<double>(INT_MAX)))
+            throw Error("neighbour list: a cutoff of " + std::to_string(cutoff) + " Å with " + std::to_string(n) +
+                        " atoms gives about " + std::to_string(static_cast<double>(est)) +
+                        " pairs, more than the 2^31 the list can index; reduce the cutoff");
     }
     const int ncell = g.nc[0] * g.nc[1] * g.nc[2];
     std::vector<int> cell_of(n);
@@ -161,8 +202,19 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
     // private buffer, then copies them to their final place once the row offsets are known. A static
     // schedule over the same range gives every thread the same atoms in both loops.
     std::vector<std::vector<Candidate>> per_thread;
+    // No exception may leave an OpenMP region (that is std::terminate): the first one is kept and rethrown
+    // after the region, and the other threads skip their remaining work.
+    std::exception_ptr failure;
+    bool failed = false;
+    auto fail = [&](std::exception_ptr e) {
+#pragma omp critical(mdrun_neighbor_failure)
+        if (!failure) failure = e;
+#pragma omp atomic write
+        failed = true;
+    };
 #pragma omp parallel
     {
+      try {
 #pragma omp single
         per_thread.resize(static_cast<std::size_t>(omp_get_num_threads()));
         std::vector<Candidate>& mine = per_thread[static_cast<std::size_t>(omp_get_thread_num())];
@@ -170,26 +222,59 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         std::vector<Candidate> buf;
 #pragma omp for schedule(static)
         for (int i = 0; i < n; ++i) {
-            gather(i, buf);
-            nl.offset[i + 1] = static_cast<int>(buf.size());
-            mine.insert(mine.end(), buf.begin(), buf.end());
+            bool stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop) continue;
+            try {
+                gather(i, buf);
+                nl.offset[i + 1] = static_cast<int>(buf.size());
+                mine.insert(mine.end(), buf.begin(), buf.end());
+            } catch (...) {
+                fail(std::current_exception());
+            }
         }
 #pragma omp single
         {
-            for (int i = 0; i < n; ++i) nl.offset[i + 1] += nl.offset[i];
-            const std::size_t np = nl.offset[n];
-            nl.j.resize(np);
-            nl.shift.resize(np);
-            nl.reverse.resize(np);
+            try {
+                if (!failed) {
+                    long long total = 0;
+                    for (int i = 0; i < n; ++i) {
+                        total += nl.offset[i + 1];
+                        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
+                        nl.offset[i + 1] = static_cast<int>(total);
+                    }
+                    const std::size_t np = nl.offset[n];
+                    nl.j.resize(np);
+                    nl.shift.resize(np);
+                    nl.reverse.resize(np);
+                }
+            } catch (...) {
+                fail(std::current_exception());
+            }
         }
         std::size_t k = 0;
+        if (!failed) {
 #pragma omp for schedule(static)
-        for (int i = 0; i < n; ++i) {
-            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
-                const Candidate& c = mine[k];
-                nl.j[s] = c.j;
-                nl.shift[s] = c.shift;
+            for (int i = 0; i < n; ++i) {
+                for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
+                    const Candidate& c = mine[k];
+                    nl.j[s] = c.j;
+                    nl.shift[s] = c.shift;
+                }
             }
+        }
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+    if (failure) {
+        nl = NeighborList{};
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::bad_alloc&) {
+            throw Error("neighbour list: out of memory building the list for " + std::to_string(n) +
+                        " atoms with a cutoff of " + std::to_string(cutoff) + " Å");
         }
     }
     // Reverse slots, in one sequential sweep over the rows (O(pairs), no search): row j is sorted by (i, image),
@@ -228,6 +313,19 @@ bool needs_rebuild(const NeighborList& nl, const std::vector<Vec3>& pos, double 
 #pragma omp parallel for reduction(| : moved) schedule(static)
     for (std::size_t i = 0; i < n; ++i) moved |= norm2(pos[i] - nl.pos_at_build[i]) > lim2 ? 1 : 0;
     return moved != 0;
+}
+
+double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff) {
+    if (n == 0) return 0.0;
+    const double sphere = 4.0 / 3.0 * 3.14159265358979323846 * cutoff * cutoff * cutoff;
+    const bool all_periodic = box.periodic[0] && box.periodic[1] && box.periodic[2];
+    const double vol = std::fabs(volume(box));
+    const double nn = static_cast<double>(n);
+    if (all_periodic && vol > 0) return nn * (nn / vol * sphere);
+    // Without a volume: no atoms pack denser than ~0.2 per Å³ (diamond: 0.18), and without images there are
+    // at most n - 1 neighbours (non-periodic directions have no images; this bounds partly periodic cells too).
+    const bool any_periodic = box.periodic[0] || box.periodic[1] || box.periodic[2];
+    return nn * (any_periodic ? 0.2 * sphere : std::min(0.2 * sphere, nn - 1.0));
 }
 
 }  // namespace mdrun

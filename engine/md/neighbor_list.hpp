@@ -36,7 +36,17 @@ inline const Vec3& slot_shift(const NeighborList& nl, std::size_t s) {
 
 // Builds the full list of all image pairs with |r_ij| < cutoff. Deterministic: within a row, slots are
 // sorted by (j, image). Rows are built in parallel with OpenMP; the result does not depend on threads.
+// Throws mdrun::Error (never std::bad_alloc, never from inside the OpenMP region) when the list cannot be
+// built: more pairs than an int slot index holds, or an allocation that fails.
 void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cutoff, NeighborList& nl);
+
+// Expected number of list slots (ordered pairs, images included) for n atoms in `box` with `cutoff`: the mean
+// density times the cutoff sphere, per atom (capped at n - 1 per atom when no direction is periodic).
+double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
+// Bytes the list needs while it is built (slots + per-thread candidates), per slot, and the per-pair scratch a
+// potential keeps (forces per slot, site terms): used by the run's memory estimate.
+constexpr double kNeighborBytesPerPair = 32.0 + 40.0;
+constexpr double kPotentialScratchBytesPerPair = 64.0;
 
 // True when any atom moved more than skin/2 since the list was built (the standard Verlet criterion).
 bool needs_rebuild(const NeighborList& nl, const std::vector<Vec3>& pos, double skin);

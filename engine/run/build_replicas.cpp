@@ -11,8 +11,10 @@
 #include "analysis/analysis_set.hpp"
 #include "engine/core/elements.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/stage_context.hpp"
 #include "engine/io/structure_io.hpp"
 #include "engine/md/neighbor_list.hpp"
+#include "engine/run/resource_estimate.hpp"
 #include "engine/run/run_provenance.hpp"
 #include "potentials/registry.hpp"
 
@@ -159,6 +161,7 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
     AnalysisConfig acfg;  // parsed first: a typo in [analysis] is reported before any heavy work
     if (cfg.has_analysis) acfg = parse_analysis_config(cfg.analysis, cfg.config_file);
 
+    const StageContext stage("setting up the run of " + cfg.config_file);
     const System base = build_structure(cfg);
     double rmin = 0;
     for (const auto& rc : cfg.replicas) rmin = std::max(rmin, rc.md.min_distance);
@@ -182,6 +185,18 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
         rep->md = md0;
         rep->params = dynamics_params(md0);
         if (with_potential) rep->potential = make_potential(cfg.potential, rep->sys, cfg.config_file);
+        // Before the analysis accumulators and the first neighbour list are allocated.
+        if (i == 0) {
+            std::string key;
+            double rc = 0;
+            if (rep->potential) {
+                rc = rep->potential->cutoff();
+                key = rep->potential->name() == "mtp" ? "the MTP's max_dist = " + fmt(rc) + " Å ([potential].file)"
+                                                      : "[potential].cutoff = " + fmt(rc) + " Å";
+            }
+            check_resources(cfg, md0, rep->sys, rc, key, cfg.has_analysis && acfg.enabled ? &acfg : nullptr,
+                            cfg.replicas.size());
+        }
         if (cfg.has_analysis && acfg.enabled) {
             AnalysisRunInfo info;
             info.timestep_ps = rep->params.dt_ps;

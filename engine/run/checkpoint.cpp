@@ -7,6 +7,7 @@
 #include "analysis/analysis_set.hpp"
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/stage_context.hpp"
 #include "engine/core/version.hpp"
 
 namespace mdrun {
@@ -66,6 +67,7 @@ void write_checkpoint(const std::string& path, const RunConfig& cfg, Backend& ba
 }
 
 CheckpointData read_checkpoint(const std::string& path) {
+    const StageContext stage("reading checkpoint " + path);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": checkpoint file not found or not readable");
     BinaryReader r(in, path);

@@ -30,7 +30,7 @@ ExtrapolationConfig parse_extrapolation(const toml::value& t, const std::string&
         throw Error(file + ": [extrapolation].state is required: the MLIP active-learning state file (.als) of the "
                            "potential, e.g. from `mdrun calc-grade POT.mtp TRAIN.cfg IN.cfg OUT.cfg`");
     c.state = resolve_path(dir, get_string(t, "state", w, file));
-    if (has_key(t, "every")) c.every = get_integer(t, "every", w, file);
+    if (has_key(t, "every")) c.every = get_integer_in(t, "every", w, file, 1, 1000000000000L, "steps");
     if (c.every < 1) throw Error(file + ": [extrapolation].every must be >= 1, got " + std::to_string(c.every));
     if (has_key(t, "save_above")) c.save_above = get_double(t, "save_above", w, file);
     if (has_key(t, "stop_above")) c.stop_above = get_double(t, "stop_above", w, file);

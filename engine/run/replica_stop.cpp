@@ -88,8 +88,11 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
     rep.stopped = true;
     rep.stop_step = at;
     rep.stop_reason = stop.reason;
-    const bool alone = reps.size() > 1 && running_replicas(reps) > 0;
-    log.section("STOPPED " + (reps.size() > 1 ? "replica " + display_name(rep) + " " : std::string()) + utc_now());
+    // A series part (cfg.in_series) behaves as the one-process run of the whole series would: its replicas
+    // stop alone, and the part ends when none is left (rank 0 then decides for the series).
+    const bool several = reps.size() > 1 || cfg.in_series;
+    const bool alone = several && (running_replicas(reps) > 0 || cfg.in_series);
+    log.section("STOPPED " + (several ? "replica " + display_name(rep) + " " : std::string()) + utc_now());
     log.line(stop.reason);
     log.line(pm_note);
     if (alone)
@@ -108,7 +111,7 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
             log.write();
         }
     }
-    if (reps.size() > 1) {
+    if (several) {
         write_marker(rep, pm);
         write_replicas_json(cfg, reps, at, cfg.replicas[0].md.steps);
     }

@@ -83,6 +83,7 @@ void run_steps(RunSession& s) {
         if (!s.opt.quiet) progress.update(s.step);
         if (s.opt.on_progress) s.opt.on_progress(s.step, s.total);
         if (g_signal != 0) break;
+        if (running_replicas(s.reps) == 0) break;  // a series part whose replicas all stopped (RunConfig::in_series)
     }
     if (!checkpointed_last) write_checkpoint_now(s);  // a checkpoint is also written at the end of the run
     s.signal = s.step < s.total ? g_signal : 0;
@@ -98,5 +99,13 @@ int run_md(const RunOptions& opt) {
     run_steps(s);
     return s.signal != 0 ? finish_interrupted(s) : finish_run(s);
 }
+
+namespace {
+RunEntry g_run_entry = nullptr;
+}
+
+void set_run_entry(RunEntry entry) { g_run_entry = entry; }
+
+int run_md_entry(const RunOptions& opt) { return g_run_entry ? g_run_entry(opt) : run_md(opt); }
 
 }  // namespace mdrun

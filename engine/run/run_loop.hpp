@@ -9,7 +9,8 @@
 
 #include "engine/core/config.hpp"
 #include "engine/md/replica.hpp"
-#include "engine/run/build_replicas.hpp"  // build_replicas (used by embedders next to run_md)
+#include "engine/run/build_replicas.hpp"
+#include "engine/run/checkpoint.hpp"  // build_replicas (used by embedders next to run_md)
 
 namespace mdrun {
 
@@ -20,6 +21,11 @@ struct RunOptions {
     long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
     bool quiet = false;         // no progress lines
     std::vector<int> replicas;  // --replicas 3,4: only these [[replica]] tables (1-based; empty = all)
+    // MPI ranks (engine/mpi/mpi_run.cpp): restart_data = a checkpoint already read (and regrouped from the
+    // pieces of an earlier run); restart_file then only names it in messages. in_series: see
+    // RunConfig::in_series.
+    const CheckpointData* restart_data = nullptr;
+    bool in_series = false;
     // Embedding (the Python module): config_text non-empty = parse it instead of reading config_path
     // (which then only names the config in messages and anchors relative paths); on_progress(step, total)
     // is called after every chunk of steps.
@@ -29,5 +35,11 @@ struct RunOptions {
 
 // The whole run. Returns the process exit status (0); errors are thrown as mdrun::Error.
 int run_md(const RunOptions& opt);
+
+// `mdrun config.toml` goes through this entry point: run_md, unless a launcher (mpirun) started this
+// process and the MPI runner registered itself (engine/mpi/mpi_run.hpp).
+using RunEntry = int (*)(const RunOptions&);
+void set_run_entry(RunEntry entry);
+int run_md_entry(const RunOptions& opt);
 
 }  // namespace mdrun

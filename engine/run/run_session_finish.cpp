@@ -106,6 +106,11 @@ int finish_interrupted(RunSession& s) {
     log.section("INTERRUPTED by signal " + std::to_string(s.signal) + " " + utc_now() + " at step " +
                 std::to_string(s.step) + "; checkpoint written");
     log.write();
+    if (s.cfg.in_series) {  // a rank's part: rank 0 says how to continue the whole series (engine/mpi/mpi_run.cpp)
+        std::fprintf(stderr, "mdrun: interrupted by signal %d at step %ld; checkpoint written: %s\n", s.signal, s.step,
+                     checkpoint_path(s.cfg).c_str());
+        return 128 + s.signal;
+    }
     const std::string again = restart_command(s.cfg, checkpoint_path(s.cfg), s.total);
     log.line("continue with: " + again);
     std::fprintf(stderr,

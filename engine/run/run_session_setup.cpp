@@ -112,8 +112,10 @@ bool load_run_config(RunSession& s) {
             throw Error(cfg.config_file + ": [[replica]] #" + std::to_string(i + 1) + ".steps = " +
                         std::to_string(cfg.replicas[i].md.steps) + " differs from " + std::to_string(s.total) +
                         ": all replicas advance together and must run the same number of steps");
-    s.restart = !opt.restart_file.empty();
-    if (s.restart) s.ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
+    cfg.in_series = opt.in_series;
+    s.restart = !opt.restart_file.empty() || opt.restart_data;
+    if (opt.restart_data) s.ckpt = *opt.restart_data;
+    else if (s.restart) s.ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
     if (s.restart && s.ckpt.step >= s.total) {  // nothing to do: say so and touch nothing
         std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
         return false;

@@ -132,6 +132,7 @@ TEST_CASE("CPU backend: grades at the graded steps come from the force pass's ro
 
 TEST_CASE("device grade bodies (host executor) equal the CPU's grades and MLIP's, replicas batched") {
     HostExec ex;
+    for (const char* kernel : {"thread", "warp"})  // (the warp MTP kernel leaves no thread scratch to share)
     for (const char* which : {"state_nbh.als", "state.als"}) {
         const AlsState st = read_als(kDir + "/" + which);
         const MtpPotential pot(st.model, identity(3));
@@ -154,11 +155,13 @@ TEST_CASE("device grade bodies (host executor) equal the CPU's grades and MLIP's
             sp.stop_on_close_pairs = false;
             specs.push_back(sp);
         }
-        BatchEngine<HostExec, HostBuffer> eng(ex, pot.tables(), specs);
+        BatchOptions opt;
+        opt.mtp_kernel = kernel;
+        BatchEngine<HostExec, HostBuffer> eng(ex, pot.tables(), specs, opt);
         eng.setup();
         eng.upload_grades(set);
         for (size_t r = 0; r < pick.size(); ++r) {
-            INFO(which << " frame " << pick[r]);
+            INFO(kernel << " kernel, " << which << " frame " << pick[r]);
             std::vector<double> site;
             double energy = -2.0;
             eng.grade(static_cast<int>(r), site, energy);
