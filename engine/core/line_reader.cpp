@@ -87,8 +87,11 @@ bool parse_double(const std::string& token, double& out) {
 void LineReader::require_lines(std::size_t i, std::size_t first, long n, const std::string& what) const {
     const std::size_t have = first < lines_.size() ? lines_.size() - first : 0;
     if (n >= 0 && static_cast<unsigned long>(n) <= have) return;
-    throw error(i, what + " = " + std::to_string(n) + " needs " + std::to_string(n) + " lines, but the file has only " +
-                       std::to_string(have) + " more");
+    // Reported at the first missing line, as require() would report it when reading that far.
+    (void)i;
+    throw error(lines_.size(), "unexpected end of file: " + what + " = " + std::to_string(n) + " needs " +
+                                   std::to_string(n) + " lines from line " + std::to_string(first + 1) +
+                                   ", but the file has only " + std::to_string(have));
 }
 
 bool parse_long(const std::string& token, long& out) {
