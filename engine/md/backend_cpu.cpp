@@ -7,6 +7,7 @@
 
 #include <omp.h>
 
+#include "engine/core/format_number.hpp"
 #include "engine/md/backend.hpp"
 #include "engine/core/error.hpp"
 #include "potentials/mtp_grade.hpp"
@@ -14,12 +15,6 @@
 namespace mdrun {
 
 namespace {
-
-std::string fmt(double v, const char* f = "%.6g") {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
 
 // Checks one replica after a step (or at setup); fills `stop` and returns false when the run must stop.
 bool check_replica(Replica& rep, const Dynamics& dyn, long step, SafetyStop& stop) {
@@ -50,24 +45,24 @@ bool check_replica(Replica& rep, const Dynamics& dyn, long step, SafetyStop& sto
                 ++shown;
             }
         }
-        return fail("the potential energy is " + fmt(pe) + " (not finite)" +
+        return fail("the potential energy is " + format_number(pe) + " (not finite)" +
                     (ids.empty() ? std::string() : "; atoms with non-finite force or position: ids " + ids));
     }
     if (!(dyn.max_displacement_last_step() <= rep.md.max_displacement)) {  // NaN counts as too far
         const int a = dyn.max_displacement_atom();
         return fail("atom id " + std::to_string(a >= 0 ? sys.id[static_cast<std::size_t>(a)] : -1) + " (" +
                     (a >= 0 ? sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(a)])] : "?") +
-                    ") moved " + fmt(dyn.max_displacement_last_step()) + " Å in one step (limit [md].max_displacement = " +
-                    fmt(rep.md.max_displacement) + " Å); the time step is too large or the potential is unstable");
+                    ") moved " + format_number(dyn.max_displacement_last_step()) + " Å in one step (limit [md].max_displacement = " +
+                    format_number(rep.md.max_displacement) + " Å); the time step is too large or the potential is unstable");
     }
     if (fr.close_pairs > 0 && rep.md.stop_on_close_pairs) {
         const long ii = fr.close_i >= 0 ? sys.id[static_cast<std::size_t>(fr.close_i)] : -1;
         const long jj = fr.close_j >= 0 ? sys.id[static_cast<std::size_t>(fr.close_j)] : -1;
         auto el = [&](int i) { return i >= 0 ? sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(i)])] : std::string("?"); };
         return fail(std::to_string(fr.close_pairs) + " pair(s) closer than the potential's min_dist " +
-                    fmt(rep.potential->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(ii) + " (" +
+                    format_number(rep.potential->min_trusted_distance()) + " Å, e.g. atoms ids " + std::to_string(ii) + " (" +
                     el(fr.close_i) + ") and " + std::to_string(jj) + " (" + el(fr.close_j) + ") at " +
-                    fmt(fr.close_r) + " Å: the potential extrapolates there and may be unphysical "
+                    format_number(fr.close_r) + " Å: the potential extrapolates there and may be unphysical "
                     "(set [md].stop_on_close_pairs = false to only count them)");
     }
     return true;

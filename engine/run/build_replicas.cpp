@@ -1,6 +1,7 @@
 // Building the replicas of a run from its configuration: the structure is read once (replicate, remove),
 // checked before anything runs (elements, cell handedness, close atoms, freeze lists), then copied per
 // [[replica]] with its frozen flags, initial velocities, potential and analysis set.
+#include "engine/core/format_number.hpp"
 #include "engine/run/build_replicas.hpp"
 
 #include <algorithm>
@@ -24,12 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fmt(double v, const char* f = "%.6g") {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
 // Elements present in the structure, each checked against the built-in table.
 void check_elements(const System& sys, const std::string& file) {
     for (const auto& s : sys.species)
@@ -49,7 +44,7 @@ void check_cell(const System& sys, const std::string& file) {
     bool all_periodic = sys.box.periodic[0] && sys.box.periodic[1] && sys.box.periodic[2];
     const double d = det(sys.box.h);
     if (all_periodic && !(d > 0))
-        throw Error(file + ": the cell is not right-handed (det of the lattice vectors = " + fmt(d) +
+        throw Error(file + ": the cell is not right-handed (det of the lattice vectors = " + format_number(d) +
                     " Å³ <= 0); swap two lattice vectors or reverse one");
 }
 
@@ -83,8 +78,8 @@ void check_min_distance(const System& sys, double rmin, const std::string& file)
         return "id " + std::to_string(sys.id[static_cast<std::size_t>(i)]) + " (" +
                sys.species[static_cast<std::size_t>(sys.type[static_cast<std::size_t>(i)])] + ")";
     };
-    throw Error(file + ": atoms " + name(bi) + " and " + name(bj) + " are " + fmt(best) + " Å apart (" +
-                std::to_string(count) + " pair(s) closer than [md].min_distance = " + fmt(rmin) +
+    throw Error(file + ": atoms " + name(bi) + " and " + name(bj) + " are " + format_number(best) + " Å apart (" +
+                std::to_string(count) + " pair(s) closer than [md].min_distance = " + format_number(rmin) +
                 " Å); check the structure (duplicate atoms? wrong units?)");
 }
 
@@ -191,8 +186,8 @@ std::vector<std::unique_ptr<Replica>> build_replicas(const RunConfig& cfg, bool 
             double rc = 0;
             if (rep->potential) {
                 rc = rep->potential->cutoff();
-                key = rep->potential->name() == "mtp" ? "the MTP's max_dist = " + fmt(rc) + " Å ([potential].file)"
-                                                      : "[potential].cutoff = " + fmt(rc) + " Å";
+                key = rep->potential->name() == "mtp" ? "the MTP's max_dist = " + format_number(rc) + " Å ([potential].file)"
+                                                      : "[potential].cutoff = " + format_number(rc) + " Å";
             }
             check_resources(cfg, md0, rep->sys, rc, key, cfg.has_analysis && acfg.enabled ? &acfg : nullptr,
                             cfg.replicas.size());

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "engine/core/format_number.hpp"
 #include "engine/io/structure_io.hpp"
 #include "engine/run/cross_replica.hpp"
 #include "engine/run/replica_stop.hpp"
@@ -16,12 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fmt(double v, const char* f = "%.6g") {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
 // run.log: the state of every replica, then where the wall time went.
 void write_run_summary(RunSession& s, double wall) {
     RunLog& log = *s.log;
@@ -30,21 +25,21 @@ void write_run_summary(RunSession& s, double wall) {
         const ReplicaObservables o = s.backend->observables(static_cast<int>(r));
         const Replica& rep = *s.reps[r];
         log.line((rep.name.empty() ? std::string("replica") : "replica " + rep.name) + ": " +
-                 std::to_string(rep.sys.size()) + " atoms, dof " + fmt(o.dof) + ", T " + fmt(o.temperature_K) +
-                 " K, PE " + fmt(o.potential_eV, "%.10g") + " eV, conserved " + fmt(o.conserved_eV, "%.10g") +
+                 std::to_string(rep.sys.size()) + " atoms, dof " + format_number(o.dof) + ", T " + format_number(o.temperature_K) +
+                 " K, PE " + format_number(o.potential_eV, "%.10g") + " eV, conserved " + format_number(o.conserved_eV, "%.10g") +
                  " eV, neighbour-list rebuilds " + std::to_string(o.neighbor_rebuilds));
         if (rep.counters.close_pair_steps > 0)
             log.line("  WARNING: pairs closer than the potential's min_dist (" +
-                     fmt(rep.potential ? rep.potential->min_trusted_distance() : 0.0) + " Å) at " +
+                     format_number(rep.potential ? rep.potential->min_trusted_distance() : 0.0) + " Å) at " +
                      std::to_string(rep.counters.close_pair_steps) + " steps (" +
                      std::to_string(rep.counters.close_pairs_total) + " pair-steps, closest " +
-                     fmt(rep.counters.min_close_r) + " Å): the potential extrapolated there");
+                     format_number(rep.counters.min_close_r) + " Å): the potential extrapolated there");
         else
             log.line("  close pairs (r < min_dist): none");
     }
     log.section("timings (this process)");
     auto row = [&](const char* what, double sec) {
-        log.line(std::string(what) + ": " + fmt(sec, "%.3f") + " s (" + fmt(wall > 0 ? 100 * sec / wall : 0, "%.1f") + " %)");
+        log.line(std::string(what) + ": " + format_number(sec, "%.3f") + " s (" + format_number(wall > 0 ? 100 * sec / wall : 0, "%.1f") + " %)");
     };
     const RunTimings& t = s.tm;
     row("setup", t.setup);
@@ -144,9 +139,9 @@ int finish_run(RunSession& s) {
                      std::to_string(s.outs[r].grades->saved()) + " configurations in " + s.outs[r].grades->path());
     const double steps_done = static_cast<double>(s.step - s.start_step);
     if (s.tm.md > 0 && steps_done > 0)
-        log.line("throughput: " + fmt(steps_done * static_cast<double>(s.atoms) / s.tm.md, "%.4g") +
-                 " atom-steps/s over the MD loop (" + fmt(steps_done / s.tm.md, "%.4g") + " steps/s, " +
-                 fmt(steps_done / s.tm.md * s.reps[0]->params.dt_ps * 1e-3 * 86400, "%.4g") + " ns/day)");
+        log.line("throughput: " + format_number(steps_done * static_cast<double>(s.atoms) / s.tm.md, "%.4g") +
+                 " atom-steps/s over the MD loop (" + format_number(steps_done / s.tm.md, "%.4g") + " steps/s, " +
+                 format_number(steps_done / s.tm.md * s.reps[0]->params.dt_ps * 1e-3 * 86400, "%.4g") + " ns/day)");
     const int n_stopped = static_cast<int>(s.reps.size()) - running_replicas(s.reps);
     if (s.reps.size() > 1) write_replicas_json(s.cfg, s.reps, s.step, s.total);
     log.section("finished " + utc_now() + " at step " + std::to_string(s.step) +

@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include "engine/core/format_number.hpp"
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/omp_defaults.hpp"
@@ -24,12 +25,6 @@ namespace mdrun {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string fmt(double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.6g", v);
-    return b;
-}
 
 void make_directory(const std::string& dir) {
     std::error_code ec;
@@ -84,7 +79,7 @@ void log_setup(RunSession& s) {
         std::size_t frozen = 0;
         for (auto f : r->sys.frozen) frozen += f;
         line += ", frozen " + std::to_string(frozen) + ", potential " + r->potential->name() + " (cutoff " +
-                fmt(r->potential->cutoff()) + " Å, min_dist " + fmt(r->potential->min_trusted_distance()) +
+                format_number(r->potential->cutoff()) + " Å, min_dist " + format_number(r->potential->min_trusted_distance()) +
                 " Å), output " + r->directory;
         s.log->line(line);
     }
