@@ -21,7 +21,7 @@ long parse_steps(const std::string& s) {
     const long v = std::strtol(s.c_str(), &end, 10);
     // The same range as [md].steps (docs/config.md); strtol saturates on overflow, hence the errno test.
     if (s.empty() || *end != '\0' || v < 0 || errno == ERANGE || v > 1000000000000L)
-        throw UsageError("--steps expects a non-negative integer (at most 1000000000000), got '" + s + "'");
+        throw UsageError("--steps expects a non-negative integer, got '" + s + "' (at most 1000000000000)");
     return v;
 }
 

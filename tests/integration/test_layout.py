@@ -1,13 +1,13 @@
 """The source layout stays legible: engine/ holds its code only in its five subfolders, and includes
-between them go one way (core <- io <- md <- run <- cli), so e.g. a file reader never depends on the run
-loop. Also: no source file names the old flat engine/ paths. docs/architecture.md describes the layers."""
+between them go one way (core <- io <- md <- run <- mpi <- cli), so e.g. a file reader never depends on the run
+loop. Also: no source file names the old flat engine/ paths. docs/development.md describes the layers."""
 import os
 import pathlib
 import re
 import sys
 
 src = pathlib.Path(os.environ.get("MDRUN_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
-layers = ["core", "io", "md", "run", "cli"]
+layers = ["core", "io", "md", "run", "mpi", "cli"]  # mpi: the MPI runner over run (MDRUN_MPI builds)
 rank = {name: i for i, name in enumerate(layers)}
 include = re.compile(r'#include\s+"engine/([^"/]+)(/[^"]*)?"')
 problems = []
@@ -17,7 +17,7 @@ if top:
     problems.append(f"files directly in engine/ (put each in one of {layers}): {sorted(top)}")
 for sub in (src / "engine").iterdir():
     if sub.is_dir() and sub.name not in rank:
-        problems.append(f"engine/{sub.name}/ is not one of the layers {layers} (docs/architecture.md)")
+        problems.append(f"engine/{sub.name}/ is not one of the layers {layers} (docs/development.md)")
 
 code = [p for d in ("engine", "potentials", "analysis", "kernels", "tests", "benchmarks", "python")
         for p in (src / d).rglob("*") if p.suffix in (".cpp", ".hpp", ".cu", ".cuh", ".h")]
