@@ -3,10 +3,8 @@ replica's files, and rank 0's replicas.json / arrhenius.json / controls.json, by
 run. A rank that fails (its checkpoint cannot be written) stops the job with its own message and a non-zero
 exit; the run then continues with `--restart <output.directory>` on another number of ranks, and the result
 is again byte-identical. Skipped (77) when mdrun was built without MPI. Data: NaAlBr4 24-atom cell, demo MTP."""
-import filecmp
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,42 +16,14 @@ MPIRUN = shutil.which("mpirun")
 if not MDRUN or not DATA or os.environ.get("MDRUN_HAVE_MPI") != "ON" or not MPIRUN:
     print("mdrun built without MPI (or no mpirun): skipped")
     sys.exit(77)
-sys.path.insert(0, os.path.dirname(__file__))
-src = open(os.path.join(os.path.dirname(__file__), "test_run_collect.py")).read()
-CONFIG = src[src.index('CONFIG = f"""') + 13:src.index('"""\n\n\ndef mdrun')]  # the 4-replica series of that test
-D = os.path.join(DATA, "mtp", "NaAlBr4_chgnet")
-CONFIG = CONFIG.replace("{D}", D).replace("{{", "{").replace("}}", "}").replace("STEPS", "200")
-NAMES = ("s1_mobile", "s1_frozen_AlBr4", "s1_frozen_Na", "s2_mobile")
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+import mpi_helpers as c  # noqa: E402
 
-
-def run(cwd, *args, ranks=None):
-    cmd = ([MPIRUN, "-n", str(ranks), "--oversubscribe", "--allow-run-as-root"] if ranks else []) + [MDRUN, *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900, env=ENV)
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit("FAILED: " + what)
-
-
-def same_outputs(a, b, what):
-    for name in NAMES:
-        fa, fb = sorted(os.listdir(os.path.join(a, name))), sorted(os.listdir(os.path.join(b, name)))
-        check(fa == fb, f"{what}: {name}: files {fa} vs {fb}")
-        for fn in fa:
-            check(filecmp.cmp(os.path.join(a, name, fn), os.path.join(b, name, fn), shallow=False), f"{what}: {name}/{fn} differs")
-    for fn in ("replicas.json", "arrhenius.json", "controls.json"):
-        check(filecmp.cmp(os.path.join(a, fn), os.path.join(b, fn), shallow=False), f"{what}: {fn} differs")
+CONFIG = c.config(DATA, 200)
+run, check, same_outputs = c.run, c.check, c.same_outputs
 
 
 def workdir(d, name):
-    w = os.path.join(d, name)
-    os.makedirs(w)
-    with open(os.path.join(w, "config.toml"), "w") as f:
-        f.write(CONFIG)
-    return w
+    return c.workdir(d, name, CONFIG)
 
 
 d = h.tempdir()
