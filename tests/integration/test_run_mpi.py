@@ -1,4 +1,4 @@
-"""`mpirun -n N mdrun config.toml` (issue 15): the [[replica]] list split over 1, 2 and 3 ranks gives every
+"""`mpirun -n N mdrun config.toml` (issue 15): the [[replica]] list split over 1, 2, 3 and 5 ranks gives every
 replica's files, and rank 0's replicas.json / arrhenius.json / controls.json, byte-identical to the one-process
 run. A rank that fails (its checkpoint cannot be written) stops the job with its own message and a non-zero
 exit; the run then continues with `--restart <output.directory>` on another number of ranks, and the result
@@ -32,13 +32,15 @@ try:
     p = run(full, "config.toml", "--quiet")
     check(p.returncode == 0, "one-process run: " + p.stderr)
     ref = os.path.join(full, "out")
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 5):  # 5: more ranks than replicas, rank 4 has nothing to run but takes part in the gather
         w = workdir(d, f"n{n}")
         p = run(w, "config.toml", "--quiet", ranks=n)
         check(p.returncode == 0, f"mpirun -n {n}: rc {p.returncode}: {p.stdout}{p.stderr}")
         same_outputs(ref, os.path.join(w, "out"), f"mpirun -n {n}")
         log = open(os.path.join(w, "out", "run.log")).read()
         check(f"{n} MPI rank(s)" in log and all(f"rank {r} on" in log for r in range(n)), f"-n {n}: run.log names the ranks:\n{log}")
+        if n == 5:
+            check("rank 4 on" in log and "no replicas (more ranks than replicas)" in log, "-n 5: the idle rank is named:\n" + log)
         print(f"mpirun -n {n}: every replica's files and replicas/arrhenius/controls.json byte-identical")
     # the assignment balances atoms x steps (equal here): 2 ranks get replicas 1,3 and 2,4
     check(os.path.isdir(os.path.join(d, "n2", "out", "replicas_1_3")) and os.path.isdir(os.path.join(d, "n2", "out", "replicas_2_4")),
