@@ -6,6 +6,7 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/cna_correlation.hpp"
+#include "analysis/collective_series.hpp"
 #include "analysis/hop_events.hpp"
 #include "analysis/linear_correlator.hpp"
 #include "analysis/multilevel_correlator.hpp"
@@ -44,6 +45,9 @@ struct AnalysisSet::Impl {
     // Collective (charge) MSD: one item per species, X_s = sum of x_i over its mobile atoms.
     MultiLevelCorrelator mscd;
     std::vector<int> mobile_count;   // per species: number of mobile atoms
+    // The same collective coordinates, kept as a bounded coarse series for the block estimate of D_sigma
+    // and the Haven ratio (haven_blocks.hpp); item s = species s. Host-side on the GPU path too.
+    CollectiveSeries mscd_series;
 
     // Polyanion groups (shared by reorientation, angular VACF and rho).
     PolyanionGroups groups;

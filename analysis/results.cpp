@@ -282,12 +282,13 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                 d.tracer.observed_slope_A2_ps = w.observed_slope_A2_ps;
                 d.tracer.fit_tau_min_ps = d.tracer.fit_tau_max_ps = kNaN;
             }
-            // Collective D_sigma over the same window, lags with >= 10 origins only, with the same estimator
-            // (one item per species: n_o,i = t_run / tau_i independent observations).
             d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.D_sigma_gls_cm2_s = d.D_sigma_gls_lo_cm2_s = d.D_sigma_gls_hi_cm2_s = kNaN;
             d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
             d.haven_status = "insufficient";
             if (d.tracer.status == "ok") {
+                // For comparison: the full-run kinisi-model fit of the collective MSD over the tracer window
+                // (lags with >= 10 origins; one item). Its interval under-covers, so it is not the one used.
                 std::vector<double> x, y, s2;
                 for (int i = w.first; i <= w.last; ++i)
                     if (m.mscd_origins[i] >= 10 && !std::isnan(m.mscd_A2[i])) {
@@ -296,16 +297,29 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                         s2.push_back(m.mscd_var_A4[i]);
                     }
                 const MsdSlopePosterior p = msd_slope_posterior(x, y, s2, 1.0, R.t_run_ps);
+                const double f = 1e-4 / (6.0 * m.n_atoms);
                 if (p.ok) {
-                    const double f = 1e-4 / (6.0 * m.n_atoms);
-                    d.D_sigma_cm2_s = p.median * f;
-                    d.D_sigma_lo_cm2_s = p.lo * f;
-                    d.D_sigma_hi_cm2_s = p.hi * f;
-                    d.D_sigma_err_cm2_s = p.sd * f;
+                    d.D_sigma_gls_cm2_s = p.median * f;
+                    d.D_sigma_gls_lo_cm2_s = p.lo * f;
+                    d.D_sigma_gls_hi_cm2_s = p.hi * f;
+                }
+                // The estimate used: blocks of the coarse collective series (haven_blocks.hpp).
+                const int s = I.species_index(m.species);
+                std::vector<Vec3> X(static_cast<std::size_t>(I.mscd_series.points()));
+                for (long q = 0; q < I.mscd_series.points(); ++q) X[q] = I.mscd_series.at(q, s);
+                d.sigma_blocks = block_collective_diffusion(X, I.mscd_series.stride() * I.sample_dt_ps(), m.n_atoms,
+                                                            d.tracer.fit_tau_min_ps, d.tracer.fit_tau_max_ps,
+                                                            I.cfg.haven_blocks);
+                const BlockDsigma& b = d.sigma_blocks;
+                if (b.ok) {
+                    d.D_sigma_cm2_s = b.mean * 1e-4;
+                    d.D_sigma_lo_cm2_s = b.lo * 1e-4;
+                    d.D_sigma_hi_cm2_s = b.hi * 1e-4;
+                    d.D_sigma_err_cm2_s = b.se * 1e-4;
                     if (d.D_sigma_cm2_s > 0) {
-                        // H_R = D* / D_sigma; the interval from the two posteriors' quantiles (D_sigma's dominates),
-                        // the error by first-order propagation treating them as independent (conservative: they
-                        // are positively correlated).
+                        // H_R = D* / D_sigma; the interval: D* over the ends of D_sigma's interval (D_sigma's
+                        // error dominates by ~sqrt(N)); the error by first-order propagation of both, treated
+                        // as independent (conservative: they are positively correlated).
                         d.haven_ratio = d.tracer.D_cm2_s / d.D_sigma_cm2_s;
                         const double r1 = d.tracer.sigma_D_cm2_s / d.tracer.D_cm2_s;
                         const double r2 = d.D_sigma_err_cm2_s / d.D_sigma_cm2_s;
@@ -317,12 +331,13 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                         d.haven_status = "nonpositive_collective_slope";
                     }
                 } else {
-                    d.haven_status = "insufficient: " + p.reason;
+                    d.haven_status = "insufficient: " + b.reason;
                 }
             }
         }
         if (m.frozen || m.n_atoms == 0) {
             d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.D_sigma_gls_cm2_s = d.D_sigma_gls_lo_cm2_s = d.D_sigma_gls_hi_cm2_s = kNaN;
             d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
             d.haven_status = d.tracer.status;
         }

@@ -244,8 +244,10 @@ TEST_CASE("save/load mid-stream: results and files bit-identical to an uninterru
     CHECK(d.tracer.fit_tau_min_ps >= 1.0);
     CHECK(d.sigma_status == "ok");
     CHECK(d.sigma_mS_cm == doctest::Approx(nernst_einstein_mS_cm(8, 1, d.tracer.D_cm2_s, L * L * L, 600)).epsilon(1e-12));
-    CHECK(d.haven_status == "ok");
-    CHECK(std::isfinite(d.haven_ratio_err));
+    // 8 ps are too short for the block estimate of D_sigma (>= 4 blocks of 8 x the 1.1 ps window start): the
+    // Haven ratio says so instead of giving a number (test_analysis_haven runs one long enough).
+    CHECK(d.haven_status.rfind("insufficient: the run (8 ps) holds fewer than 4 blocks", 0) == 0);
+    CHECK(std::isnan(d.haven_ratio));
     CHECK(res.classification.na_diffusing);
     CHECK(std::system(("rm -rf " + da + " " + db).c_str()) == 0);
 }
