@@ -96,10 +96,12 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
             if (I.groups.offset[g + 1] - I.groups.offset[g] + 1 > kMaxGroupAtoms)
                 throw Error("[analysis] polyanion group too large");
         if (I.cfg.reorientation) {
+            // One correlator group per polyanion: per-polyanion C1/C2 (polyanion_rotation.hpp); the species
+            // curves are the sums over the polyanions of a kind.
             std::vector<int> bg(I.groups.bonds());
             for (int g = 0; g < I.groups.size(); ++g)
-                for (int b = I.groups.offset[g]; b < I.groups.offset[g + 1]; ++b) bg[b] = I.groups.kind[g];
-            I.reor = MultiLevelCorrelator(PairMode::dot, bg, nk, I.cfg.msd_block, I.cfg.msd_ratio);
+                for (int b = I.groups.offset[g]; b < I.groups.offset[g + 1]; ++b) bg[b] = g;
+            I.reor = MultiLevelCorrelator(PairMode::dot, bg, I.groups.size(), I.cfg.msd_block, I.cfg.msd_ratio);
         }
         if (I.cfg.angular_vacf) {
             const long M = lag_samples_for(I.cfg.angular_vacf_max_lag_fs, I.sample_dt_ps(), "angular_vacf.max_lag_fs");

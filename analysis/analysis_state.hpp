@@ -51,7 +51,7 @@ struct AnalysisSet::Impl {
 
     // Polyanion groups (shared by reorientation, angular VACF and rho).
     PolyanionGroups groups;
-    MultiLevelCorrelator reor;       // E1 dot mode: items = bonds, group = centre kind
+    MultiLevelCorrelator reor;       // E1 dot mode: items = bonds, group = polyanion
     std::vector<int> vacf_atoms;     // atoms in the VACF (mobile atoms of vacf.elements)
     std::vector<int> vacf_species;   // species index per vacf group
     LinearCorrelator vacf;           // items = vacf_atoms, group = index in vacf_species

@@ -115,8 +115,8 @@ AnalysisResults compute_results(const AnalysisSet& set) {
     }
 
     if (I.cfg.enabled && I.cfg.reorientation) {
-        const std::vector<LagSums> lags = I.reor.results();
-        const int nk = I.reor.n_groups();
+        const std::vector<LagSums> lags = I.reor.results();  // one group per polyanion
+        const int nk = static_cast<int>(I.groups.centre_species.size());
         const double tmax = std::min(0.5 * R.t_run_ps, I.cfg.rotation_tmax_ps);
         for (int k = 0; k < nk; ++k) {
             ReorientationCurve c;
@@ -124,13 +124,21 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             for (int g = 0; g < I.groups.size(); ++g)
                 if (I.groups.kind[g] == k) c.bonds += I.groups.offset[g + 1] - I.groups.offset[g];
             for (const auto& l : lags) {
-                if (!l.counts[k]) continue;
-                const double* a = l.sums.data() + k * kLagSlots;
-                const double inv = 1.0 / static_cast<double>(l.counts[k]);
+                // The species curve: sums and pair counts of its polyanions, added in group order.
+                double s1 = 0, s2 = 0;
+                std::uint64_t n = 0;
+                for (int g = 0; g < I.groups.size(); ++g)
+                    if (I.groups.kind[g] == k) {
+                        s1 += l.sums[static_cast<std::size_t>(g) * kLagSlots];
+                        s2 += l.sums[static_cast<std::size_t>(g) * kLagSlots + 1];
+                        n += l.counts[g];
+                    }
+                if (!n) continue;
+                const double inv = 1.0 / static_cast<double>(n);
                 c.tau_ps.push_back(l.lag_samples * dts);
-                c.c1.push_back(a[0] * inv);
-                c.c2.push_back(a[1] * inv);
-                c.pairs.push_back(static_cast<double>(l.counts[k]));
+                c.c1.push_back(s1 * inv);
+                c.c2.push_back(s2 * inv);
+                c.pairs.push_back(static_cast<double>(n));
                 c.level.push_back(l.level);
                 if (c.tau_ps.back() <= tmax) c.min_c1 = std::min(c.min_c1, c.c1.back());
             }
@@ -138,6 +146,7 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             c.tau_rot_ps = reorientation_time(c.tau_ps, c.c1, c.tau_rot_status);
             R.reorientation.push_back(std::move(c));
         }
+        R.polyanion_rotation = polyanion_rotation(lags, I.groups, dts, tmax, I.id);
     }
 
     const auto correlation_curves = [&](const LinearCorrelator& lc, const std::vector<std::string>& names) {

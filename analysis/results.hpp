@@ -10,6 +10,7 @@
 #include "analysis/diffusion_fit.hpp"
 #include "analysis/green_kubo.hpp"
 #include "analysis/haven_blocks.hpp"
+#include "analysis/polyanion_rotation.hpp"
 #include "analysis/spectral_overlap.hpp"
 #include "analysis/spectrum.hpp"
 #include "engine/core/vec3.hpp"
@@ -124,6 +125,7 @@ struct AnalysisResults {
     std::vector<SpeciesMsd> msd;
     std::vector<DiffusionSummary> diffusion;
     std::vector<ReorientationCurve> reorientation;
+    PolyanionRotationSet polyanion_rotation;  // per polyanion C1/C2, tau_rot; fraction rotating per kind
     std::vector<CorrelationCurve> vacf, angular_vacf;
     std::vector<SpectralOverlapRecord> spectral_overlap;  // every (vacf species, angular centre) pair, < 8 THz
     std::vector<OrientationDensity> orientation;

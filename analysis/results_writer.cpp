@@ -80,6 +80,20 @@ void write_reorientation_csv(std::ostream& os, const AnalysisResults& r) {
                << num(c.c1[i]) << ',' << num(c.c2[i]) << '\n';
 }
 
+void write_polyanion_rotation_csv(std::ostream& os, const AnalysisResults& r) {
+    const PolyanionRotationSet& P = r.polyanion_rotation;
+    os << "# mdrun reorientation_per_polyanion.csv format 1 (docs/analysis.md, per-polyanion reorientation)\n"
+          "# C1 = <u(t0).u(t0+tau)>, C2 = <P2(u(t0).u(t0+tau))> over the bonds of ONE polyanion and all origins.\n"
+          "# centre_id = 1-based id of the centre atom; units: lag_ps [ps]; pairs_per_bond = origins behind the lag;\n"
+          "# per polyanion (summary.json reorientation_per_polyanion): min_C1 over tau <= min(0.5 t_run, rotation_tmax_ps),\n"
+          "# rotating = min_C1 < 0.9, tau_rot = integral of C1 to its first zero\n";
+    os << "centre,centre_id,lag_ps,pairs_per_bond,C1,C2\n";
+    for (const auto& p : P.polyanions)
+        for (std::size_t i = 0; i < P.tau_ps.size(); ++i)
+            os << p.centre << ',' << p.centre_id << ',' << num(P.tau_ps[i]) << ',' << num(P.pairs_per_bond[i]) << ','
+               << num(p.c1[i]) << ',' << num(p.c2[i]) << '\n';
+}
+
 void write_vacf_csv(std::ostream& os, const AnalysisResults& r) {
     os << "# mdrun linear-lag autocorrelations (analysis.md §7), every sample an origin.\n"
           "# kind = vacf: C = <v_i(0).v_i(t)> [Å^2/ps^2] per species; kind = angular_vacf: C = <w_j(0).w_j(t)>\n"
@@ -268,6 +282,27 @@ void write_analysis_h5(const std::string& path, const AnalysisResults& r, const 
                 dataset(s.id, "C2", c.c2, "1", "<P2(u(0).u(tau))> (l = 2)", path);
                 dataset(s.id, "pairs", c.pairs, "1", "(bond, origin) pairs averaged", path);
             }
+        }
+        if (!r.polyanion_rotation.polyanions.empty()) {
+            const PolyanionRotationSet& P = r.polyanion_rotation;
+            H5Handle g{group(f.id, "reorientation_per_polyanion", path), H5Gclose};
+            attr_long(g.id, "format", 1, path);
+            dataset(g.id, "lag", P.tau_ps, "ps", "lag time tau (common to every polyanion)", path);
+            std::vector<double> id, kind, c1, c2, min_c1, rot, tau;
+            for (const auto& p : P.polyanions) {
+                id.push_back(static_cast<double>(p.centre_id));
+                min_c1.push_back(p.min_c1);
+                rot.push_back(p.rotating ? 1.0 : 0.0);
+                tau.push_back(p.tau_rot_ps);
+                c1.insert(c1.end(), p.c1.begin(), p.c1.end());
+                c2.insert(c2.end(), p.c2.begin(), p.c2.end());
+            }
+            dataset(g.id, "centre_id", id, "1", "1-based id of each polyanion's centre atom", path);
+            dataset(g.id, "C1", c1, "1", "per polyanion (row-major [polyanion][lag]) <u(0).u(tau)>", path);
+            dataset(g.id, "C2", c2, "1", "per polyanion (row-major [polyanion][lag]) <P2(u(0).u(tau))>", path);
+            dataset(g.id, "min_C1", min_c1, "1", "min C1 over tau <= min(0.5 t_run, rotation_tmax_ps)", path);
+            dataset(g.id, "rotating", rot, "1", "1 when min_C1 < 0.9", path);
+            dataset(g.id, "tau_rot", tau, "ps", "integral of C1 to its first zero (a lower bound when C1 stays > 0)", path);
         }
         const auto corr = [&](const char* name, const std::vector<CorrelationCurve>& cs, const char* cu) {
             if (cs.empty()) return;
@@ -463,6 +498,25 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
              "to its first zero; lower_bound: C1 stays > 0, integral over all lags\"}";
     }
     o << "],\n";
+    o << "  \"reorientation_per_polyanion\": {\"threshold_C1\": 0.9, \"definition\": \"per polyanion: C1 over its own "
+         "bonds and all origins; rotating when min C1 over tau <= min(0.5 t_run, rotation_tmax_ps) is < 0.9; tau_rot = "
+         "integral of its C1 (trapezoid, C1(0) = 1) to the first zero (status lower_bound: C1 stays > 0); fraction_rotating "
+         "= rotating / polyanions of the centre species; curves in reorientation_per_polyanion.csv\", \"kinds\": [";
+    for (std::size_t k = 0; k < r.polyanion_rotation.kinds.size(); ++k) {
+        const auto& K = r.polyanion_rotation.kinds[k];
+        o << (k ? ", " : "") << "{\"centre\": " << jstr(K.centre) << ", \"polyanions\": " << K.polyanions
+          << ", \"rotating\": " << K.rotating << ", \"fraction_rotating\": " << jnum(K.fraction_rotating)
+          << ", \"tau_rot_ok\": " << K.tau_rot_ok << ", \"tau_rot_median_ps\": " << jnum(K.tau_rot_median_ps)
+          << ", \"tau_rot_range_ps\": [" << jnum(K.tau_rot_min_ps) << ", " << jnum(K.tau_rot_max_ps) << "]}";
+    }
+    o << "], \"polyanions\": [";
+    for (std::size_t k = 0; k < r.polyanion_rotation.polyanions.size(); ++k) {
+        const auto& p = r.polyanion_rotation.polyanions[k];
+        o << (k ? ",\n    " : "\n    ") << "{\"centre\": " << jstr(p.centre) << ", \"centre_id\": " << p.centre_id
+          << ", \"min_C1\": " << jnum(p.min_c1) << ", \"rotating\": " << jbool(p.rotating) << ", \"tau_rot_ps\": "
+          << jnum(p.tau_rot_ps) << ", \"tau_rot_status\": " << jstr(p.tau_rot_status) << "}";
+    }
+    o << "]},\n";
     o << "  \"spectral_overlap\": [";
     for (std::size_t k = 0; k < r.spectral_overlap.size(); ++k) {
         const auto& s = r.spectral_overlap[k];
@@ -514,6 +568,9 @@ void write_analysis_files(const std::string& dir, const AnalysisResults& r, cons
     if (!r.msd.empty()) write_file_atomically(d + "/msd.csv", [&](std::ostream& os) { write_msd_csv(os, r); });
     if (!r.reorientation.empty())
         write_file_atomically(d + "/reorientation.csv", [&](std::ostream& os) { write_reorientation_csv(os, r); });
+    if (!r.polyanion_rotation.polyanions.empty())
+        write_file_atomically(d + "/reorientation_per_polyanion.csv",
+                              [&](std::ostream& os) { write_polyanion_rotation_csv(os, r); });
     if (!r.vacf.empty() || !r.angular_vacf.empty()) {
         write_file_atomically(d + "/vacf.csv", [&](std::ostream& os) { write_vacf_csv(os, r); });
         write_file_atomically(d + "/spectra.csv", [&](std::ostream& os) { write_spectra_csv(os, r); });

@@ -222,8 +222,8 @@ TEST_CASE("save/load mid-stream: results and files bit-identical to an uninterru
     const std::string da = temp_dir("full"), db = temp_dir("restart");
     F.write_results(da);
     Q.write_results(db);
-    for (const char* f : {"msd.csv", "reorientation.csv", "vacf.csv", "spectra.csv", "orientation_density.csv",
-                          "summary.json"}) {
+    for (const char* f : {"msd.csv", "reorientation.csv", "reorientation_per_polyanion.csv", "vacf.csv", "spectra.csv",
+                          "orientation_density.csv", "summary.json"}) {
         INFO(f);
         const std::string x = slurp(da + "/" + f), y = slurp(db + "/" + f);
         CHECK(!x.empty());
