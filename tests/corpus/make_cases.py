@@ -202,8 +202,14 @@ for label, text in [("unclosed_table", "[md\nsteps = 1\n"), ("unclosed_string", 
                     ("binary_garbage", "\x00\x01\x02\xff\xfe[md]\n"), ("empty", ""),
                     ("unbalanced_array", config({"md": {"freeze": '["Na"'}})), ("bad_escape", config() + 'x = "\\q"\n'),
                     ("nested_inline", config({"md": {"steps": "{ a = { b = "}})),
-                    ("date_as_number", config({"md": {"timestep_fs": "1979-05-27"}}))]:
-    expect = {"empty": ["missing table"], "date_as_number": ["[md].timestep_fs"]}.get(label, ["not valid TOML"])
+                    ("date_as_number", config({"md": {"timestep_fs": "1979-05-27"}})),
+                    # fuzz/fuzz_config: toml11 read past its buffer on an unterminated literal string ending in
+                    # invalid UTF-8 (ASan heap-buffer-overflow); written as bytes 0xDA via surrogateescape.
+                    ("invalid_utf8_literal", config() + "x = 'nacl.POSCAR\"\udcda\udcda\n"),
+                    ("control_character", config() + "x = 1\x07\n")]:
+    expect = {"empty": ["missing table"], "date_as_number": ["[md].timestep_fs"],
+              "invalid_utf8_literal": ["not valid TOML", "not UTF-8 text"],
+              "control_character": ["not valid TOML", "control character 0x07"]}.get(label, ["not valid TOML"])
     run_case("config_toml", label, text, expect)
 # Potential tables.
 PFX = "config_potential"
