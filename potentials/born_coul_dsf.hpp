@@ -30,6 +30,9 @@ struct BornCoulDsfParams {
     std::vector<double> species_charge;  // per species of the System (e); empty: use System::charge per atom
     std::vector<BornPairParams> pair;    // nspecies × nspecies, symmetric (pair[a*n+b])
     int nspecies = 0;
+    // CPU MD: evaluate from a half list (the fast form). false: from a full list, whose summation order the
+    // batched (GPU) backend follows, so that the two backends agree bit for bit ([potential].neighbor_list).
+    bool half_list = true;
 };
 
 class BornCoulDsfPotential : public Potential {
@@ -39,7 +42,7 @@ public:
 
     std::string name() const override { return coulomb_ ? "born-coul-dsf" : "born"; }
     double cutoff() const override { return rc_; }
-    bool wants_half_list() const override { return true; }
+    bool wants_half_list() const override { return params_.half_list; }
     void compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,
                  bool want_site_energy = false) const override;
 
