@@ -43,6 +43,14 @@ void write_marker(const Replica& rep, const std::string& postmortem) {
     write_file_atomically(stop_marker_path(rep), [&](std::ostream& os) { os << text; });
 }
 
+// What the stop leaves to restart from: the checkpoint is only "untouched" when there is one.
+std::string checkpoint_note(const RunConfig& cfg) {
+    const std::string p = checkpoint_path(cfg);
+    std::error_code ec;
+    if (fs::exists(p, ec)) return "the last good checkpoint is untouched: " + p;
+    return "no checkpoint had been written yet (" + p + " does not exist): a new run starts again from step 0";
+}
+
 }  // namespace
 
 std::string stop_marker_path(const Replica& rep) { return (fs::path(rep.directory) / "stopped.json").string(); }
@@ -97,7 +105,7 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
     log.line(pm_note);
     if (alone)
         log.line("only this replica stops; " + std::to_string(running_replicas(reps)) + " replica(s) go on");
-    log.line("the last checkpoint (if any) is untouched: " + checkpoint_path(cfg));
+    log.line(checkpoint_note(cfg));
     log.write();
     if (rep.analysis) {  // what was measured up to the stop, with the reason
         try {
@@ -117,10 +125,11 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
     }
     if (!alone) {
         if (reps.size() == 1)
-            throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  the last good checkpoint is untouched");
+            throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  " + checkpoint_note(cfg));
         std::string all;
         for (const auto& r : reps) all += "\n  replica " + display_name(*r) + ": " + r->stop_reason;
-        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; the last good checkpoint is untouched");
+        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; " +
+                    checkpoint_note(cfg));
     }
     backend.retire(stop.replica);
     std::fprintf(stderr, "mdrun: replica %s stopped at step %ld (the others go on): %s\n", display_name(rep).c_str(), at,
