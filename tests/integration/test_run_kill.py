@@ -1,7 +1,8 @@
 """Kill tests (docs/reliability.md): a run killed by SIGKILL at a random moment, or inside its n-th
 atomic write (MDRUN_TEST_KILL_IN_WRITE=n cuts the temporary file to half and raises SIGKILL before the
 rename: a kill in the middle of writing a checkpoint, an analysis result or resolved.toml), then
-continued with --restart (or started again when it died before its first checkpoint), leaves an output
+continued with --restart (or started again when it died before its first checkpoint; in three trials that
+restart is killed too, inside one of its first writes), leaves an output
 directory byte-identical to an uninterrupted run's: every file, checkpoint and trajectory included, except
 run.log (a record of each process, with wall-clock times). 20 trials with an extxyz trajectory; every one
 must match. Then 6 random kills with the default H5MD trajectory, whose datasets must match value for value.
@@ -132,6 +133,16 @@ try:
             time.sleep(delay)
             p.send_signal(signal.SIGKILL)
             p.communicate(timeout=120)
+        if trial in (5, 11, 17):  # the restart is killed too, inside one of its first writes (thermo.csv's trim)
+            ck = os.path.join(work, "out", "checkpoint.mdrun")
+            args = ["--restart", ck] if os.path.exists(ck) else []
+            m = rng.randint(1, 3)
+            p = subprocess.Popen([h.MDRUN, os.path.join(work, "config.toml"), "--quiet", *args],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, OMP_NUM_THREADS="1", MDRUN_TEST_KILL_IN_WRITE=str(m)))
+            err = p.communicate(timeout=120)[1]
+            assert p.returncode == -signal.SIGKILL, f"{what}: the restart was not killed ({p.returncode}): {err}"
+            what += f", its restart inside write #{m}"
         restarted += finish(work)
         n_files = compare(ref, os.path.join(work, "out"), what)
         print(f"  {what}: {n_files} files identical")
