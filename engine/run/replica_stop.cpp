@@ -20,6 +20,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// What a stopped run leaves to restart from: the checkpoint, or the fact that there is none yet (the old
+// wording promised an untouched checkpoint also when the stop came before the first one was written).
+std::string checkpoint_note(const RunConfig& cfg) {
+    const std::string path = checkpoint_path(cfg);
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec))
+        return "the last good checkpoint is untouched: " + path;
+    return "no checkpoint has been written yet (the first is due at [output].checkpoint_every or at the end), so "
+           "there is nothing to restart from: fix the cause and rerun from step 0";
+}
+
 std::string jstr(const std::string& s) {
     std::string o = "\"";
     for (char c : s) {
@@ -97,7 +108,7 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
     log.line(pm_note);
     if (alone)
         log.line("only this replica stops; " + std::to_string(running_replicas(reps)) + " replica(s) go on");
-    log.line("the last checkpoint (if any) is untouched: " + checkpoint_path(cfg));
+    log.line(checkpoint_note(cfg));
     log.write();
     if (rep.analysis) {  // what was measured up to the stop, with the reason
         try {
@@ -117,10 +128,10 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
     }
     if (!alone) {
         if (reps.size() == 1)
-            throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  the last good checkpoint is untouched");
+            throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  " + checkpoint_note(cfg));
         std::string all;
         for (const auto& r : reps) all += "\n  replica " + display_name(*r) + ": " + r->stop_reason;
-        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; the last good checkpoint is untouched");
+        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; " + checkpoint_note(cfg));
     }
     backend.retire(stop.replica);
     std::fprintf(stderr, "mdrun: replica %s stopped at step %ld (the others go on): %s\n", display_name(rep).c_str(), at,

@@ -46,6 +46,7 @@ struct RunSession {
     long total = 0;         // final step of this run
     bool restart = false;
     CheckpointData ckpt;    // (restart) the checkpoint read before any set-up work
+    std::vector<InputDigest> inputs;  // SHA-256 of the input files, taken before they are read (into checkpoints)
     std::string target;     // (restart) the note on the target step, "" if none
     std::vector<std::unique_ptr<Replica>> reps;
     std::unique_ptr<Backend> backend;

@@ -119,7 +119,7 @@ void write_checkpoint_now(RunSession& s) {
         }
     }
     stop_melted_replicas(s.cfg, backend, s.reps, *s.log, backend.step());
-    write_checkpoint(checkpoint_path(s.cfg), s.cfg, backend, s.reps);
+    write_checkpoint(checkpoint_path(s.cfg), s.cfg, backend, s.reps, s.inputs);
     log_checkpoint(*s.log, backend, s.reps, s.step, checkpoint_path(s.cfg));
     s.tm.checkpoint += seconds_since(t0);
 }

@@ -111,6 +111,11 @@ bool load_run_config(RunSession& s) {
     s.restart = !opt.restart_file.empty() || opt.restart_data;
     if (opt.restart_data) s.ckpt = *opt.restart_data;
     else if (s.restart) s.ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
+    s.inputs = input_digests(cfg);
+    // A restart continues the same physics: the same input file contents and physics keys (engine/run/restart_inputs.hpp).
+    if (s.restart)
+        check_restart_inputs(opt.restart_file.empty() ? std::string("the checkpoint") : opt.restart_file, s.ckpt.inputs,
+                             s.ckpt.physics, s.inputs, config_physics_text(cfg));
     if (s.restart && s.ckpt.step >= s.total) {  // nothing to do: say so and touch nothing
         std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
         return false;
