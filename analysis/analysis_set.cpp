@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/analysis_signature.hpp"
 #include "analysis/analysis_state.hpp"
 #include "analysis/angular_velocity_math.hpp"
 #include "analysis/orientation_math.hpp"
@@ -324,6 +325,16 @@ std::string signature(const AnalysisConfig& c) {
     return o.str();
 }
 }  // namespace
+
+std::string analysis_signature(const AnalysisSet& set) { return signature(set.impl().cfg); }
+
+std::string stored_analysis_signature(const std::string& blob, const std::string& file) {
+    std::istringstream is(blob, std::ios::binary);
+    BinaryReader r(is, file, blob.size());
+    r.section("analysis_v3");
+    if (!r.flag()) return "";
+    return r.str();
+}
 
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;

@@ -111,11 +111,6 @@ bool load_run_config(RunSession& s) {
     s.restart = !opt.restart_file.empty() || opt.restart_data;
     if (opt.restart_data) s.ckpt = *opt.restart_data;
     else if (s.restart) s.ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
-    s.inputs = input_digests(cfg);
-    // A restart continues the same physics: the same input file contents and physics keys (engine/run/restart_inputs.hpp).
-    if (s.restart)
-        check_restart_inputs(opt.restart_file.empty() ? std::string("the checkpoint") : opt.restart_file, s.ckpt.inputs,
-                             s.ckpt.physics, s.inputs, config_physics_text(cfg));
     if (s.restart && s.ckpt.step >= s.total) {  // nothing to do: say so and touch nothing
         std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
         return false;
@@ -126,7 +121,13 @@ bool load_run_config(RunSession& s) {
 }
 
 void open_session(RunSession& s) {
-    s.reps = build_replicas(s.cfg, true);
+    s.reps = build_replicas(s.cfg, true);  // reads the input files (their errors name them)
+    // Their digests go into every checkpoint; a restart must continue the same physics: the same input file
+    // contents and physics keys (engine/run/restart_inputs.hpp). Checked before any output is touched.
+    s.inputs = input_digests(s.cfg);
+    if (s.restart)
+        check_restart_inputs(s.opt.restart_file.empty() ? std::string("the checkpoint") : s.opt.restart_file,
+                             s.ckpt.inputs, s.ckpt.physics, s.inputs, config_physics_text(s.cfg));
     make_directory(s.cfg.output.directory);
     for (auto& r : s.reps) make_directory(r->directory);
     for (const auto& r : s.reps) s.atoms += static_cast<long>(r->sys.size());
