@@ -83,6 +83,11 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
         std::vector<int> sg(ns);
         for (int s = 0; s < ns; ++s) sg[s] = s;
         I.mscd = MultiLevelCorrelator(PairMode::displacement, sg, ns, I.cfg.msd_block, I.cfg.msd_ratio);
+        // Planned samples from start_step to total_steps (the series' initial stride; any count works).
+        const long start = I.cfg.start_ps > 0
+                               ? static_cast<long>(std::ceil(I.cfg.start_ps / I.info.timestep_ps * (1 - 1e-12)))
+                               : 0;
+        I.mscd_series = CollectiveSeries(ns, std::max(0L, I.info.total_steps - start) / I.cfg.sample_every + 1);
     }
     const bool need_groups = I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density || I.cfg.cna;
     if (need_groups) {
@@ -92,10 +97,12 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
             if (I.groups.offset[g + 1] - I.groups.offset[g] + 1 > kMaxGroupAtoms)
                 throw Error("[analysis] polyanion group too large");
         if (I.cfg.reorientation) {
+            // One correlator group per polyanion: per-polyanion C1/C2 (polyanion_rotation.hpp); the species
+            // curves are the sums over the polyanions of a kind.
             std::vector<int> bg(I.groups.bonds());
             for (int g = 0; g < I.groups.size(); ++g)
-                for (int b = I.groups.offset[g]; b < I.groups.offset[g + 1]; ++b) bg[b] = I.groups.kind[g];
-            I.reor = MultiLevelCorrelator(PairMode::dot, bg, nk, I.cfg.msd_block, I.cfg.msd_ratio);
+                for (int b = I.groups.offset[g]; b < I.groups.offset[g + 1]; ++b) bg[b] = g;
+            I.reor = MultiLevelCorrelator(PairMode::dot, bg, I.groups.size(), I.cfg.msd_block, I.cfg.msd_ratio);
         }
         if (I.cfg.angular_vacf) {
             const long M = lag_samples_for(I.cfg.angular_vacf_max_lag_fs, I.sample_dt_ps(), "angular_vacf.max_lag_fs");
@@ -237,6 +244,7 @@ void AnalysisSet::sample(long step, const System& sys) {
         for (int i = 0; i < n; ++i)
             if (!I.frozen[i]) I.scratch_items[I.type[i]] += I.scratch_x[i];
         I.mscd.add(I.scratch_items.data());
+        I.mscd_series.add(I.n_samples, I.scratch_items.data());
     }
     const PolyanionGroups& G = I.groups;
     if (I.cfg.reorientation || I.cfg.orientation_density) {
@@ -338,7 +346,8 @@ std::string stored_analysis_signature(const std::string& blob, const std::string
 
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
-    w.section("analysis_v3");  // v2: carries the [analysis] signature; v3: + measured temperature sums
+    w.section("analysis_v4");  // v2: carries the [analysis] signature; v3: + measured temperature sums;
+                               // v4: + the collective series of the block Haven ratio
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
     w.str(signature(I.cfg));
@@ -355,7 +364,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
     w.pod(I.temperature_sum_K);
     w.pod(I.temperature_count);
     w.pod(static_cast<std::uint8_t>(I.cfg.msd));
-    if (I.cfg.msd) { I.msd.save(w); I.mscd.save(w); }
+    if (I.cfg.msd) { I.msd.save(w); I.mscd.save(w); I.mscd_series.save(w); }
     save_groups(w, I.groups);
     w.pod(static_cast<std::uint8_t>(I.cfg.reorientation));
     if (I.cfg.reorientation) I.reor.save(w);
@@ -373,7 +382,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
 
 void AnalysisSet::load(BinaryReader& r) {
     Impl& I = *impl_;
-    r.section("analysis_v3");
+    r.section("analysis_v4");
     const bool enabled = r.pod<std::uint8_t>() != 0;
     const auto mismatch = [&](const std::string& what) {
         return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +
@@ -405,7 +414,7 @@ void AnalysisSet::load(BinaryReader& r) {
     if (I.n_samples > 0 && (I.unwrapped.size() != I.type.size() || I.prev_wrapped.size() != I.type.size()))
         throw mismatch("number of atoms");
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.msd) throw mismatch("msd");
-    if (I.cfg.msd) { I.msd.load(r); I.mscd.load(r); }
+    if (I.cfg.msd) { I.msd.load(r); I.mscd.load(r); I.mscd_series.load(r); }
     // Groups are identified once at the original step 0 and kept: adopt the checkpointed ones.
     load_groups(r, I.groups);
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.reorientation) throw mismatch("reorientation");

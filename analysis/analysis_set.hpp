@@ -27,6 +27,7 @@ struct AnalysisConfig {
     std::vector<std::string> msd_elements;
     int msd_block = 16;           // B: snapshots kept per level
     int msd_ratio = 2;            // m: decimation factor between levels
+    int haven_blocks = 0;         // blocks of the D_sigma / Haven-ratio error (0: automatic, haven_blocks.hpp)
 
     // Polyanion reorientation C1(t), C2(t), engine E1 on unit bond vectors.
     bool reorientation = false;

@@ -6,6 +6,7 @@
 
 #include "analysis/analysis_set.hpp"
 #include "analysis/cna_correlation.hpp"
+#include "analysis/collective_series.hpp"
 #include "analysis/hop_events.hpp"
 #include "analysis/linear_correlator.hpp"
 #include "analysis/multilevel_correlator.hpp"
@@ -44,10 +45,13 @@ struct AnalysisSet::Impl {
     // Collective (charge) MSD: one item per species, X_s = sum of x_i over its mobile atoms.
     MultiLevelCorrelator mscd;
     std::vector<int> mobile_count;   // per species: number of mobile atoms
+    // The same collective coordinates, kept as a bounded coarse series for the block estimate of D_sigma
+    // and the Haven ratio (haven_blocks.hpp); item s = species s. Host-side on the GPU path too.
+    CollectiveSeries mscd_series;
 
     // Polyanion groups (shared by reorientation, angular VACF and rho).
     PolyanionGroups groups;
-    MultiLevelCorrelator reor;       // E1 dot mode: items = bonds, group = centre kind
+    MultiLevelCorrelator reor;       // E1 dot mode: items = bonds, group = polyanion
     std::vector<int> vacf_atoms;     // atoms in the VACF (mobile atoms of vacf.elements)
     std::vector<int> vacf_species;   // species index per vacf group
     LinearCorrelator vacf;           // items = vacf_atoms, group = index in vacf_species

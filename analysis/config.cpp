@@ -46,7 +46,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     if (has_key(t, "msd")) {
         const auto& m = sub(t, "msd", file);
         const std::string w = W + ".msd";
-        check_known_keys(m, {"elements", "block", "ratio"}, w, file);
+        check_known_keys(m, {"elements", "block", "ratio", "haven_blocks"}, w, file);
         c.msd = true;
         if (has_key(m, "elements")) c.msd_elements = get_string_list(m, "elements", w, file);
         // Range-checked as the 64-bit value before narrowing (block = 2^32 + 16 must not become 16).
@@ -58,6 +58,13 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
             throw Error(file + ": " + w + ".ratio must be in [2, block], got " + std::to_string(ratio));
         c.msd_block = static_cast<int>(block);
         c.msd_ratio = static_cast<int>(ratio);
+        if (has_key(m, "haven_blocks")) {
+            const long hb = get_integer(m, "haven_blocks", w, file);
+            if (hb != 0 && (hb < 3 || hb > 1000))
+                throw Error(file + ": " + w + ".haven_blocks must be 0 (automatic) or in [3, 1000], got " +
+                            std::to_string(hb));
+            c.haven_blocks = static_cast<int>(hb);
+        }
     }
     if (has_key(t, "reorientation")) {
         const auto& m = sub(t, "reorientation", file);

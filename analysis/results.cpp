@@ -115,8 +115,8 @@ AnalysisResults compute_results(const AnalysisSet& set) {
     }
 
     if (I.cfg.enabled && I.cfg.reorientation) {
-        const std::vector<LagSums> lags = I.reor.results();
-        const int nk = I.reor.n_groups();
+        const std::vector<LagSums> lags = I.reor.results();  // one group per polyanion
+        const int nk = static_cast<int>(I.groups.centre_species.size());
         const double tmax = std::min(0.5 * R.t_run_ps, I.cfg.rotation_tmax_ps);
         for (int k = 0; k < nk; ++k) {
             ReorientationCurve c;
@@ -124,13 +124,21 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             for (int g = 0; g < I.groups.size(); ++g)
                 if (I.groups.kind[g] == k) c.bonds += I.groups.offset[g + 1] - I.groups.offset[g];
             for (const auto& l : lags) {
-                if (!l.counts[k]) continue;
-                const double* a = l.sums.data() + k * kLagSlots;
-                const double inv = 1.0 / static_cast<double>(l.counts[k]);
+                // The species curve: sums and pair counts of its polyanions, added in group order.
+                double s1 = 0, s2 = 0;
+                std::uint64_t n = 0;
+                for (int g = 0; g < I.groups.size(); ++g)
+                    if (I.groups.kind[g] == k) {
+                        s1 += l.sums[static_cast<std::size_t>(g) * kLagSlots];
+                        s2 += l.sums[static_cast<std::size_t>(g) * kLagSlots + 1];
+                        n += l.counts[g];
+                    }
+                if (!n) continue;
+                const double inv = 1.0 / static_cast<double>(n);
                 c.tau_ps.push_back(l.lag_samples * dts);
-                c.c1.push_back(a[0] * inv);
-                c.c2.push_back(a[1] * inv);
-                c.pairs.push_back(static_cast<double>(l.counts[k]));
+                c.c1.push_back(s1 * inv);
+                c.c2.push_back(s2 * inv);
+                c.pairs.push_back(static_cast<double>(n));
                 c.level.push_back(l.level);
                 if (c.tau_ps.back() <= tmax) c.min_c1 = std::min(c.min_c1, c.c1.back());
             }
@@ -138,6 +146,7 @@ AnalysisResults compute_results(const AnalysisSet& set) {
             c.tau_rot_ps = reorientation_time(c.tau_ps, c.c1, c.tau_rot_status);
             R.reorientation.push_back(std::move(c));
         }
+        R.polyanion_rotation = polyanion_rotation(lags, I.groups, dts, tmax, I.id);
     }
 
     const auto correlation_curves = [&](const LinearCorrelator& lc, const std::vector<std::string>& names) {
@@ -282,12 +291,13 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                 d.tracer.observed_slope_A2_ps = w.observed_slope_A2_ps;
                 d.tracer.fit_tau_min_ps = d.tracer.fit_tau_max_ps = kNaN;
             }
-            // Collective D_sigma over the same window, lags with >= 10 origins only, with the same estimator
-            // (one item per species: n_o,i = t_run / tau_i independent observations).
             d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.D_sigma_gls_cm2_s = d.D_sigma_gls_lo_cm2_s = d.D_sigma_gls_hi_cm2_s = kNaN;
             d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
             d.haven_status = "insufficient";
             if (d.tracer.status == "ok") {
+                // For comparison: the full-run kinisi-model fit of the collective MSD over the tracer window
+                // (lags with >= 10 origins; one item). Its interval under-covers, so it is not the one used.
                 std::vector<double> x, y, s2;
                 for (int i = w.first; i <= w.last; ++i)
                     if (m.mscd_origins[i] >= 10 && !std::isnan(m.mscd_A2[i])) {
@@ -296,16 +306,29 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                         s2.push_back(m.mscd_var_A4[i]);
                     }
                 const MsdSlopePosterior p = msd_slope_posterior(x, y, s2, 1.0, R.t_run_ps);
+                const double f = 1e-4 / (6.0 * m.n_atoms);
                 if (p.ok) {
-                    const double f = 1e-4 / (6.0 * m.n_atoms);
-                    d.D_sigma_cm2_s = p.median * f;
-                    d.D_sigma_lo_cm2_s = p.lo * f;
-                    d.D_sigma_hi_cm2_s = p.hi * f;
-                    d.D_sigma_err_cm2_s = p.sd * f;
+                    d.D_sigma_gls_cm2_s = p.median * f;
+                    d.D_sigma_gls_lo_cm2_s = p.lo * f;
+                    d.D_sigma_gls_hi_cm2_s = p.hi * f;
+                }
+                // The estimate used: blocks of the coarse collective series (haven_blocks.hpp).
+                const int s = I.species_index(m.species);
+                std::vector<Vec3> X(static_cast<std::size_t>(I.mscd_series.points()));
+                for (long q = 0; q < I.mscd_series.points(); ++q) X[q] = I.mscd_series.at(q, s);
+                d.sigma_blocks = block_collective_diffusion(X, I.mscd_series.stride() * I.sample_dt_ps(), m.n_atoms,
+                                                            d.tracer.fit_tau_min_ps, d.tracer.fit_tau_max_ps,
+                                                            I.cfg.haven_blocks);
+                const BlockDsigma& b = d.sigma_blocks;
+                if (b.ok) {
+                    d.D_sigma_cm2_s = b.mean * 1e-4;
+                    d.D_sigma_lo_cm2_s = b.lo * 1e-4;
+                    d.D_sigma_hi_cm2_s = b.hi * 1e-4;
+                    d.D_sigma_err_cm2_s = b.se * 1e-4;
                     if (d.D_sigma_cm2_s > 0) {
-                        // H_R = D* / D_sigma; the interval from the two posteriors' quantiles (D_sigma's dominates),
-                        // the error by first-order propagation treating them as independent (conservative: they
-                        // are positively correlated).
+                        // H_R = D* / D_sigma; the interval: D* over the ends of D_sigma's interval (D_sigma's
+                        // error dominates by ~sqrt(N)); the error by first-order propagation of both, treated
+                        // as independent (conservative: they are positively correlated).
                         d.haven_ratio = d.tracer.D_cm2_s / d.D_sigma_cm2_s;
                         const double r1 = d.tracer.sigma_D_cm2_s / d.tracer.D_cm2_s;
                         const double r2 = d.D_sigma_err_cm2_s / d.D_sigma_cm2_s;
@@ -317,12 +340,13 @@ AnalysisResults compute_results(const AnalysisSet& set) {
                         d.haven_status = "nonpositive_collective_slope";
                     }
                 } else {
-                    d.haven_status = "insufficient: " + p.reason;
+                    d.haven_status = "insufficient: " + b.reason;
                 }
             }
         }
         if (m.frozen || m.n_atoms == 0) {
             d.D_sigma_cm2_s = d.D_sigma_lo_cm2_s = d.D_sigma_hi_cm2_s = d.D_sigma_err_cm2_s = kNaN;
+            d.D_sigma_gls_cm2_s = d.D_sigma_gls_lo_cm2_s = d.D_sigma_gls_hi_cm2_s = kNaN;
             d.haven_ratio = d.haven_ratio_err = d.haven_ratio_lo = d.haven_ratio_hi = kNaN;
             d.haven_status = d.tracer.status;
         }

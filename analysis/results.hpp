@@ -9,6 +9,8 @@
 #include "analysis/analysis_set.hpp"
 #include "analysis/diffusion_fit.hpp"
 #include "analysis/green_kubo.hpp"
+#include "analysis/haven_blocks.hpp"
+#include "analysis/polyanion_rotation.hpp"
 #include "analysis/spectral_overlap.hpp"
 #include "analysis/spectrum.hpp"
 #include "engine/core/vec3.hpp"
@@ -34,8 +36,12 @@ struct DiffusionSummary {
     // Nernst-Einstein conductivity from D* (Haven ratio taken as 1), with the interval of D*.
     double sigma_mS_cm = 0, sigma_lo_mS_cm = 0, sigma_hi_mS_cm = 0, sigma_err_mS_cm = 0;
     std::string sigma_status;             // "ok" | "no_oxidation_state" | D's status
-    // Collective (charge) D from the MSCD, same estimator with one item per species.
+    // Collective (charge) D from the MSCD: the block estimate (mean over blocks, its standard error and the
+    // Student-t 95 % interval; haven_blocks.hpp), which the Haven ratio uses.
     double D_sigma_cm2_s = 0, D_sigma_lo_cm2_s = 0, D_sigma_hi_cm2_s = 0, D_sigma_err_cm2_s = 0;
+    BlockDsigma sigma_blocks;             // the blocks behind it (values in Å^2/ps)
+    // For comparison only: the full-run kinisi-model fit of the MSCD (its interval under-covers).
+    double D_sigma_gls_cm2_s = 0, D_sigma_gls_lo_cm2_s = 0, D_sigma_gls_hi_cm2_s = 0;
     double haven_ratio = 0, haven_ratio_err = 0, haven_ratio_lo = 0, haven_ratio_hi = 0;
     std::string haven_status;
     // Conductivity with the measured Haven ratio (= NE with D_sigma), when haven_status is ok; else NaN.
@@ -119,6 +125,7 @@ struct AnalysisResults {
     std::vector<SpeciesMsd> msd;
     std::vector<DiffusionSummary> diffusion;
     std::vector<ReorientationCurve> reorientation;
+    PolyanionRotationSet polyanion_rotation;  // per polyanion C1/C2, tau_rot; fraction rotating per kind
     std::vector<CorrelationCurve> vacf, angular_vacf;
     std::vector<SpectralOverlapRecord> spectral_overlap;  // every (vacf species, angular centre) pair, < 8 THz
     std::vector<OrientationDensity> orientation;

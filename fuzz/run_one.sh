@@ -16,8 +16,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0:a
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 echo "fuzz $name: $(ls "$seeds" | wc -l) seeds, $(ls "$corpus" | wc -l) corpus inputs, ${seconds} s"
+set +e
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=1100000 \
           -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$seeds" 2>&1 | tail -n 60
 rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 0 ] || echo "fuzz $name: FINDING, see $artifacts/"
 echo "fuzz $name: exit $rc, corpus now $(ls "$corpus" | wc -l) inputs"
 exit "$rc"

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "engine/core/rank_gpu.hpp"
+
 namespace mdrun {
 
 std::string cuda_select_device_for_rank(int local_rank) {
@@ -12,14 +14,12 @@ std::string cuda_select_device_for_rank(int local_rank) {
         cudaGetLastError();  // clear the error: the CPU fallback must not see it later
         return "no GPU visible";
     }
-    const int dev = local_rank % count;
-    if (cudaSetDevice(dev) != cudaSuccess) {
+    const RankGpu g = rank_gpu(local_rank, count, std::getenv("CUDA_VISIBLE_DEVICES"));
+    if (cudaSetDevice(g.device) != cudaSuccess) {
         cudaGetLastError();
-        return "cudaSetDevice(" + std::to_string(dev) + ") failed";
+        return "cudaSetDevice(" + std::to_string(g.device) + ") failed";
     }
-    const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-    return "GPU " + std::to_string(dev) + " of " + std::to_string(count) + " visible (local rank " +
-           std::to_string(local_rank) + (visible ? ", CUDA_VISIBLE_DEVICES=" + std::string(visible) : std::string()) + ")";
+    return g.note;
 }
 
 }  // namespace mdrun

@@ -12,7 +12,9 @@
 // the device and only those (N_ion x 24 B) are copied to a host HopDetector held here (event lists are
 // variable-length host data). cna_correlation (analysis/cna_correlation.hpp) is host-only: with it on, the
 // replica's positions are copied to a host CnaTracker held here at each sample (the cost of the old host path,
-// for that analysis only; everything else still runs on the device).
+// for that analysis only; everything else still runs on the device). The coarse collective series of the block
+// Haven ratio (analysis/collective_series.hpp) is host-side too: at the samples it keeps (every `stride`
+// samples, <= 4096 points per run) the species sums (n_species x 24 B) are copied back.
 // Batching across replicas: BatchBackend makes each replica's sample() record its launches (record_into) and
 // runs the records of all replicas with AnaBatcher, whose launches per sample do not depend on the number of
 // replicas; the polyanion bond check is latched on the device and read with bond_failure().
@@ -435,6 +437,7 @@ public:
         if (cfg_.msd) {
             msd_.upload_from(ex_, I.msd, cfg_.msd_block, cfg_.msd_ratio);
             mscd_.upload_from(ex_, I.mscd, cfg_.msd_block, cfg_.msd_ratio);
+            series_ = I.mscd_series;
         }
         const PolyanionGroups& G = I.groups;
         n_groups_ = G.size();
@@ -458,6 +461,7 @@ public:
         first_bad_.upload(first_bad);
         bonds_unchecked_ = false;
         host_pending_ = false;
+        series_pending_ = false;
         first_bad_h_.clear();
         if (cfg_.reorientation) reor_.upload_from(ex_, I.reor, cfg_.msd_block, cfg_.msd_ratio);
         if (cfg_.angular_vacf) wacf_.upload_from(I.wacf);
@@ -500,6 +504,7 @@ public:
         if (cfg_.msd) {
             msd_.download_into(I.msd);
             mscd_.download_into(I.mscd);
+            I.mscd_series = series_;
         }
         if (cfg_.reorientation) reor_.download_into(I.reor);
         if (cfg_.angular_vacf) wacf_.download_into(I.wacf);
@@ -547,6 +552,8 @@ public:
             msd_.add(L, x_.data());
             L.launch(n_species_, AnaSpeciesSumFn{x_.data(), type_.data(), frozen_.data(), n, species_items_.data()});
             mscd_.add(L, species_items_.data());
+            series_pending_ = series_.wants(n_samples_);
+            series_index_ = n_samples_;
         }
         // (the correlators are fed even with no items, as on the host: their sample counts must agree)
         if (cfg_.reorientation || cfg_.orientation_density) {
@@ -578,7 +585,7 @@ public:
             vacf_.add(L, vacf_items_.data());
         }
         ++n_samples_;
-        if (cfg_.cna || cfg_.hops) {
+        if (cfg_.cna || cfg_.hops || series_pending_) {
             host_pending_ = true;
             host_box_ = box;
         }
@@ -602,6 +609,12 @@ public:
             cna_host_.resize(static_cast<std::size_t>(n));
             cna_pos_.download_range(0, static_cast<std::size_t>(n), cna_host_.data());
             cna_.add(host_box_, cna_host_.data());
+        }
+        if (series_pending_) {
+            series_pending_ = false;
+            series_host_.resize(static_cast<std::size_t>(n_species_));
+            species_items_.download_range(0, series_host_.size(), series_host_.data());
+            series_.add(series_index_, series_host_.data());
         }
         if (cfg_.hops) {
             const std::size_t nh = hop_items_.size();
@@ -652,6 +665,10 @@ private:
     std::vector<long> ligand_id_;
     HopDetector hops_;             // host-side (see the file comment)
     CnaTracker cna_;               // host-side
+    CollectiveSeries series_;      // host-side
+    bool series_pending_ = false;
+    long series_index_ = 0;
+    std::vector<Vec3> series_host_;
     std::vector<Vec3> cna_host_;
     Buf<Vec3> cna_pos_;
     std::vector<Vec3> hop_host_;

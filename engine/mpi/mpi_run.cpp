@@ -249,9 +249,8 @@ int run_series(const RunOptions& opt, const Ranks& R) {
     int final_code = 0;
     if (R.rank == 0) {
         final_code = std::max(code, 0);
-        const std::string again = "mpirun -n <N> " + shell_quote(fs::absolute(cfg.config_file).lexically_normal().string()) +
-                                  " --restart " + shell_quote(fs::absolute(cfg.output.directory).lexically_normal().string()) +
-                                  " --steps " + std::to_string(total);
+        // the same or another number of ranks: every replica continues from the newest checkpoint holding it
+        const std::string again = "mpirun -n <N> " + restart_command(cfg, cfg.output.directory, total);
         try {
             if (any_interrupted) {
                 final_code = any_interrupted;

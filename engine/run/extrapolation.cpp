@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include "engine/core/atomic_file.hpp"
 #include "engine/io/cfg_io.hpp"
@@ -81,7 +82,17 @@ ExtrapolationMonitor::ExtrapolationMonitor(const ExtrapolationConfig& cfg, const
     path_ = (fs::path(rep.directory) / cfg.file).string();
     if (resume_step >= 0 && fs::exists(path_)) {
         // Keep what an uninterrupted run would have written up to the checkpoint.
-        std::vector<CfgConfig> kept, old = read_cfg(path_);
+        // A run killed (or out of space) while appending a configuration leaves it torn: it comes after the
+        // checkpoint, so everything after the last complete one (its END_CFG line) is dropped before parsing.
+        std::ifstream in(path_, std::ios::binary);
+        std::ostringstream all;
+        all << in.rdbuf();
+        std::string text = all.str();
+        const std::size_t end = text.rfind("END_CFG");
+        const std::size_t cut = end == std::string::npos ? 0 : text.find('\n', end);
+        text.resize(cut == std::string::npos ? text.size() : (end == std::string::npos ? 0 : cut + 1));
+        std::istringstream complete(text);
+        std::vector<CfgConfig> kept, old = parse_cfg(complete, path_);
         for (CfgConfig& c : old)
             if (step_feature(c) >= 0 && step_feature(c) <= resume_step) {
                 saved_steps_.insert(step_feature(c));

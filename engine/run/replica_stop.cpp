@@ -20,17 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What a stopped run leaves to restart from: the checkpoint, or the fact that there is none yet (the old
-// wording promised an untouched checkpoint also when the stop came before the first one was written).
-std::string checkpoint_note(const RunConfig& cfg) {
-    const std::string path = checkpoint_path(cfg);
-    std::error_code ec;
-    if (fs::is_regular_file(path, ec))
-        return "the last good checkpoint is untouched: " + path;
-    return "no checkpoint has been written yet (the first is due at [output].checkpoint_every or at the end), so "
-           "there is nothing to restart from: fix the cause and rerun from step 0";
-}
-
 std::string jstr(const std::string& s) {
     std::string o = "\"";
     for (char c : s) {
@@ -52,6 +41,14 @@ void write_marker(const Replica& rep, const std::string& postmortem) {
       << jstr(rep.stop_reason) << ",\n  \"postmortem\": " << jstr(postmortem) << "\n}\n";
     const std::string text = o.str();
     write_file_atomically(stop_marker_path(rep), [&](std::ostream& os) { os << text; });
+}
+
+// What the stop leaves to restart from: the checkpoint is only "untouched" when there is one.
+std::string checkpoint_note(const RunConfig& cfg) {
+    const std::string p = checkpoint_path(cfg);
+    std::error_code ec;
+    if (fs::exists(p, ec)) return "the last good checkpoint is untouched: " + p;
+    return "no checkpoint had been written yet (" + p + " does not exist): a new run starts again from step 0";
 }
 
 }  // namespace
@@ -131,7 +128,8 @@ void stop_replica(const SafetyStop& stop, const RunConfig& cfg, Backend& backend
             throw Error("run stopped at " + stop.reason + "\n  " + pm_note + "\n  " + checkpoint_note(cfg));
         std::string all;
         for (const auto& r : reps) all += "\n  replica " + display_name(*r) + ": " + r->stop_reason;
-        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; " + checkpoint_note(cfg));
+        throw Error("every replica stopped:" + all + "\n  post-mortem snapshots in the replica directories; " +
+                    checkpoint_note(cfg));
     }
     backend.retire(stop.replica);
     std::fprintf(stderr, "mdrun: replica %s stopped at step %ld (the others go on): %s\n", display_name(rep).c_str(), at,

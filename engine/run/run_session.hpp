@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/core/config.hpp"
+#include "engine/core/dir_lock.hpp"
 #include "engine/md/backend.hpp"
 #include "engine/md/replica.hpp"
 #include "engine/run/checkpoint.hpp"
@@ -48,6 +49,8 @@ struct RunSession {
     CheckpointData ckpt;    // (restart) the checkpoint read before any set-up work
     std::vector<InputDigest> inputs;  // SHA-256 of the input files, taken before they are read (into checkpoints)
     std::string target;     // (restart) the note on the target step, "" if none
+    // The output directory's lock; declared before every writer so that it is released after they close.
+    std::unique_ptr<DirectoryLock> lock;
     std::vector<std::unique_ptr<Replica>> reps;
     std::unique_ptr<Backend> backend;
     std::unique_ptr<RunLog> log;

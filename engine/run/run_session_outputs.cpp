@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "analysis/analysis_set.hpp"
+#include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/run/replica_stop.hpp"
 #include "engine/run/run_report.hpp"
@@ -119,6 +120,13 @@ void write_checkpoint_now(RunSession& s) {
         Replica& rep = *s.reps[r];
         if (s.outs[r].traj) s.outs[r].traj->flush();
         s.outs[r].thermo->flush();
+        // On disk before the checkpoint names this step: after a power cut the rows and frames it counts on
+        // are there (a restart drops what comes after them, docs/reliability.md).
+        sync_path(s.outs[r].thermo->path(), s.outs[r].thermo->path());
+        if (s.outs[r].traj) {
+            const std::string traj = (fs::path(rep.directory) / trajectory_file_name(s.cfg.output.trajectory_format)).string();
+            sync_path(traj, traj);
+        }
         if (rep.analysis && !rep.stopped) {
             backend.sync_analysis(static_cast<int>(r), *rep.analysis);  // device accumulators -> host
             const SafetyStop pending = backend.pending_stop();         // a device-side analysis check failed

@@ -12,6 +12,7 @@
 #include "engine/core/omp_defaults.hpp"
 #include "engine/core/version.hpp"
 #include "engine/run/build_replicas.hpp"
+#include "engine/run/output_directory.hpp"
 #include "engine/run/replica_select.hpp"
 #include "engine/run/replica_stop.hpp"
 #include "engine/run/restart_hint.hpp"
@@ -25,13 +26,6 @@ namespace mdrun {
 namespace fs = std::filesystem;
 
 namespace {
-
-void make_directory(const std::string& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir))
-        throw Error("[output].directory: cannot create " + dir + (ec ? ": " + ec.message() : std::string()));
-}
 
 // run.log: who ran what, from where, to which step, with which threads.
 void log_header(RunSession& s) {
@@ -111,9 +105,15 @@ bool load_run_config(RunSession& s) {
     s.restart = !opt.restart_file.empty() || opt.restart_data;
     if (opt.restart_data) s.ckpt = *opt.restart_data;
     else if (s.restart) s.ckpt = read_checkpoint(opt.restart_file);  // fail early, before any set-up work
-    if (s.restart && s.ckpt.step >= s.total) {  // nothing to do: say so and touch nothing
-        std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
-        return false;
+    if (s.restart && s.ckpt.step >= s.total) {
+        if (s.ckpt.step > s.total || !final_outputs_missing(cfg)) {  // nothing to do: say so and touch nothing
+            std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
+            return false;
+        }
+        // Killed after the last checkpoint, before the final structures: the run goes through its stages
+        // with no step to make, which writes exactly what the uninterrupted run wrote at its end.
+        std::fprintf(stderr, "mdrun: %s is at the final step %ld but final structures are missing (the run was stopped "
+                     "after its last checkpoint): writing them\n", opt.restart_file.c_str(), s.ckpt.step);
     }
     s.target = s.restart ? target_note(cfg, opt.restart_file, s.ckpt, s.total, opt.steps_override >= 0) : "";
     if (!s.target.empty()) std::fprintf(stderr, "mdrun: %s\n", s.target.c_str());
@@ -122,18 +122,20 @@ bool load_run_config(RunSession& s) {
 
 void open_session(RunSession& s) {
     s.reps = build_replicas(s.cfg, true);  // reads the input files (their errors name them)
+    check_output_needs(s.cfg, s.reps);
     // Their digests go into every checkpoint; a restart must continue the same physics: the same input file
     // contents and physics keys (engine/run/restart_inputs.hpp). Checked before any output is touched.
     s.inputs = input_digests(s.cfg);
     if (s.restart)
         check_restart_inputs(s.opt.restart_file.empty() ? std::string("the checkpoint") : s.opt.restart_file,
                              s.ckpt.inputs, s.ckpt.physics, s.inputs, config_physics_text(s.cfg));
-    make_directory(s.cfg.output.directory);
-    for (auto& r : s.reps) make_directory(r->directory);
+    std::vector<std::string> removed_tmp;
+    s.lock = claim_output_directories(s.cfg, s.reps, removed_tmp);
     for (const auto& r : s.reps) s.atoms += static_cast<long>(r->sys.size());
 
     s.log = std::make_unique<RunLog>((fs::path(s.cfg.output.directory) / "run.log").string(), s.restart);
     log_header(s);
+    for (const auto& p : removed_tmp) s.log->line("removed " + p + " (left by a run that was killed while writing it)");
     s.stage = s.restart ? stage_at(s.cfg, s.ckpt.step) : 0;
     for (auto& r : s.reps) apply_stage(s.cfg, s.stage, *r);
     choose_backend(s);

@@ -41,13 +41,23 @@ ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool with_
     const std::string head = (cell_columns ? header_npt() : std::string(header())) + (with_grade ? ",max_grade" : "") +
                              (stage_column ? ",stage" : "");
     if (resume_step >= 0) {
-        // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing.
-        std::ifstream in(path);
+        // Keep the rows up to the checkpoint step; rewrite atomically so a crash here loses nothing. Rows
+        // after the checkpoint step are dropped, and so is a last line without its newline: a run killed (or
+        // out of disk space) while writing a row leaves it torn, and even a torn row with a small step
+        // ("1" of "120,...") is not a row the checkpoint has seen.
+        std::ifstream in(path, std::ios::binary);
         if (!in) throw Error(path + ": cannot read thermo.csv to continue it (restart needs the run's output directory)");
+        std::ostringstream all;
+        all << in.rdbuf();
+        const std::string text = all.str();
         std::string line, kept;
         bool first = true;
         long lineno = 0;
-        while (std::getline(in, line)) {
+        for (std::size_t pos = 0; pos < text.size();) {
+            const std::size_t nl = text.find('\n', pos);
+            if (nl == std::string::npos) break;  // torn last line
+            line = text.substr(pos, nl - pos);
+            pos = nl + 1;
             ++lineno;
             if (first) {
                 if (line != head)

@@ -48,8 +48,9 @@ def core_version():
 
 
 # Readers for other tools: ASE learns the H5MD trajectory format when this package is imported
-# (ase.io.read("trajectory.h5md") then works); MDAnalysis gets an H5MD topology parser if it is already
-# imported (otherwise `import mdrun.mdanalysis`). Both are cheap when the tool is not installed.
+# (ase.io.read("trajectory.h5md") then works); MDAnalysis gets an H5MD topology parser as soon as both
+# mdrun and MDAnalysis are imported, in either order, so `mda.Universe("trajectory.h5md")` needs no
+# topology file. Both are cheap when the tool is not installed.
 try:
     from . import ase_io as _ase_io
 
@@ -58,8 +59,41 @@ except Exception:  # pragma: no cover - ASE missing or an incompatible version: 
     pass
 import sys as _sys
 
-if "MDAnalysis" in _sys.modules:
+
+def _register_mdanalysis():
     try:
         from . import mdanalysis as _mda  # noqa: F401  (registers the parser on import)
-    except Exception:  # pragma: no cover
+    except Exception:  # pragma: no cover - MDAnalysis missing or an incompatible version
         pass
+
+
+class _AfterMDAnalysisImport:
+    """A meta-path finder that lets the normal machinery import MDAnalysis, then registers our parser.
+
+    MDAnalysis has no plugin entry points: a topology parser exists once its class is defined, so it must
+    be imported after MDAnalysis. Importing MDAnalysis eagerly from here would cost every `import mdrun`
+    about a second; this hook costs nothing until MDAnalysis is imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "MDAnalysis":
+            return None
+        import importlib.util
+
+        _sys.meta_path.remove(self)  # once, and not to find ourselves again below
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        real_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            real_exec(module)
+            _register_mdanalysis()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if "MDAnalysis" in _sys.modules:
+    _register_mdanalysis()
+elif not any(isinstance(f, _AfterMDAnalysisImport) for f in _sys.meta_path):
+    _sys.meta_path.insert(0, _AfterMDAnalysisImport())

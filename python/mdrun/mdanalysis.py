@@ -1,8 +1,8 @@
 """MDAnalysis reads mdrun's trajectory.h5md with its topology: ``mda.Universe("trajectory.h5md")``.
 
 MDAnalysis has an H5MD *coordinate* reader but no H5MD topology parser, so on its own it needs a separate
-topology file. Importing this module (``import mdrun.mdanalysis``; ``import mdrun`` does it when
-MDAnalysis is already imported) registers a parser for the format "H5MD" that takes atom names, types,
+topology file. Importing this module registers one; ``import mdrun`` imports it as soon as MDAnalysis is
+imported, in either order. The parser (format "H5MD") takes atom names, types,
 elements, masses and ids from /particles/all (species + its `names` attribute, mass, id).
 """
 import numpy as np

@@ -3,7 +3,8 @@
 One file per topic in RUN_DIR (or --out): msd.png (MSD per species and direction, fit window, D ± 95 % CI),
 reorientation.png (C1, C2 with the 0.9 threshold), vacf.png (VACF and ω-ACF, their spectra in THz),
 orientation_density.png (ρ(cos θ, φ) maps), thermo.png (T, P, E from thermo.csv), and for a replica series
-arrhenius.png (D(T) with the fit, Ea and σ(300 K)) in the series' top directory. PNG by default; PDF/SVG
+arrhenius.png (D(T) with the fit, Ea and σ(300 K)) and, with frozen-species controls, controls.png (ion TMSD
+mobile vs frozen framework, C1 mobile vs frozen ion, per seed) in the series' top directory. PNG by default; PDF/SVG
 with ``formats=("pdf",)`` / ``--format pdf``. Each function also takes an ``ax``/``fig`` free call and returns
 the Figure, for notebooks.
 """
@@ -306,6 +307,86 @@ def _sigma_at(series_dir, species, fit, T_ref):
     return math.nan
 
 
+def _val(entry):
+    """A {"value", "sigma", "status"} entry of controls.json as (value, sigma); NaN where absent."""
+    if not isinstance(entry, dict) or entry.get("value") is None:
+        return math.nan, math.nan
+    s = entry.get("sigma")
+    return float(entry["value"]), (float(s) if s is not None else math.nan)
+
+
+def controls_figure(series_dir, threshold=0.9):
+    """The frozen-species controls of a replica series (controls.json): per seed, the ratio of the mobile ion's
+    TMSD at the pair's common lag tau, framework frozen over mobile (does freezing the anions quench ion motion?),
+    and C1 at tau, mobile against ion frozen (does freezing the ion stop the rotation?). A seed that is not usable
+    (its mobile replica melted or a replica did not finish) is hatched and its reason printed below; the last
+    line gives the over-seed ratio of the usable seeds."""
+    import json
+
+    path = os.path.join(os.fspath(series_dir), "controls.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        data = json.load(f)
+    seeds = data.get("per_seed") or []
+    if not seeds:
+        return None
+    plt = _plt()
+    by_name = {r["name"]: r for r in data.get("replicas", [])}
+    labels = [f"{s['T_K']:g} K\nseed {s['seed']}" for s in seeds]
+    x = np.arange(len(seeds))
+    w = 0.38
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10.5, 4.4))
+
+    ion = next((r.get("ion") for r in by_name.values() if r.get("ion")), "ion")
+    # Ratios at the common lag tau of each mobile/frozen pair (a replica that stopped early has a shorter tau).
+    rat = np.array([_val(s.get("tmsd_ratio_frozen_framework_over_mobile")) for s in seeds])
+    hatch = ["//" if not s.get("usable") else "" for s in seeds]
+    for k in range(len(seeds)):
+        a1.bar(x[k], rat[k, 0], 2 * w, yerr=np.nan_to_num(rat[k, 1]), color="C1", hatch=hatch[k] or None, capsize=3,
+               edgecolor="k" if hatch[k] else None, lw=0)
+        if np.isfinite(rat[k, 0]):
+            a1.text(x[k], rat[k, 0] + np.nan_to_num(rat[k, 1]), f"tau {seeds[k].get('tau_ps', math.nan):g} ps",
+                    ha="center", va="bottom", fontsize=7)
+    a1.axhline(1.0, color="k", ls="--", lw=1, label="1 = no effect")
+    a1.set_ylim(0.0, max(1.1, np.nanmax(np.concatenate([rat[:, 0] + np.nan_to_num(rat[:, 1]), [1.0]])) * 1.1))
+    a1.set_xticks(x, labels)
+    a1.set_ylabel(f"{ion} TMSD(tau): framework frozen / mobile")
+    a1.set_title(f"Freezing the framework: {ion} motion")
+    a1.grid(alpha=0.3, axis="y")
+
+    c1m = np.array([_val(s.get("C1_mobile")) for s in seeds])
+    c1f = np.array([_val(s.get("C1_frozen_ion")) for s in seeds])
+    a2.bar(x - w / 2, c1m[:, 0], w, color="C0", label="mobile")
+    a2.bar(x + w / 2, c1f[:, 0], w, color="C2", label=f"{ion} frozen")
+    for k in range(len(seeds)):
+        if hatch[k]:
+            a2.bar(x[k] - w / 2, c1m[k, 0], w, color="none", edgecolor="k", hatch="//", lw=0)
+    a2.axhline(threshold, color="k", ls="--", lw=1, label=f"rotation threshold {threshold:g}")
+    lo = np.nanmin(np.concatenate([c1m[:, 0], c1f[:, 0], [threshold]]))
+    bottom = max(0.0, lo - 0.05)
+    a2.set_ylim(bottom, 1.0 + 0.25 * (1.0 - bottom))  # headroom above C1 = 1 for the legend
+    a2.set_xticks(x, labels)
+    a2.set_ylabel("C1 at tau")
+    a2.set_title(f"Freezing {ion}: polyanion rotation")
+    a2.grid(alpha=0.3, axis="y")
+
+    notes = [f"seed {s['seed']}: {s.get('note') or 'not usable'}" for s in seeds if not s.get("usable")]
+    for o in data.get("over_seeds", []):
+        r, rs = _val(o.get("tmsd_ratio_frozen_framework_over_mobile"))
+        line = f"{o['T_K']:g} K, {o.get('usable_seeds', 0)} of {o.get('seeds', 0)} seeds usable: TMSD ratio frozen/mobile "
+        line += (f"{r:.3g} ± {rs:.2g}" if np.isfinite(r) else "n/a")
+        line += f"; melted {o.get('melted', 0)} of {o.get('replicas', 0)} replicas"
+        notes.append(line)
+    a1.legend(fontsize=8, loc="upper right")
+    a2.legend(fontsize=8, loc="upper left", ncol=3)
+    if notes:
+        fig.text(0.5, 0.01, _wrap("; ".join(notes), 150), ha="center", va="bottom", fontsize=8)
+    fig.suptitle("Frozen-species controls — " + os.path.basename(os.path.abspath(series_dir)))
+    fig.tight_layout(rect=(0, 0.08 if notes else 0, 1, 1))
+    return fig
+
+
 FIGURES = {
     "msd": msd_figure,
     "reorientation": reorientation_figure,
@@ -330,7 +411,7 @@ def plot_run(run_dir, out_dir=None, formats=("png",), dpi=150, which=None):
 
     run_dir: a run's output directory (a single replica, or a series whose replicas are subdirectories;
     the Arrhenius plot is drawn when arrhenius.json is there). out_dir: default = each replica's directory.
-    formats: any of "png", "pdf", "svg". which: a subset of FIGURES keys plus "arrhenius".
+    formats: any of "png", "pdf", "svg". which: a subset of FIGURES keys plus "arrhenius" and "controls".
     """
     plt = _plt()
     run_dir = os.fspath(run_dir)
@@ -338,7 +419,8 @@ def plot_run(run_dir, out_dir=None, formats=("png",), dpi=150, which=None):
         raise FileNotFoundError(f"{run_dir}: not a directory")
     reps = _replica_dirs(run_dir)
     has_arr = os.path.exists(os.path.join(run_dir, "arrhenius.json"))
-    if not reps and not has_arr:
+    has_ctl = os.path.exists(os.path.join(run_dir, "controls.json"))
+    if not reps and not has_arr and not has_ctl:
         raise FileNotFoundError(f"{run_dir}: no mdrun results (summary.json, analysis.h5, thermo.csv) here or in "
                                 "its subdirectories")
     written = []
@@ -364,18 +446,22 @@ def plot_run(run_dir, out_dir=None, formats=("png",), dpi=150, which=None):
         fig = arrhenius_figure(run_dir)
         if fig is not None:
             save(fig, out_dir or run_dir, "arrhenius")
+    if has_ctl and (not which or "controls" in which):
+        fig = controls_figure(run_dir)
+        if fig is not None:
+            save(fig, out_dir or run_dir, "controls")
     return written
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="mdrun plot", description=__doc__.split("\n\n")[0] +
-                                " Writes msd, reorientation, vacf, orientation_density, thermo and arrhenius figures.")
+                                " Writes msd, reorientation, vacf, orientation_density, thermo, arrhenius and controls figures.")
     p.add_argument("run_dir", help="a run's output directory (one replica, or a series with replica subdirectories)")
     p.add_argument("--out", help="directory for the figures (default: next to each replica's results)")
     p.add_argument("--format", action="append", choices=["png", "pdf", "svg"],
                    help="file format (repeat for several; default png)")
     p.add_argument("--dpi", type=int, default=150)
-    p.add_argument("--only", action="append", choices=list(FIGURES) + ["arrhenius"], help="draw only these figures")
+    p.add_argument("--only", action="append", choices=list(FIGURES) + ["arrhenius", "controls"], help="draw only these figures")
     a = p.parse_args(argv)
     try:
         files = plot_run(a.run_dir, a.out, tuple(a.format or ["png"]), a.dpi, a.only)

@@ -270,6 +270,22 @@ def check_run(outdir, frozen_species=()):
         rel_close(reo["C1"][k], c.mean(), f"C1 lag {lag}")
         rel_close(reo["C2"][k], (1.5 * c ** 2 - 0.5).mean(), f"C2 lag {lag}")
     print(f"  reorientation.csv: {len(reo['centre'])} rows equal offline to {TOL}")
+    # Per polyanion: the bonds of one centre only (centre_id = 1-based atom id; this structure's ids are the
+    # input order); the lag's level comes from reorientation.csv (same lags).
+    level_of = {reo["lag_ps"][k]: int(reo["level"][k]) for k in range(len(reo["centre"]))}
+    per = read_csv(os.path.join(outdir, "reorientation_per_polyanion.csv"))
+    ids = sorted(set(int(v) for v in per["centre_id"]))
+    assert ids == sorted(int(a) + 1 for a in al), (ids, al)
+    for k in range(len(per["centre"])):
+        lag = int(round(float(per["lag_ps"][k]) / (SAMPLE * 1e-3)))
+        stride = RATIO ** level_of[per["lag_ps"][k]]
+        last = ((len(ub) - 1) // stride) * stride
+        t0 = np.arange(0, last - lag + 1, stride)
+        sel = owner == int(per["centre_id"][k]) - 1
+        c = np.sum(ub[t0][:, sel] * ub[t0 + lag][:, sel], axis=2)
+        rel_close(per["C1"][k], c.mean(), f"polyanion {per['centre_id'][k]} C1 lag {lag}")
+        rel_close(per["C2"][k], (1.5 * c ** 2 - 0.5).mean(), f"polyanion {per['centre_id'][k]} C2 lag {lag}")
+    print(f"  reorientation_per_polyanion.csv: {len(per['centre'])} rows ({len(ids)} polyanions) equal offline to {TOL}")
 
     vac = read_csv(os.path.join(outdir, "vacf.csv"))
     na = np.where((species == 0) & mobile)[0]

@@ -130,6 +130,17 @@ with tempfile.TemporaryDirectory() as tmp:
     run(["calc-grade", f"{G}/state_nbh.als", pre, "regraded.cfg"], md)
     assert all(close(a, b) for a, b in zip(grades(os.path.join(md, "regraded.cfg")), grades(pre)))
     print(f"MD: step-0 grade {g0} (MLIP {ref_nbh[k]}); {len(saved)} frames preselected at steps {steps}")
+    # A torn last configuration in preselected.cfg (a run killed while appending it) is dropped on restart,
+    # which then gives the uninterrupted run's file (docs/reliability.md).
+    cut = os.path.join(tmp, "mdcut")
+    os.mkdir(cut)
+    open(os.path.join(cut, "config.toml"), "w").write(md_config(frame, f"{G}/state_nbh.als", 5, 0.5, 0))
+    run(["config.toml", "--quiet", "--steps", "10"], cut)
+    with open(os.path.join(cut, "out", "preselected.cfg"), "a") as f:
+        f.write(saved[-1][: len(saved[-1]) // 2])
+    run(["config.toml", "--quiet", "--restart", "out/checkpoint.mdrun"], cut)
+    assert open(pre).read() == open(os.path.join(cut, "out", "preselected.cfg")).read(), "preselected.cfg differs"
+    print("MD: a torn configuration at the end of preselected.cfg is dropped on restart")
 
     # 3. Stop above a threshold: step, grade and worst atoms in the message, non-zero exit.
     stop = os.path.join(tmp, "stop")

@@ -1,12 +1,10 @@
-"""`mpirun -n N mdrun config.toml` (issue 15): the [[replica]] list split over 1, 2 and 3 ranks gives every
+"""`mpirun -n N mdrun config.toml` (issue 15): the [[replica]] list split over 1, 2, 3 and 5 ranks gives every
 replica's files, and rank 0's replicas.json / arrhenius.json / controls.json, byte-identical to the one-process
 run. A rank that fails (its checkpoint cannot be written) stops the job with its own message and a non-zero
 exit; the run then continues with `--restart <output.directory>` on another number of ranks, and the result
 is again byte-identical. Skipped (77) when mdrun was built without MPI. Data: NaAlBr4 24-atom cell, demo MTP."""
-import filecmp
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,42 +16,14 @@ MPIRUN = shutil.which("mpirun")
 if not MDRUN or not DATA or os.environ.get("MDRUN_HAVE_MPI") != "ON" or not MPIRUN:
     print("mdrun built without MPI (or no mpirun): skipped")
     sys.exit(77)
-sys.path.insert(0, os.path.dirname(__file__))
-src = open(os.path.join(os.path.dirname(__file__), "test_run_collect.py")).read()
-CONFIG = src[src.index('CONFIG = f"""') + 13:src.index('"""\n\n\ndef mdrun')]  # the 4-replica series of that test
-D = os.path.join(DATA, "mtp", "NaAlBr4_chgnet")
-CONFIG = CONFIG.replace("{D}", D).replace("{{", "{").replace("}}", "}").replace("STEPS", "200")
-NAMES = ("s1_mobile", "s1_frozen_AlBr4", "s1_frozen_Na", "s2_mobile")
-ENV = dict(os.environ, OMP_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+import mpi_helpers as c  # noqa: E402
 
-
-def run(cwd, *args, ranks=None):
-    cmd = ([MPIRUN, "-n", str(ranks), "--oversubscribe", "--allow-run-as-root"] if ranks else []) + [MDRUN, *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900, env=ENV)
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit("FAILED: " + what)
-
-
-def same_outputs(a, b, what):
-    for name in NAMES:
-        fa, fb = sorted(os.listdir(os.path.join(a, name))), sorted(os.listdir(os.path.join(b, name)))
-        check(fa == fb, f"{what}: {name}: files {fa} vs {fb}")
-        for fn in fa:
-            check(filecmp.cmp(os.path.join(a, name, fn), os.path.join(b, name, fn), shallow=False), f"{what}: {name}/{fn} differs")
-    for fn in ("replicas.json", "arrhenius.json", "controls.json"):
-        check(filecmp.cmp(os.path.join(a, fn), os.path.join(b, fn), shallow=False), f"{what}: {fn} differs")
+CONFIG = c.config(DATA, 200)
+run, check, same_outputs = c.run, c.check, c.same_outputs
 
 
 def workdir(d, name):
-    w = os.path.join(d, name)
-    os.makedirs(w)
-    with open(os.path.join(w, "config.toml"), "w") as f:
-        f.write(CONFIG)
-    return w
+    return c.workdir(d, name, CONFIG)
 
 
 d = h.tempdir()
@@ -62,13 +32,15 @@ try:
     p = run(full, "config.toml", "--quiet")
     check(p.returncode == 0, "one-process run: " + p.stderr)
     ref = os.path.join(full, "out")
-    for n in (1, 2, 3):
+    for n in (1, 2, 3, 5):  # 5: more ranks than replicas, rank 4 has nothing to run but takes part in the gather
         w = workdir(d, f"n{n}")
         p = run(w, "config.toml", "--quiet", ranks=n)
         check(p.returncode == 0, f"mpirun -n {n}: rc {p.returncode}: {p.stdout}{p.stderr}")
         same_outputs(ref, os.path.join(w, "out"), f"mpirun -n {n}")
         log = open(os.path.join(w, "out", "run.log")).read()
         check(f"{n} MPI rank(s)" in log and all(f"rank {r} on" in log for r in range(n)), f"-n {n}: run.log names the ranks:\n{log}")
+        if n == 5:
+            check("rank 4 on" in log and "no replicas (more ranks than replicas)" in log, "-n 5: the idle rank is named:\n" + log)
         print(f"mpirun -n {n}: every replica's files and replicas/arrhenius/controls.json byte-identical")
     # the assignment balances atoms x steps (equal here): 2 ranks get replicas 1,3 and 2,4
     check(os.path.isdir(os.path.join(d, "n2", "out", "replicas_1_3")) and os.path.isdir(os.path.join(d, "n2", "out", "replicas_2_4")),

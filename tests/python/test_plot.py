@@ -96,3 +96,51 @@ def test_nernst_einstein_numbers():
     # 1e28 carriers/m^3, z = 1, D = 1e-6 cm^2/s at 300 K: sigma = n e^2 D / (kB T) = 6.1975 S/m = 61.975 mS/cm
     s = mdrun.plot.sigma_nernst_einstein_mS_cm(1e-6, 1e28, 1.0, 300.0)
     assert s == pytest.approx(61.975, rel=1e-4)
+
+
+def test_controls_plot_of_a_paddlewheel_series(tmp_path, run_cli):
+    """controls.json of a frozen-species series (the layout `mdrun` and `mdrun collect` write, numbers made up):
+    the figure shows the per-seed TMSD ratio and C1 mobile vs ion-frozen, hatches the unusable seed and prints
+    its reason and the over-seed ratio."""
+    series = tmp_path / "pw"
+    series.mkdir()
+
+    def v(x, s=0.0):
+        return {"value": x, "sigma": s, "status": "ok"}
+
+    reps = []
+    for seed, melted in ((1, False), (2, True)):
+        for kind in ("mobile", "frozen_framework", "frozen_ion"):
+            reps.append({"name": f"s{seed}_{kind}", "T_K": 450, "seed": seed, "kind": kind, "ion": "Na",
+                         "finished": not (melted and kind == "mobile"),
+                         "ion_tmsd_at_tau_cls_A2": v(10.0 if kind == "mobile" else 1.0, 1.0)})
+    per_seed = [
+        {"T_K": 450, "seed": 1, "mobile": "s1_mobile", "frozen_framework": "s1_frozen_framework",
+         "frozen_ion": "s1_frozen_ion", "tau_ps": 50, "tmsd_ratio_frozen_framework_over_mobile": v(0.1, 0.02),
+         "C1_mobile": v(0.85), "C1_frozen_ion": v(0.97), "usable": True, "note": ""},
+        {"T_K": 450, "seed": 2, "mobile": "s2_mobile", "frozen_framework": "s2_frozen_framework",
+         "frozen_ion": "s2_frozen_ion", "tau_ps": 15, "tmsd_ratio_frozen_framework_over_mobile": v(0.2, 0.05),
+         "C1_mobile": v(0.74), "C1_frozen_ion": v(0.97), "usable": False,
+         "note": "the mobile replica melted: left out of the over-seed statistics"}]
+    over = [{"T_K": 450, "seeds": 2, "usable_seeds": 1, "tmsd_ratio_frozen_framework_over_mobile": v(0.1, 0.02),
+             "replicas": 6, "melted": 1}]
+    json.dump({"replicas": reps, "per_seed": per_seed, "over_seeds": over}, open(series / "controls.json", "w"))
+
+    r = run_cli("plot", series, "--only", "controls")
+    assert r.stdout.split() == [str(series / "controls.png")], r.stdout
+    _check_png(series / "controls.png")
+    fig = mdrun.plot.controls_figure(series)
+    a1, a2 = fig.axes
+    heights = [p.get_height() for p in a1.patches]
+    assert heights == pytest.approx([0.1, 0.2])
+    assert [p.get_hatch() for p in a1.patches] == [None, "//"]
+    c1 = sorted(p.get_height() for p in a2.patches if p.get_facecolor()[3] > 0)  # not the hatch overlay
+    assert c1 == pytest.approx([0.74, 0.85, 0.97, 0.97])
+    note = " ".join(t.get_text() for t in fig.texts)
+    assert "seed 2: the mobile replica melted" in note and "1 of 2 seeds usable" in note and "0.1 ± 0.02" in note
+    assert any("0.9" in t.get_text() for t in a2.get_legend().get_texts())
+    # No controls.json: no figure, and a series with nothing else to plot is an error.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert mdrun.plot.controls_figure(empty) is None
+    assert run_cli("plot", empty, check=False).returncode != 0

@@ -77,6 +77,26 @@ def test_ase_io_reads_h5md(runs):
     assert ase.io.read(p).info["step"] == 60  # ASE's default: the last frame
 
 
+@pytest.mark.parametrize("order", ["mdrun first", "MDAnalysis first"])
+def test_mdanalysis_needs_no_topology_after_import_mdrun(runs, order):
+    """A fresh interpreter: `import mdrun` and `import MDAnalysis` in either order, then Universe(h5md) alone."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("MDAnalysis")
+    p = str(runs["h5md"] / "trajectory.h5md")
+    imports = "import mdrun; import MDAnalysis as mda" if order == "mdrun first" else "import MDAnalysis as mda; import mdrun"
+    code = f"{imports}\nu = mda.Universe({p!r})\nprint(len(u.atoms), len(u.trajectory), u.atoms.elements[0])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+    assert r.returncode == 0, r.stderr
+    ref = mdrun.read_trajectory(p)
+    assert r.stdout.split() == [str(len(ref[0])), str(len(ref)), ref[0].get_chemical_symbols()[0]]
+    # Without mdrun, MDAnalysis cannot build a Universe from the file alone (what the hook is for).
+    r = subprocess.run([sys.executable, "-c", f"import MDAnalysis as mda\nmda.Universe({p!r})"],
+                       capture_output=True, text=True, env=os.environ.copy())
+    assert r.returncode != 0
+
+
 def test_mdanalysis_universe_from_h5md_alone(runs):
     import MDAnalysis as mda
 

@@ -222,8 +222,8 @@ TEST_CASE("save/load mid-stream: results and files bit-identical to an uninterru
     const std::string da = temp_dir("full"), db = temp_dir("restart");
     F.write_results(da);
     Q.write_results(db);
-    for (const char* f : {"msd.csv", "reorientation.csv", "vacf.csv", "spectra.csv", "orientation_density.csv",
-                          "summary.json"}) {
+    for (const char* f : {"msd.csv", "reorientation.csv", "reorientation_per_polyanion.csv", "vacf.csv", "spectra.csv",
+                          "orientation_density.csv", "summary.json"}) {
         INFO(f);
         const std::string x = slurp(da + "/" + f), y = slurp(db + "/" + f);
         CHECK(!x.empty());
@@ -244,8 +244,10 @@ TEST_CASE("save/load mid-stream: results and files bit-identical to an uninterru
     CHECK(d.tracer.fit_tau_min_ps >= 1.0);
     CHECK(d.sigma_status == "ok");
     CHECK(d.sigma_mS_cm == doctest::Approx(nernst_einstein_mS_cm(8, 1, d.tracer.D_cm2_s, L * L * L, 600)).epsilon(1e-12));
-    CHECK(d.haven_status == "ok");
-    CHECK(std::isfinite(d.haven_ratio_err));
+    // 8 ps are too short for the block estimate of D_sigma (>= 4 blocks of 8 x the 1.1 ps window start): the
+    // Haven ratio says so instead of giving a number (test_analysis_haven runs one long enough).
+    CHECK(d.haven_status.rfind("insufficient: the run (8 ps) holds fewer than 4 blocks", 0) == 0);
+    CHECK(std::isnan(d.haven_ratio));
     CHECK(res.classification.na_diffusing);
     CHECK(std::system(("rm -rf " + da + " " + db).c_str()) == 0);
 }

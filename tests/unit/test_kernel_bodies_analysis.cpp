@@ -149,6 +149,12 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
         // and, spelled out, a few of the accumulators (so that a failure says which)
         const auto& D = d.impl();
         const auto& H = h.impl();
+        // the host-side collective series of the block Haven ratio, filled from the device's species sums
+        REQUIRE(D.mscd_series.points() == H.mscd_series.points());
+        CHECK(D.mscd_series.points() > 0);
+        for (long p = 0; p < D.mscd_series.points(); ++p)
+            for (int s = 0; s < D.mscd_series.n_items(); ++s)
+                CHECK(std::memcmp(&D.mscd_series.at(p, s), &H.mscd_series.at(p, s), sizeof(Vec3)) == 0);
         CHECK(D.msd.levels() >= 3);
         const auto dm = D.msd.results(), hm = H.msd.results();
         REQUIRE(dm.size() == hm.size());

@@ -1,0 +1,122 @@
+"""Kill tests (docs/reliability.md): a run killed by SIGKILL at a random moment, or inside its n-th
+atomic write (MDRUN_TEST_KILL_IN_WRITE=n cuts the temporary file to half and raises SIGKILL before the
+rename: a kill in the middle of writing a checkpoint, an analysis result or resolved.toml), then
+continued with --restart (or started again when it died before its first checkpoint), leaves an output
+directory byte-identical to an uninterrupted run's: every file, checkpoint and trajectory included, except
+run.log (a record of each process, with wall-clock times). 20 trials; every one must match.
+All runs use the same directory, so the checkpoints (which record the config file's path) compare too."""
+import filecmp
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import run_helpers as h  # noqa: E402
+
+h.require_env()
+
+NACL = os.path.join(h.LAMMPS, "data", "nacl216_seed20240501.data")
+MD = """ensemble = "nvt"
+timestep_fs = 2.0
+steps = 200
+temperature_K = 900.0
+tdamp_fs = 50.0
+velocities = "maxwell"
+seed = 4242"""
+OUT = 'thermo_every = 5\ntrajectory_every = 10\ntrajectory_format = "extxyz"\ncheckpoint_every = 20'
+ANALYSIS = """[analysis]
+sample_every = 5
+msd = { elements = ["Na"] }
+"""
+CFG = h.nacl_config(NACL, MD, OUT, ANALYSIS)
+
+
+def files(d):
+    out = {}
+    for root, _, names in os.walk(d):
+        for n in names:
+            p = os.path.join(root, n)
+            out[os.path.relpath(p, d)] = p
+    return out
+
+
+def compare(ref, out, what):
+    a, b = files(ref), files(out)
+    a.pop("run.log", None)
+    b.pop("run.log", None)
+    assert sorted(a) == sorted(b), f"{what}: files {sorted(b)}, uninterrupted run has {sorted(a)}"
+    for rel in a:
+        assert filecmp.cmp(a[rel], b[rel], shallow=False), f"{what}: {rel} differs from the uninterrupted run"
+    return len(a)
+
+
+def start(work, env_extra=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", **(env_extra or {}))
+    return subprocess.Popen([h.MDRUN, os.path.join(work, "config.toml"), "--quiet"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def finish(work):
+    """Continues the run as a user would: --restart from the checkpoint, or from scratch when there is none."""
+    ck = os.path.join(work, "out", "checkpoint.mdrun")
+    args = ["--restart", ck] if os.path.exists(ck) else []
+    h.run(work, CFG, *args)
+    return bool(args)
+
+
+rng = random.Random(20261203)
+top = h.tempdir()
+try:
+    work, ref = os.path.join(top, "w"), os.path.join(top, "ref")
+    os.makedirs(work)
+    t0 = time.time()
+    h.run(work, CFG)
+    wall = time.time() - t0
+    shutil.move(os.path.join(work, "out"), ref)
+    # How many atomic writes a whole run makes (the hook fires at write n exactly when n <= that count).
+    def fires(n):
+        p = start(work, {"MDRUN_TEST_KILL_IN_WRITE": str(n)})
+        p.communicate(timeout=120)
+        shutil.rmtree(os.path.join(work, "out"))
+        return p.returncode == -signal.SIGKILL
+    assert fires(1) and not fires(256), "the kill hook (MDRUN_TEST_KILL_IN_WRITE) does not work"
+    lo, hi = 1, 256
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fires(mid) else (lo, mid)
+    n_writes = lo
+    assert n_writes >= 20, n_writes
+    # The last writes come after the final checkpoint (final structures): a kill there must not lose them.
+    fixed = {0: n_writes, 2: n_writes - 1}
+    killed_in_write = restarted = 0
+    for trial in range(20):
+        if os.path.exists(os.path.join(work, "out")):
+            shutil.rmtree(os.path.join(work, "out"))
+        if trial % 2 == 0:
+            n = fixed.get(trial, rng.randint(1, n_writes))
+            what = f"trial {trial + 1}: SIGKILL inside atomic write #{n}"
+            p = start(work, {"MDRUN_TEST_KILL_IN_WRITE": str(n)})
+            err = p.communicate(timeout=120)[1]
+            assert p.returncode == -signal.SIGKILL, f"{what}: the run was not killed ({p.returncode}): {err}"
+            tmp = [f for f in files(os.path.join(work, "out")) if ".tmp." in f]
+            assert tmp, f"{what}: no temporary file left behind by the kill"
+            killed_in_write += 1
+        else:
+            delay = rng.uniform(0.05, wall * 0.9)
+            what = f"trial {trial + 1}: SIGKILL after {delay:.2f} s"
+            p = start(work)
+            time.sleep(delay)
+            p.send_signal(signal.SIGKILL)
+            p.communicate(timeout=120)
+        restarted += finish(work)
+        n_files = compare(ref, os.path.join(work, "out"), what)
+        print(f"  {what}: {n_files} files identical")
+    assert killed_in_write == 10 and restarted >= 10, (killed_in_write, restarted)
+    print(f"20/20 identical ({restarted} continued from a checkpoint, the others from scratch)")
+finally:
+    h.cleanup(top)
+print("OK")
