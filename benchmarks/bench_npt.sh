@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # NPT step cost against NVT: the LAMMPS CPU anchor system (NaCl 4096 atoms, born/coul/dsf, rc 8 Å, skin 2 Å,
 # 1 fs, tests/data/lammps_reference/data/nacl4096_seed7.data) run with ensemble = "npt" (iso, 1 bar, Pdamp 1 ps)
-# and with "nvt" (same thermostat), one OpenMP thread, interleaved by farm-bench (A = npt, B = nvt; the ratio
+# and with "nvt" (same thermostat), one OpenMP thread, interleaved by benchmarks/interleave.py (A = npt, B = nvt; the ratio
 # A/B is taken pair by pair). Both runs write thermo every 100 steps and nothing else.
 # Usage: benchmarks/bench_npt.sh [MDRUN_BIN] [STEPS] [RUNS]
 set -euo pipefail
@@ -49,7 +49,7 @@ done
 # (pressure_bar/pdamp_fs are read but unused by nvt)
 sed -i '/^pressure_bar\|^pdamp_fs/d' "$work/nvt.toml"
 echo "# mdrun $("$mdrun" --version | cut -d' ' -f2), NaCl 4096 atoms, $steps steps, OMP_NUM_THREADS=1"
-OMP_NUM_THREADS=1 farm-bench -n "$runs" --timeout 3000 --vs "$mdrun $work/nvt.toml --quiet" -- "$mdrun" "$work/npt.toml" --quiet
+OMP_NUM_THREADS=1 /usr/bin/python3 "$(dirname "$0")/interleave.py" -n "$runs" --a "$mdrun $work/npt.toml --quiet" --b "$mdrun $work/nvt.toml --quiet"
 for ens in npt nvt; do
   OMP_NUM_THREADS=1 "$mdrun" "$work/$ens.toml" --quiet
   echo "$ens: $(grep -m1 throughput "$work/${ens}_out/run.log")"

@@ -311,6 +311,10 @@ public:
         return s;
     }
 
+    // Of device_bytes(): the MTP force kernel's scratch, the one part sized by the executor's budget (chunks
+    // of atoms) rather than by the system.
+    std::size_t scratch_device_bytes() const { return scratch_.bytes() + iscratch_.bytes(); }
+
     // Fresh start from the specs' systems: lists, forces, thermostats (as Dynamics::setup).
     void setup() {
         std::vector<Vec3> pos(N_), vel(N_);

@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build libomp-dev libeigen3-dev libtoml11-dev libhdf5-dev zlib1g-dev doctest-dev libcli11-dev
       libopenmpi-dev openmpi-bin  # optional MPI runner (mpirun -n N mdrun)
       clang libclang-rt-14-dev  # CI's sanitizer build and the libFuzzer targets (scripts/test_sanitize.sh, fuzz/)
+      strace  # test_run_fsync: the order of fsync and rename on disk
       python3-numpy python3-scipy python3-ase python3-mdanalysis python3-h5py python3-matplotlib
       python3-dev pybind11-dev python3-pybind11 python3-pytest python3-venv)  # Python module + its tests
 missing=()

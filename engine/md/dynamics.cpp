@@ -80,6 +80,7 @@ void maxwell_boltzmann(System& sys, double T, std::uint64_t seed) {
 
 Dynamics::Dynamics(const DynamicsParams& params, System& sys, const Potential& pot)
     : params_(params), sys_(sys), pot_(pot) {
+    nl_.want_half = pot.wants_half_list();  // a pair potential reads each pair once (neighbor_list.hpp)
     if (params.ensemble == "nvt") nvt_ = true;
     else if (params.ensemble == "npt") nvt_ = npt_ = true;
     else if (params.ensemble != "nve")

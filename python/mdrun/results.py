@@ -66,7 +66,8 @@ class Diffusion:
     ``D_cm2_s``; ``sigma_D_cm2_s`` (the standard error mdrun reports as primary, see ``sigma_kind``);
     ``ci95_cm2_s`` = (lo, hi) (as written by mdrun when present, else D ± 1.96 σ);
     ``D_xyz_cm2_s``; ``fit_window_ps``; ``status`` ("ok", "insufficient", ...) and ``reason``;
-    ``conductivity_mS_cm`` (σ from the collective MSD) and ``haven_ratio``. ``raw`` is the JSON entry.
+    ``conductivity_mS_cm`` (σ from the collective MSD), ``haven_ratio`` with ``haven_ratio_interval`` (95 %,
+    from blocks of the run) and ``haven_status``. ``raw`` is the JSON entry.
     """
 
     _SIGMA_KEYS = ("sigma_D_cm2_s", "sigma_D_gls_cm2_s", "sigma_D_he_cm2_s", "sigma_D_regression_cm2_s")
@@ -87,7 +88,7 @@ class Diffusion:
                 self.sigma_kind = k
                 break
         ci = None
-        for k in ("D_ci95_cm2_s", "ci95_cm2_s", "D_95_cm2_s", "ci95"):
+        for k in ("D_interval_cm2_s", "D_ci95_cm2_s", "ci95_cm2_s", "D_95_cm2_s", "ci95"):
             if isinstance(g(k), (list, tuple)) and len(g(k)) == 2:
                 ci = (_num(g(k)[0]), _num(g(k)[1]))
                 break
@@ -101,6 +102,10 @@ class Diffusion:
         self.conductivity_mS_cm = _num(g("conductivity_mS_cm"))
         self.conductivity_status = g("conductivity_status")
         self.haven_ratio = _num(g("haven_ratio"))
+        hi = g("haven_ratio_interval")
+        self.haven_ratio_interval = (_num(hi[0]), _num(hi[1])) if isinstance(hi, (list, tuple)) and len(hi) == 2 \
+            else (math.nan, math.nan)
+        self.haven_status = g("haven_status")
         self.D_sigma_cm2_s = _num(g("D_sigma_cm2_s"))
         self.z = _num(g("z"))
 

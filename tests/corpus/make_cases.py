@@ -247,6 +247,8 @@ for label, body, frag in [
     ("msd_ratio_above_block", "msd = { block = 8, ratio = 9 }", "[analysis].msd.ratio"),
     ("msd_ratio_int_overflow", "msd = { ratio = 4294967298 }", "[analysis].msd.ratio"),
     ("msd_not_table", "msd = true", "[analysis].msd must be a table"),
+    ("msd_haven_blocks_two", "msd = { haven_blocks = 2 }", "[analysis].msd.haven_blocks"),
+    ("msd_haven_blocks_huge", "msd = { haven_blocks = 4294967299 }", "[analysis].msd.haven_blocks"),
     ("msd_unknown_key", "msd = { blocks = 8 }", "did you mean 'block'"),
     ("bins_huge", 'orientation_density = { centers = ["Na"], bins = [10000, 10000] }', ".bins"),
     ("bins_int_overflow", 'orientation_density = { centers = ["Na"], bins = [4294967386, 180] }', ".bins"),

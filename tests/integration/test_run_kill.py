@@ -1,9 +1,11 @@
 """Kill tests (docs/reliability.md): a run killed by SIGKILL at a random moment, or inside its n-th
 atomic write (MDRUN_TEST_KILL_IN_WRITE=n cuts the temporary file to half and raises SIGKILL before the
 rename: a kill in the middle of writing a checkpoint, an analysis result or resolved.toml), then
-continued with --restart (or started again when it died before its first checkpoint), leaves an output
+continued with --restart (or started again when it died before its first checkpoint; in three trials that
+restart is killed too, inside one of its first writes), leaves an output
 directory byte-identical to an uninterrupted run's: every file, checkpoint and trajectory included, except
-run.log (a record of each process, with wall-clock times). 20 trials; every one must match.
+run.log (a record of each process, with wall-clock times). 20 trials with an extxyz trajectory; every one
+must match. Then 6 random kills with the default H5MD trajectory, whose datasets must match value for value.
 All runs use the same directory, so the checkpoints (which record the config file's path) compare too."""
 import filecmp
 import os
@@ -44,12 +46,31 @@ def files(d):
     return out
 
 
+def same_h5(pa, pb, what):
+    """H5MD: every group and dataset, value for value (HDF5 does not lay out a file truncated and appended to
+    byte for byte as one written straight through; the data it holds must be the same)."""
+    import h5py
+    import numpy as np
+    with h5py.File(pa, "r") as fa, h5py.File(pb, "r") as fb:
+        na, nb = [], []
+        fa.visit(na.append)
+        fb.visit(nb.append)
+        assert na == nb, (what, na, nb)
+        for n in na:
+            if isinstance(fa[n], h5py.Dataset):
+                va, vb = np.asarray(fa[n][()]), np.asarray(fb[n][()])
+                assert va.shape == vb.shape and va.tobytes() == vb.tobytes(), (what, n)
+
+
 def compare(ref, out, what):
     a, b = files(ref), files(out)
     a.pop("run.log", None)
     b.pop("run.log", None)
     assert sorted(a) == sorted(b), f"{what}: files {sorted(b)}, uninterrupted run has {sorted(a)}"
     for rel in a:
+        if rel.endswith(".h5md"):
+            same_h5(a[rel], b[rel], what)
+            continue
         assert filecmp.cmp(a[rel], b[rel], shallow=False), f"{what}: {rel} differs from the uninterrupted run"
     return len(a)
 
@@ -60,11 +81,11 @@ def start(work, env_extra=None):
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
-def finish(work):
+def finish(work, cfg=CFG):
     """Continues the run as a user would: --restart from the checkpoint, or from scratch when there is none."""
     ck = os.path.join(work, "out", "checkpoint.mdrun")
     args = ["--restart", ck] if os.path.exists(ck) else []
-    h.run(work, CFG, *args)
+    h.run(work, cfg, *args)
     return bool(args)
 
 
@@ -112,11 +133,37 @@ try:
             time.sleep(delay)
             p.send_signal(signal.SIGKILL)
             p.communicate(timeout=120)
+        if trial in (5, 11, 17):  # the restart is killed too, inside one of its first writes (thermo.csv's trim)
+            ck = os.path.join(work, "out", "checkpoint.mdrun")
+            args = ["--restart", ck] if os.path.exists(ck) else []
+            m = rng.randint(1, 3)
+            p = subprocess.Popen([h.MDRUN, os.path.join(work, "config.toml"), "--quiet", *args],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, OMP_NUM_THREADS="1", MDRUN_TEST_KILL_IN_WRITE=str(m)))
+            err = p.communicate(timeout=120)[1]
+            assert p.returncode == -signal.SIGKILL, f"{what}: the restart was not killed ({p.returncode}): {err}"
+            what += f", its restart inside write #{m}"
         restarted += finish(work)
         n_files = compare(ref, os.path.join(work, "out"), what)
         print(f"  {what}: {n_files} files identical")
     assert killed_in_write == 10 and restarted >= 10, (killed_in_write, restarted)
     print(f"20/20 identical ({restarted} continued from a checkpoint, the others from scratch)")
+    # The same with the default trajectory format, H5MD: a few kills at random moments.
+    cfg = CFG.replace('trajectory_format = "extxyz"', 'trajectory_format = "h5md"')
+    shutil.rmtree(os.path.join(work, "out"))
+    ref = os.path.join(top, "ref_h5md")
+    h.run(work, cfg)
+    shutil.move(os.path.join(work, "out"), ref)
+    for trial in range(6):
+        delay = rng.uniform(0.05, wall * 0.9)
+        p = start(work)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=120)
+        finish(work, cfg)
+        n_files = compare(ref, os.path.join(work, "out"), f"h5md trial {trial + 1}")
+        shutil.rmtree(os.path.join(work, "out"))
+        print(f"  h5md trial {trial + 1}: SIGKILL after {delay:.2f} s: {n_files} files identical")
 finally:
     h.cleanup(top)
 print("OK")

@@ -82,10 +82,10 @@ try:
     for o in orphans:
         with open(o, "wb") as f:
             f.write(b"half a file")
-    # 4. A torn last thermo.csv row (a run killed while writing it): "1" could be read as step 1 <= 100.
+    # 4. A torn last thermo.csv row (a run killed while writing the row of step 105 after its first digit):
+    #    "1" is neither a row nor step 1.
     with open(os.path.join(d, "out", "thermo.csv"), "a") as f:
-        f.write("105,0.21,9")
-        f.write("\n1")
+        f.write("1")
     h.run(d, cfg(200), "--restart", ck)
     for o in orphans:
         assert not os.path.exists(o), f"{o} not removed"

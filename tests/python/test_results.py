@@ -42,6 +42,11 @@ def test_msd_and_diffusion(run_dir):
     assert (d.D_cm2_s == e["D_cm2_s"]) or (math.isnan(d.D_cm2_s) and e["D_cm2_s"] is None)
     assert d.fit_window_ps[1] >= d.fit_window_ps[0] or math.isnan(d.fit_window_ps[0])
     assert len(d.ci95_cm2_s) == 2
+    # the interval mdrun wrote (its 95 % credible interval), not D +- 1.96 sigma; nulls read as NaN
+    for got, want in list(zip(d.ci95_cm2_s, e["D_interval_cm2_s"])) + list(zip(d.haven_ratio_interval,
+                                                                               e["haven_ratio_interval"])):
+        assert got == want or (want is None and math.isnan(got)), (got, want)
+    assert d.haven_status == e["haven_status"]
     assert res.temperature_K == 300.0
     assert "Na" in repr(res)
 
@@ -88,6 +93,7 @@ def test_tolerant_of_changed_summary(tmp_path, run_dir):
     s = json.load(open(d / "summary.json"))
     for e in s["diffusion"]:
         e.pop("sigma_D_gls_cm2_s", None)
+        e.pop("D_interval_cm2_s", None)  # an older summary: the interval under another name
         e["D_ci95_cm2_s"] = [1e-7, 3e-7]
         e["estimator"] = {"name": "new", "anything": [1, 2]}
     s["provenance"] = {"git": "abc"}

@@ -145,7 +145,8 @@ TEST_CASE("safety stops of two replicas in one step: both reported, the third fi
     auto cfg = [&](const fs::path& out, const std::string& reps) {
         return "[structure]\nfile = \"" + data + "/inputs/NaCl_born_dsf/nacl216_seed20240501.data\"\n"
                "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
-               "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
+               // the full list: the CPU backend then sums in the batched bodies' order (bit for bit)
+               "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\nneighbor_list = \"full\"\n"
                "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
                "  { a = \"Na\", b = \"Cl\", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },\n"
                "  { a = \"Cl\", b = \"Cl\", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]\n"
