@@ -20,6 +20,7 @@
 #include <string>
 
 #include "engine/md/backend.hpp"
+#include "engine/run/checkpoint_format.hpp"
 #include "engine/run/run_loop.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/host_exec.hpp"
@@ -127,16 +128,28 @@ void compare_runs(bool born) {
         CAPTURE(rel);
         REQUIRE(b.count(rel) == 1);
         std::string other = b.at(rel);
-        if (rel == "checkpoint.mdrun" || rel == "resolved.toml" || rel.find("summary.json") != std::string::npos) {
-            // the checkpoint embeds the config, resolved.toml and summary.json name it (paths name the output folders
-            // "cpu"/"gpu"); all else equal
+        // the checkpoint embeds the config, resolved.toml and summary.json name it (paths name the output folders
+        // "cpu"/"gpu", of the same length); all else equal
+        const auto same_paths = [&](std::string s) {
             const std::string from = (dir / "gpu").string(), to = (dir / "cpu").string();
-            for (std::size_t at = other.find(from); at != std::string::npos; at = other.find(from, at + 1))
-                other.replace(at, from.size(), to);
+            for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + 1)) s.replace(at, from.size(), to);
             std::string cfg_b = "gpu.toml", cfg_a = "cpu.toml";
-            for (std::size_t at = other.find(cfg_b); at != std::string::npos; at = other.find(cfg_b, at + 1))
-                other.replace(at, cfg_b.size(), cfg_a);
+            for (std::size_t at = s.find(cfg_b); at != std::string::npos; at = s.find(cfg_b, at + 1)) s.replace(at, cfg_b.size(), cfg_a);
+            return s;
+        };
+        if (rel == "checkpoint.mdrun") {
+            // section by section (each section's CRC covers its paths): the payloads equal once the paths do
+            const auto sa = decode_checkpoint_sections(text, "cpu checkpoint");
+            const auto sb = decode_checkpoint_sections(other, "gpu checkpoint");
+            REQUIRE(sa.size() == sb.size());
+            for (std::size_t k = 0; k < sa.size(); ++k) {
+                CAPTURE(sa[k].name);
+                CHECK(sa[k].name == sb[k].name);
+                CHECK(sa[k].payload == same_paths(sb[k].payload));
+            }
+            continue;
         }
+        if (rel == "resolved.toml" || rel.find("summary.json") != std::string::npos) other = same_paths(other);
         // Byte for byte for both potentials: the host build has no FMA contraction (-ffp-contract=off), so
         // MtpPotential's AVX2 clone and the batched bodies run the same operations.
         CHECK(text == other);

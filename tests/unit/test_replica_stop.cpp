@@ -188,5 +188,10 @@ TEST_CASE("safety stops of two replicas in one step: both reported, the third fi
     const std::string all = "[[replica]]\nname = \"a\"\nseed = 1\ntemperature_K = 3000.0\nmax_displacement = 0.02\n"
                             "[[replica]]\nname = \"c\"\nseed = 3\ntemperature_K = 3000.0\nmax_displacement = 0.02\n";
     CHECK_THROWS_WITH_AS(run(d / "all.toml", cfg(d / "all", all), "cpu"), doctest::Contains("every replica stopped"), Error);
+    // they stopped at step 1, before the first checkpoint (step 20): no promise of an untouched one
+    CHECK_THROWS_WITH_AS(run(d / "all2.toml", cfg(d / "all2", all), "cpu"),
+                         doctest::Contains("no checkpoint had been written yet"), Error);
+    CHECK(slurp(d / "all2" / "run.log").find("no checkpoint had been written yet") != std::string::npos);
+    CHECK(slurp(d / "all2" / "run.log").find("checkpoint is untouched") == std::string::npos);
     fs::remove_all(d);
 }
