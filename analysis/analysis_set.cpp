@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/analysis_signature.hpp"
 #include "analysis/analysis_state.hpp"
 #include "analysis/angular_velocity_math.hpp"
 #include "analysis/orientation_math.hpp"
@@ -333,9 +334,24 @@ std::string signature(const AnalysisConfig& c) {
 }
 }  // namespace
 
+std::string analysis_signature(const AnalysisSet& set) { return signature(set.impl().cfg); }
+
+namespace {
+// The name of the accumulators' section; save, load and stored_analysis_signature use it.
+const char* const kAnalysisSection = "analysis_v4";
+}  // namespace
+
+std::string stored_analysis_signature(const std::string& blob, const std::string& file) {
+    std::istringstream is(blob, std::ios::binary);
+    BinaryReader r(is, file, blob.size());
+    r.section(kAnalysisSection);
+    if (!r.flag()) return "";
+    return r.str();
+}
+
 void AnalysisSet::save(BinaryWriter& w) const {
     const Impl& I = *impl_;
-    w.section("analysis_v4");  // v2: carries the [analysis] signature; v3: + measured temperature sums;
+    w.section(kAnalysisSection);  // v2: carries the [analysis] signature; v3: + measured temperature sums;
                                // v4: + the collective series of the block Haven ratio
     w.pod(static_cast<std::uint8_t>(I.cfg.enabled));
     if (!I.cfg.enabled) return;
@@ -371,7 +387,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
 
 void AnalysisSet::load(BinaryReader& r) {
     Impl& I = *impl_;
-    r.section("analysis_v4");
+    r.section(kAnalysisSection);
     const bool enabled = r.pod<std::uint8_t>() != 0;
     const auto mismatch = [&](const std::string& what) {
         return input_error(r.file(), 0, "checkpoint analysis state does not match the configuration (" + what +

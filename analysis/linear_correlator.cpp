@@ -80,6 +80,9 @@ void LinearCorrelator::load(BinaryReader& r) {
     const int ng = r.pod<int>(), lags = r.pod<int>();
     if (lags != lags_)
         throw input_error(r.file(), 0, "checkpoint correlator setting max_lag_fs differs from the configuration");
+    // the group of each item indexes per-group sums: checked as the constructor checks it
+    for (int g : group)
+        if (g < 0 || g >= ng) throw input_error(r.file(), 0, "checkpoint is corrupt (correlator item group out of range)");
     group_ = group;  // items of the checkpointed run (e.g. its polyanion groups)
     n_groups_ = ng;
     r.pod(n_);

@@ -141,7 +141,10 @@ void MultiLevelCorrelator::load(BinaryReader& r) {
     if (mode != static_cast<int>(mode_) || B != block_ || m != ratio_)
         throw input_error(r.file(), 0,
                           "checkpoint analysis settings (msd.block / msd.ratio) differ from the configuration");
-    // Items and groups are those of the checkpointed run (e.g. polyanion groups fixed at its step 0).
+    // Items and groups are those of the checkpointed run (e.g. polyanion groups fixed at its step 0); a group
+    // indexes per-group sums, so it is range-checked first.
+    for (int g : group)
+        if (g < 0 || g >= ng) throw input_error(r.file(), 0, "checkpoint is corrupt (correlator item group out of range)");
     group_ = group;
     n_groups_ = ng;
     r.pod(n_);
@@ -159,6 +162,11 @@ void MultiLevelCorrelator::load(BinaryReader& r) {
         r.pod(filled_[k]);
         r.vec(acc_[k]);
         r.vec(count_[k]);
+        // the sizes new_level() gives a level: anything else would be indexed out of bounds by add()
+        if (acc_[k].size() != static_cast<std::size_t>(block_) * n_groups_ * kLagSlots ||
+            count_[k].size() != static_cast<std::size_t>(block_) * n_groups_ || head_[k] < 0 || head_[k] >= block_ ||
+            filled_[k] < 0 || filled_[k] > block_ || ring_[k].size() < static_cast<std::size_t>(filled_[k]) * group_.size())
+            throw input_error(r.file(), 0, "checkpoint is corrupt (multi-level correlator level " + std::to_string(k) + ")");
     }
 }
 

@@ -123,6 +123,8 @@ public:
         pot_ = mtp ? static_cast<const Potential*>(mtp) : born;
     }
     std::string name() const override { return name_; }
+    // The batch engine, read-only (benchmarks/bench_batch_memory.cpp reports its buffers).
+    const Engine& engine() const { return *engine_; }
     std::string describe() const override {
         return name_ + " (" + device_ + "; " + std::to_string(engine_->replicas()) + " replicas, " +
                std::to_string(engine_->atoms()) + " atoms batched, " + std::to_string(engine_->capacity()) +

@@ -20,6 +20,7 @@
 
 #include "engine/core/binary_io.hpp"
 #include "engine/core/box.hpp"
+#include "engine/md/checkpoint_state_checks.hpp"
 #include "engine/md/dynamics.hpp"
 #include "engine/core/error.hpp"
 #include "engine/md/integrator_math.hpp"
@@ -310,6 +311,10 @@ public:
         return s;
     }
 
+    // Of device_bytes(): the MTP force kernel's scratch, the one part sized by the executor's budget (chunks
+    // of atoms) rather than by the system.
+    std::size_t scratch_device_bytes() const { return scratch_.bytes() + iscratch_.bytes(); }
+
     // Fresh start from the specs' systems: lists, forces, thermostats (as Dynamics::setup).
     void setup() {
         std::vector<Vec3> pos(N_), vel(N_);
@@ -500,8 +505,11 @@ public:
         if (nvt != (specs_[r].params.ensemble == "nvt"))
             throw input_error(rd.file(), 0, "checkpoint ensemble differs from [md].ensemble");
         rd.pod(nhc);
+        check_checkpoint_nhc(nhc, nvt, specs_[r].params.chain, specs_[r].params.tloop, rd.file());
         rd.pod(max_disp);
         rd.pod(max_atom);
+        if (step < 0 || rebuilds < 0 || max_atom < -1 || max_atom >= static_cast<long>(n))
+            throw input_error(rd.file(), 0, "checkpoint dynamics counters are out of range");
         std::vector<Vec3> pos, vel, at_build;
         rd.vec(pos);
         rd.vec(vel);

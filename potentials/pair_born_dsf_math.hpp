@@ -63,23 +63,38 @@ MDRUN_HD_INLINE double dsf_self_energy(const DsfCoeffs& c, double q) {
     return -(c.e_shift / 2.0 + c.alpha / kSqrtPi) * q * q * c.qqrd2e;
 }
 
-// Born part for a pair at squared distance rsq (< rc²). Returns −(dE/dr)·r (LAMMPS "forceborn"), and the
-// shifted energy in *e.
-MDRUN_HD_INLINE double born_pair(const BornPairCoeffs& p, double rsq, double r, double* e) {
+// The arguments of the special functions of a pair, apart so that a batched CPU loop can call exp and erfc
+// in loops of their own (nothing else live across the calls) and then evaluate the *_from terms below with
+// the same values: rexp = exp(born_exp_arg), erfcd = exp(dsf_exp_arg), erfcc = erfc(dsf_erfc_arg).
+MDRUN_HD_INLINE double born_exp_arg(const BornPairCoeffs& p, double r) { return (p.sigma - r) * p.rhoinv; }
+MDRUN_HD_INLINE double dsf_exp_arg(const DsfCoeffs& c, double rsq) { return -c.alpha * c.alpha * rsq; }
+MDRUN_HD_INLINE double dsf_erfc_arg(const DsfCoeffs& c, double r) { return c.alpha * r; }
+
+// Born part from rexp = exp(born_exp_arg(p, r)).
+MDRUN_HD_INLINE double born_pair_from(const BornPairCoeffs& p, double rsq, double r, double rexp, double* e) {
     const double r2inv = 1.0 / rsq;
     const double r6inv = r2inv * r2inv * r2inv;
-    const double rexp = exp((p.sigma - r) * p.rhoinv);
     *e = p.a * rexp - p.c * r6inv + p.d * r6inv * r2inv - p.offset;
     return p.born1 * r * rexp - p.born2 * r6inv + p.born3 * r2inv * r6inv;
 }
 
-// DSF Coulomb part for charges product qiqj. Returns −(dE/dr)·r, energy in *e.
-MDRUN_HD_INLINE double dsf_pair(const DsfCoeffs& c, double qiqj, double rsq, double r, double* e) {
+// Born part for a pair at squared distance rsq (< rc²). Returns −(dE/dr)·r (LAMMPS "forceborn"), and the
+// shifted energy in *e.
+MDRUN_HD_INLINE double born_pair(const BornPairCoeffs& p, double rsq, double r, double* e) {
+    return born_pair_from(p, rsq, r, exp(born_exp_arg(p, r)), e);
+}
+
+// DSF Coulomb part from erfcd = exp(dsf_exp_arg(c, rsq)) and erfcc = erfc(dsf_erfc_arg(c, r)).
+MDRUN_HD_INLINE double dsf_pair_from(const DsfCoeffs& c, double qiqj, double rsq, double r, double erfcd, double erfcc,
+                                     double* e) {
     const double prefactor = c.qqrd2e * qiqj / r;
-    const double erfcd = exp(-c.alpha * c.alpha * rsq);
-    const double erfcc = erfc(c.alpha * r);
     *e = prefactor * (erfcc - r * c.e_shift - rsq * c.f_shift);
     return prefactor * (erfcc / r + c.two_alpha_over_sqrtpi * erfcd + r * c.f_shift) * r;
+}
+
+// DSF Coulomb part for charges product qiqj. Returns −(dE/dr)·r, energy in *e.
+MDRUN_HD_INLINE double dsf_pair(const DsfCoeffs& c, double qiqj, double rsq, double r, double* e) {
+    return dsf_pair_from(c, qiqj, rsq, r, exp(dsf_exp_arg(c, rsq)), erfc(dsf_erfc_arg(c, r)), e);
 }
 
 // Full pair: returns fpair = −(dE/dr)/r, so that the force on j is fpair·r_ij and on i −fpair·r_ij

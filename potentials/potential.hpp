@@ -1,6 +1,7 @@
 // The interface every interatomic potential implements (CPU backend). A potential evaluates energy,
-// forces and virial for one system from a full neighbour list whose cutoff is >= cutoff() (the list
-// may include a skin; the potential itself applies its strict r < cutoff test).
+// forces and virial for one system from a neighbour list whose cutoff is >= cutoff() (the list may
+// include a skin; the potential itself applies its strict r < cutoff test): full, or half for a potential
+// that asks for one.
 #pragma once
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ public:
     virtual double cutoff() const = 0;
     // Distance below which the potential extrapolates (MTP min_dist); 0 when not applicable.
     virtual double min_trusted_distance() const { return 0.0; }
+    // True for a pair potential that is fastest with a half list (NeighborList::want_half); it must then also
+    // accept a full list (what other callers build).
+    virtual bool wants_half_list() const { return false; }
     // Computes energy, virial and forces (written into `force`, resized to N). Deterministic: the result
     // does not depend on the number of OpenMP threads.
     virtual void compute(const System& sys, const NeighborList& nl, std::vector<Vec3>& force, ForceResult& out,

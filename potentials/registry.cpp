@@ -67,8 +67,14 @@ int species_index(const System& sys, const std::string& el) {
 
 // [potential] kind = "born-coul-dsf": cutoff, alpha, coulomb, charges = {El = q}, pairs = [{a, b, A, rho, sigma, C, D}].
 std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System& sys, const std::string& cfg) {
-    check_known_keys(t, {"kind", "cutoff", "alpha", "coulomb", "charges", "pairs"}, kWhere, cfg);
+    check_known_keys(t, {"kind", "cutoff", "alpha", "coulomb", "charges", "pairs", "neighbor_list"}, kWhere, cfg);
     BornCoulDsfParams p;
+    if (has_key(t, "neighbor_list")) {
+        const std::string form = get_string(t, "neighbor_list", kWhere, cfg);
+        if (form != "half" && form != "full")
+            throw Error(cfg + ": [potential].neighbor_list must be \"half\" or \"full\", got \"" + form + "\"");
+        p.half_list = form == "half";
+    }
     if (!has_key(t, "cutoff")) throw Error(cfg + ": [potential].cutoff (Å) is required for kind = \"born-coul-dsf\"");
     // 50 Å: DSF cutoffs are 8-15 Å; beyond 50 Å the pair list of any solid no longer fits a machine.
     p.cutoff = get_double_in(t, "cutoff", kWhere, cfg, 0.0, 50.0, true, "Å");

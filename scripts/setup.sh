@@ -2,7 +2,7 @@
 # Installs what mdrun needs on a fresh Debian 12 machine (idempotent; skips what is already there).
 # The CUDA toolkit is not installed here: it is used from /usr/local/cuda (or $CUDAToolkit_ROOT) if present.
 set -euo pipefail
-pkgs=(build-essential cmake ninja-build libomp-dev libeigen3-dev libtoml11-dev libhdf5-dev doctest-dev libcli11-dev
+pkgs=(build-essential cmake ninja-build libomp-dev libeigen3-dev libtoml11-dev libhdf5-dev zlib1g-dev doctest-dev libcli11-dev
       libopenmpi-dev openmpi-bin  # optional MPI runner (mpirun -n N mdrun)
       clang libclang-rt-14-dev  # CI's sanitizer build and the libFuzzer targets (scripts/test_sanitize.sh, fuzz/)
       strace  # test_run_fsync: the order of fsync and rename on disk

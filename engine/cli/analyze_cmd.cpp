@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/analysis_set.hpp"
+#include "analysis/analysis_signature.hpp"
 #include "engine/run/checkpoint.hpp"
 #include "engine/core/error.hpp"
 #include "engine/run/run_loop.hpp"
@@ -30,8 +31,19 @@ int analyze(const std::string& ckpt_path, const std::string& out_dir) {
         throw Error(ckpt_path + ": checkpoint replicas do not match its own configuration");
     for (std::size_t r = 0; r < reps.size(); ++r) {
         if (!reps[r]->analysis || !d.replicas[r].has_analysis) continue;
+        const std::string where = ckpt_path + ": checkpoint section 'replica' #" + std::to_string(r + 1) + " (analysis state)";
+        // Accumulators made with another [analysis] than the checkpoint's own config says would load as an
+        // empty set: writing that over the run's results would replace them with 0-sample ones. Refuse, unless
+        // the results go elsewhere (--out), where they are written with a warning as a restart would.
+        const std::string stored = stored_analysis_signature(d.replicas[r].analysis_state, where);
+        const std::string wanted = analysis_signature(*reps[r]->analysis);
+        if (stored != wanted && out_dir.empty())
+            throw Error(where + ": the accumulators were made with another [analysis] (" + stored + ") than the "
+                        "checkpoint's config (" + wanted + "); their results would have 0 samples, so they are not "
+                        "written over the run's own results in " + reps[r]->directory +
+                        " (give --out DIR to write them elsewhere)");
         std::istringstream is(d.replicas[r].analysis_state, std::ios::binary);
-        BinaryReader rd(is, ckpt_path);
+        BinaryReader rd(is, where, d.replicas[r].analysis_state.size());
         reps[r]->analysis->load(rd);
         std::string dir = reps[r]->directory;
         if (!out_dir.empty())

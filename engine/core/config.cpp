@@ -356,9 +356,9 @@ RunConfig load_config(const std::string& path) {
 
 // resolved_config_toml: engine/core/config_resolved.cpp (written with toml11's serializer).
 
-std::uint64_t config_fingerprint(const RunConfig& cfg) {
+std::string config_physics_text(const RunConfig& cfg) {
     // Everything except the step count, [output] and [analysis]: a restart may extend a run or change
-    // output rates and analyses, but not the physics. The resolved text is canonical (keys in a fixed order), so it hashes stably.
+    // output rates and analyses, but not the physics. The resolved text is canonical (keys in a fixed order).
     RunConfig c = cfg;
     c.md.steps = 0;
     for (auto& r : c.replicas) {
@@ -371,7 +371,11 @@ std::uint64_t config_fingerprint(const RunConfig& cfg) {
     // [analysis] may change on restart too: the analysis layer restarts its accumulators then (analysis.md §11).
     c.has_analysis = false;
     c.has_extrapolation = false;  // thresholds may change on restart (the thermo.csv header pins its presence)
-    std::string text = resolved_config_toml(c);
+    return resolved_config_toml(c);
+}
+
+std::uint64_t config_fingerprint(const RunConfig& cfg) {
+    const std::string text = config_physics_text(cfg);
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a 64
     for (unsigned char ch : text) {
         h ^= ch;

@@ -127,6 +127,9 @@ std::string resolved_config_toml(const RunConfig& cfg);
 // A fingerprint of everything that must not change between a checkpoint and its restart
 // (structure, potential, per-replica dynamics except the step count; not [output] or [analysis]).
 std::uint64_t config_fingerprint(const RunConfig& cfg);
+// The text the fingerprint hashes: the resolved config without steps, [output], [analysis], [extrapolation] and
+// [gpu] (checkpoints keep it, so a refused restart can name the keys that changed).
+std::string config_physics_text(const RunConfig& cfg);
 
 // Resolves a relative path against `dir` (absolute paths are returned unchanged).
 std::string resolve_path(const std::string& dir, const std::string& path);

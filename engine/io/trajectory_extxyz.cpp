@@ -32,7 +32,9 @@ std::uintmax_t offset_after_step(const std::string& path, long resume_step) {
         if (t.empty()) continue;  // trailing blank line
         if (t.size() != 1 || !parse_long(t[0], n) || n < 0)
             throw input_error(path, lineno, "expected the atom count of a frame while looking for the restart step");
-        if (!std::getline(in, line)) throw input_error(path, lineno + 1, "truncated frame (no comment line)");
+        // cut inside the first two lines of the last frame: a frame being written when the run was killed,
+        // which is after the checkpoint (frames up to it were flushed before it was written)
+        if (!std::getline(in, line) || in.eof()) return frame_start;
         ++lineno;
         offset += line.size() + 1;
         std::size_t p = line.rfind(" step=");
@@ -42,12 +44,19 @@ std::uintmax_t offset_after_step(const std::string& path, long resume_step) {
         if (st.empty() || !parse_long(st[0], step))
             throw input_error(path, lineno, "frame without 'step=' in its comment line; cannot continue it");
         if (step > resume_step) return frame_start;
+        // A frame at or before the checkpoint step was complete when the checkpoint was written (the writer
+        // flushes first), so a short one is damage: refuse rather than drop frames the checkpoint vouches for.
+        const auto damaged = [&] {
+            return input_error(path, lineno, "the frame at step " + std::to_string(step) + " (at or before the checkpoint step " +
+                                                 std::to_string(resume_step) + ") is incomplete: the trajectory was damaged "
+                                                 "after it was written; restore it, or move it away to start a new one");
+        };
         for (long i = 0; i < n; ++i) {
-            if (!std::getline(in, line)) return frame_start;  // a half-written last frame is dropped
+            if (!std::getline(in, line)) throw damaged();
             ++lineno;
             offset += line.size() + 1;
         }
-        if (in.eof()) return frame_start;  // last line without newline: incomplete frame
+        if (in.eof()) throw damaged();  // last line without its newline
     }
 }
 

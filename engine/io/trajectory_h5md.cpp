@@ -15,6 +15,8 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <string>
 #include <vector>
 
 #include "engine/core/error.hpp"
@@ -153,9 +155,23 @@ void write_fixed(hid_t group, const char* name, hid_t file_type, hid_t mem_type,
 H5mdWriter::H5mdWriter(const std::string& path, const System& initial, long resume_step)
     : path_(path), n_(initial.size()) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported as mdrun::Error instead
-    if (resume_step >= 0 && H5Fis_hdf5(path.c_str()) > 0) {
+    std::error_code ec;
+    const bool resume = resume_step >= 0 && std::filesystem::exists(path, ec);
+    // On a restart an existing trajectory holds the frames up to the checkpoint: a damaged one is an error,
+    // never silently recreated (that once lost frames 0-20 without a word).
+    const auto damaged = [&](const std::string& what) {
+        return Error(path + ": the trajectory to continue from step " + std::to_string(resume_step) + " " + what +
+                     "; restore it, or move it away to start a new trajectory at the checkpoint step");
+    };
+    if (resume) {
+        if (H5Fis_hdf5(path.c_str()) <= 0) throw damaged("is not a readable HDF5 file (damaged or truncated)");
         file_ = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-        check(file_, "opening the trajectory to continue it");
+        if (file_ < 0) throw damaged("cannot be opened as HDF5 (damaged)");
+        if (H5Lexists(file_, "/particles", H5P_DEFAULT) <= 0) {
+            H5Fclose(file_);
+            file_ = -1;
+            throw damaged("has no /particles group (not an mdrun H5MD trajectory, or damaged)");
+        }
     } else {
         const hid_t fcpl = untimed_plist(H5P_FILE_CREATE);  // the root group too
         file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
@@ -163,7 +179,7 @@ H5mdWriter::H5mdWriter(const std::string& path, const System& initial, long resu
         check(file_, "creating the trajectory file (does the directory exist?)");
     }
     try {
-        if (resume_step >= 0 && H5Fis_hdf5(path.c_str()) > 0 && H5Lexists(file_, "/particles", H5P_DEFAULT) > 0)
+        if (resume)
             truncate_after(resume_step);
         else
             create(initial);

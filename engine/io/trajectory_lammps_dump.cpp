@@ -21,31 +21,54 @@ namespace mdrun {
 
 namespace {
 
+// Byte offset of the first frame with TIMESTEP > resume_step (the file size if none). Frames up to the checkpoint
+// step must be complete (the writer flushed them before the checkpoint): anything else there is damage and an
+// error naming the line; only frames after the checkpoint step are cut.
 std::uintmax_t dump_offset_after_step(const std::string& path, long resume_step) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": cannot open the trajectory to continue it");
     std::string line;
-    std::uintmax_t offset = 0, frame_start = 0;
+    std::uintmax_t offset = 0;
     long lineno = 0;
-    bool expect_step = false;
-    while (std::getline(in, line)) {
+    const auto next = [&](std::uintmax_t* start) {
+        if (start) *start = offset;
+        if (!std::getline(in, line)) return false;
         ++lineno;
-        const std::uintmax_t here = offset;
         offset += line.size() + 1;
-        if (expect_step) {
-            long step;
-            const auto t = split_whitespace(line);
-            if (t.size() != 1 || !parse_long(t[0], step)) throw input_error(path, lineno, "expected the TIMESTEP value");
-            if (step > resume_step) return frame_start;
-            expect_step = false;
-        } else if (line.rfind("ITEM: TIMESTEP", 0) == 0) {
-            frame_start = here;
-            expect_step = true;
+        return !in.eof();  // a last line without its newline is incomplete
+    };
+    const auto damaged = [&](const std::string& what) {
+        return input_error(path, lineno, what + ": the trajectory was damaged after it was written (frames up to the "
+                                             "checkpoint step " + std::to_string(resume_step) + " must be intact); "
+                                             "restore it, or move it away to start a new one");
+    };
+    while (true) {
+        std::uintmax_t frame_start = 0;
+        if (!next(&frame_start)) {
+            if (line.empty() && in.eof()) return frame_start;  // end of file
+            throw damaged("incomplete last line");
         }
+        if (line.empty()) continue;
+        if (line.rfind("ITEM: TIMESTEP", 0) != 0) throw damaged("expected 'ITEM: TIMESTEP'");
+        long step = 0, n = 0;
+        if (!next(nullptr)) {
+            if (in.eof() && line.empty()) return frame_start;  // cut right after the item line: past the checkpoint
+            throw damaged("incomplete TIMESTEP");
+        }
+        auto t = split_whitespace(line);
+        if (t.size() != 1 || !parse_long(t[0], step)) throw damaged("expected the TIMESTEP value");
+        if (step > resume_step) return frame_start;
+        if (!next(nullptr) || line.rfind("ITEM: NUMBER OF ATOMS", 0) != 0) throw damaged("expected 'ITEM: NUMBER OF ATOMS'");
+        if (!next(nullptr)) throw damaged("incomplete atom count");
+        t = split_whitespace(line);
+        if (t.size() != 1 || !parse_long(t[0], n) || n < 0) throw damaged("expected the number of atoms");
+        if (!next(nullptr) || line.rfind("ITEM: BOX BOUNDS", 0) != 0) throw damaged("expected 'ITEM: BOX BOUNDS'");
+        for (int k = 0; k < 3; ++k)
+            if (!next(nullptr)) throw damaged("incomplete box bounds");
+        if (!next(nullptr) || line.rfind("ITEM: ATOMS", 0) != 0) throw damaged("expected 'ITEM: ATOMS'");
+        for (long i = 0; i < n; ++i)
+            if (!next(nullptr)) throw damaged("incomplete frame at step " + std::to_string(step));
     }
-    // The last frame may be incomplete when the run was killed while writing: frames are written in one
-    // piece and the writer flushes after each, so a cut can only be inside the last one. Keep complete files.
-    return offset;
 }
 
 class LammpsDumpWriter final : public TrajectoryWriter {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine/core/error.hpp"
+#include "engine/md/checkpoint_state_checks.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -79,6 +80,7 @@ void maxwell_boltzmann(System& sys, double T, std::uint64_t seed) {
 
 Dynamics::Dynamics(const DynamicsParams& params, System& sys, const Potential& pot)
     : params_(params), sys_(sys), pot_(pot) {
+    nl_.want_half = pot.wants_half_list();  // a pair potential reads each pair once (neighbor_list.hpp)
     if (params.ensemble == "nvt") nvt_ = true;
     else if (params.ensemble == "npt") nvt_ = npt_ = true;
     else if (params.ensemble != "nve")
@@ -254,8 +256,11 @@ void Dynamics::save(BinaryWriter& w) const {
     w.vec(nl_.pos_at_build);
     if (npt_) npt_save(w);
     if (params_.checkpoint_cell) {
+        // field by field: the raw struct would carry padding bytes and bools the reader could not check
         w.section("cell");
-        w.pod(sys_.box);
+        w.pod(sys_.box.h);
+        w.pod(sys_.box.hinv);
+        for (bool p : sys_.box.periodic) w.pod<std::uint8_t>(p ? 1 : 0);
     }
 }
 
@@ -272,9 +277,16 @@ void Dynamics::load(BinaryReader& r) {
     bool nvt = false;
     r.pod(nvt);
     if (nvt != nvt_) throw input_error(r.file(), 0, "checkpoint ensemble differs from [md].ensemble");
-    r.pod(nhc_);
+    NhcState nhc{};
+    r.pod(nhc);
+    check_checkpoint_nhc(nhc, nvt_, params_.chain, params_.tloop, r.file());
+    nhc_ = nhc;
     r.pod(max_disp_);
     r.pod(max_disp_atom_);
+    if (step_ < 0 || rebuilds_ < 0 || !(dof_ >= 0) || max_disp_atom_ < -1 ||
+        max_disp_atom_ >= static_cast<long>(n))
+        throw input_error(r.file(), 0, "checkpoint dynamics counters are out of range (step " + std::to_string(step_) +
+                                           ", rebuilds " + std::to_string(rebuilds_) + ")");
     std::vector<Vec3> at_build;
     r.vec(sys_.pos);
     r.vec(sys_.vel);
@@ -284,7 +296,11 @@ void Dynamics::load(BinaryReader& r) {
     if (npt_) npt_load(r);
     if (params_.checkpoint_cell) {
         r.section("cell");
-        r.pod(sys_.box);
+        Box b;
+        r.pod(b.h);
+        r.pod(b.hinv);
+        for (bool& p : b.periodic) p = r.flag();
+        sys_.box = b;
     }
     if (npt_) {
         // The cell, the barostat and the cell the list was built in; the list is rebuilt in that cell and its

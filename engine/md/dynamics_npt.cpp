@@ -19,6 +19,7 @@
 
 #include "engine/md/dynamics.hpp"
 #include "engine/core/error.hpp"
+#include "engine/md/checkpoint_state_checks.hpp"
 
 namespace mdrun {
 
@@ -300,7 +301,9 @@ void Dynamics::npt_load(BinaryReader& r) {
     r.section("barostat");
     MtkState b{};
     r.pod(b);
-    // (The barostat settings are part of the config fingerprint, so they match this run's config.)
+    // (The barostat settings are part of the config fingerprint, so they match this run's config; the counts
+    // inside the raw state are checked all the same before they size any loop.)
+    check_checkpoint_mtk(b, params_.pchain, params_.ploop, params_.mtk, r.file());
     bar_ = b;
     r.pod(nl_box_);
     r.pod(cell_from_);

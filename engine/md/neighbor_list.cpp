@@ -39,6 +39,103 @@ struct Grid {
     bool periodic[3];
 };
 
+struct NeighborGeometry {
+    const int* cell_of;
+    const int* cell_start;
+    const int* cell_atoms;
+    const Vec3* wrapped;
+    const std::array<int, 3>* wrap;
+};
+
+// Visits every image pair of row i within the cutoff, in the fixed order of the cell search:
+// visit(j, img) with img the cell image (lattice units) of the wrapped positions.
+template <class Visit>
+void search_row(const Grid& g, const Box& box, const NeighborGeometry& geo, double rc2, int i, Visit&& visit) {
+    const int ci = geo.cell_of[i];
+    const int cc[3] = {ci / (g.nc[1] * g.nc[2]), (ci / g.nc[2]) % g.nc[1], ci % g.nc[2]};
+    const Vec3 xi = geo.wrapped[i];
+    for (int d0 = -g.reach[0]; d0 <= g.reach[0]; ++d0) {
+        int a0 = cc[0] + d0, img0 = 0;
+        if (g.periodic[0]) { img0 = static_cast<int>(std::floor(double(a0) / g.nc[0])); a0 -= img0 * g.nc[0]; }
+        else if (a0 < 0 || a0 >= g.nc[0]) continue;
+        for (int d1 = -g.reach[1]; d1 <= g.reach[1]; ++d1) {
+            int a1 = cc[1] + d1, img1 = 0;
+            if (g.periodic[1]) { img1 = static_cast<int>(std::floor(double(a1) / g.nc[1])); a1 -= img1 * g.nc[1]; }
+            else if (a1 < 0 || a1 >= g.nc[1]) continue;
+            for (int d2 = -g.reach[2]; d2 <= g.reach[2]; ++d2) {
+                int a2 = cc[2] + d2, img2 = 0;
+                if (g.periodic[2]) { img2 = static_cast<int>(std::floor(double(a2) / g.nc[2])); a2 -= img2 * g.nc[2]; }
+                else if (a2 < 0 || a2 >= g.nc[2]) continue;
+                const int img[3] = {img0, img1, img2};
+                const Vec3 T = to_cartesian(box, Vec3{double(img0), double(img1), double(img2)});
+                const int cell = (a0 * g.nc[1] + a1) * g.nc[2] + a2;
+                for (int s = geo.cell_start[cell]; s < geo.cell_start[cell + 1]; ++s) {
+                    const int jj = geo.cell_atoms[s];
+                    if (jj == i && img0 == 0 && img1 == 0 && img2 == 0) continue;
+                    if (norm2(geo.wrapped[jj] + T - xi) < rc2) visit(jj, img);
+                }
+            }
+        }
+    }
+}
+
+// The half list (neighbor_list.hpp): rows counted in a first sweep, then filled in place by a second, so
+// nothing but the list itself is allocated (a rebuild reuses its storage).
+void build_half(const Grid& g, const int m[3], int n, double rc2, const Box& box, const NeighborGeometry& geo,
+                NeighborList& nl) {
+    const int w1 = 2 * m[1] + 1, w2 = 2 * m[2] + 1;
+    auto code_of = [&](const int img[3]) {
+        return static_cast<std::uint16_t>(((img[0] + m[0]) * w1 + (img[1] + m[1])) * w2 + (img[2] + m[2]));
+    };
+    nl.half = true;
+    nl.shift.clear();
+    nl.reverse.clear();
+    nl.image.clear();
+    nl.image_shift.clear();
+    nl.code_image.resize(static_cast<std::size_t>(2 * m[0] + 1) * w1 * w2);
+    for (int a = -m[0]; a <= m[0]; ++a)
+        for (int b = -m[1]; b <= m[1]; ++b)
+            for (int c = -m[2]; c <= m[2]; ++c) {
+                const int img[3] = {a, b, c};
+                nl.code_image[code_of(img)] = {a, b, c};
+            }
+    nl.wrap.assign(geo.wrap, geo.wrap + n);
+    nl.offset.resize(static_cast<std::size_t>(n) + 1);
+    nl.offset[0] = 0;
+    int* off = nl.offset.data();
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; ++i) {
+        int count = 0;
+        search_row(g, box, geo, rc2, i, [&](int jj, const int img[3]) { count += half_owner(i, jj, img) ? 1 : 0; });
+        off[i + 1] = count;
+    }
+    long long total = 0;
+    for (int i = 0; i < n; ++i) {
+        total += off[i + 1];
+        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
+        off[i + 1] = static_cast<int>(total);
+    }
+    try {
+        nl.j.resize(static_cast<std::size_t>(total));
+        nl.code.resize(static_cast<std::size_t>(total));
+    } catch (const std::bad_alloc&) {
+        throw Error("neighbour list: out of memory for " + std::to_string(total) + " pairs of " + std::to_string(n) +
+                    " atoms");
+    }
+    int* js = nl.j.data();
+    std::uint16_t* cs = nl.code.data();
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; ++i) {
+        int s = off[i];
+        search_row(g, box, geo, rc2, i, [&](int jj, const int img[3]) {
+            if (!half_owner(i, jj, img)) return;
+            js[s] = jj;
+            cs[s] = code_of(img);
+            ++s;
+        });
+    }
+}
+
 }  // namespace
 
 void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cutoff, NeighborList& nl) {
@@ -49,8 +146,11 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 
     // Fractional coordinates, wrapped into [0,1) along periodic directions; wrap[i] is the integer image
     // the original position sits in, so that pos = wrapped + wrap·h.
-    std::vector<Vec3> frac(n);
-    std::vector<std::array<int, 3>> wrap(n);
+    NeighborScratch& scr = nl.scratch;
+    std::vector<Vec3>& frac = scr.frac;
+    std::vector<std::array<int, 3>>& wrap = scr.wrap;
+    frac.resize(n);
+    wrap.resize(n);
     Grid g{};
     for (int k = 0; k < 3; ++k) g.periodic[k] = box.periodic[k];
     double smin[3] = {0, 0, 0}, smax[3] = {1, 1, 1};
@@ -134,7 +234,8 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
                         " pairs, more than the 2^31 the list can index; reduce the cutoff");
     }
     const int ncell = g.nc[0] * g.nc[1] * g.nc[2];
-    std::vector<int> cell_of(n);
+    std::vector<int>& cell_of = scr.cell_of;
+    cell_of.resize(n);
     for (int i = 0; i < n; ++i) {
         const double sv[3] = {frac[i].x, frac[i].y, frac[i].z};
         int c[3];
@@ -145,17 +246,39 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         cell_of[i] = (c[0] * g.nc[1] + c[1]) * g.nc[2] + c[2];
     }
     // Counting sort of atoms into cells (stable: atoms keep index order inside a cell).
-    std::vector<int> cell_start(ncell + 1, 0), cell_atoms(n);
+    std::vector<int>& cell_start = scr.cell_start;
+    std::vector<int>& cell_atoms = scr.cell_atoms;
+    cell_start.assign(static_cast<std::size_t>(ncell) + 1, 0);
+    cell_atoms.resize(n);
     for (int i = 0; i < n; ++i) cell_start[cell_of[i] + 1]++;
     for (int c = 0; c < ncell; ++c) cell_start[c + 1] += cell_start[c];
     {
-        std::vector<int> fill(cell_start.begin(), cell_start.end() - 1);
+        std::vector<int>& fill = scr.fill;
+        fill.assign(cell_start.begin(), cell_start.end() - 1);
         for (int i = 0; i < n; ++i) cell_atoms[fill[cell_of[i]]++] = i;
     }
-    std::vector<Vec3> wrapped(n);
+    std::vector<Vec3>& wrapped = scr.wrapped;
+    wrapped.resize(n);
     // pos - wrap·h keeps the exact non-periodic coordinates (h has zero rows there).
     for (int i = 0; i < n; ++i)
         wrapped[i] = pos[i] - to_cartesian(box, Vec3{double(wrap[i][0]), double(wrap[i][1]), double(wrap[i][2])});
+
+    // Half list: image codes over the range of cell images the search can reach, [-m, m] per direction.
+    int m[3] = {0, 0, 0};
+    long long ncode = 1;
+    for (int k = 0; k < 3; ++k) {
+        if (g.periodic[k]) m[k] = g.reach[k] / g.nc[k] + 1;
+        ncode *= 2LL * m[k] + 1;
+    }
+    if (nl.want_half && ncode <= 65536) {
+        build_half(g, m, n, rc2, box, NeighborGeometry{cell_of.data(), cell_start.data(), cell_atoms.data(),
+                                                       wrapped.data(), wrap.data()}, nl);
+        return;
+    }
+    nl.half = false;
+    nl.code.clear();
+    nl.code_image.clear();
+    nl.wrap.clear();
 
     auto gather = [&](int i, std::vector<Candidate>& out) {
         out.clear();
@@ -269,7 +392,9 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
       }
     }
     if (failure) {
+        const bool want_half = nl.want_half;
         nl = NeighborList{};
+        nl.want_half = want_half;
         try {
             std::rethrow_exception(failure);
         } catch (const std::bad_alloc&) {
@@ -302,6 +427,21 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
                 s = e;
             }
         }
+    }
+}
+
+void half_list_vectors(const NeighborList& nl, const Box& box, const std::vector<Vec3>& pos, std::vector<Vec3>& xw,
+                       std::vector<Vec3>& code_shift) {
+    const std::size_t n = pos.size();
+    xw.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::array<int, 3>& w = nl.wrap[i];
+        xw[i] = pos[i] - to_cartesian(box, Vec3{double(w[0]), double(w[1]), double(w[2])});
+    }
+    code_shift.resize(nl.code_image.size());
+    for (std::size_t k = 0; k < code_shift.size(); ++k) {
+        const std::array<int, 3>& c = nl.code_image[k];
+        code_shift[k] = to_cartesian(box, Vec3{double(c[0]), double(c[1]), double(c[2])});
     }
 }
 

@@ -1,8 +1,13 @@
-// Full neighbour list (every pair i->j and j->i) built from a cell list, for triclinic cells of any
-// size: cells thinner than the cutoff get several images of one atom and self-images.
-// The list keeps each neighbour's image shift so that r_ij = pos[j] + shift - pos[i] is exact for the
-// positions the list was built with, and stays valid (with a skin) while atoms move without wrapping.
+// Neighbour list built from a cell list, for triclinic cells of any size: cells thinner than the cutoff get
+// several images of one atom and self-images. Two forms:
+//  - full (the default; many-body potentials such as the MTP): every pair i->j and j->i, each slot with its
+//    Cartesian image shift, so that r_ij = pos[j] + shift - pos[i], and the slot of its mirror;
+//  - half (pair potentials, requested with want_half): every unordered pair once, each slot 6 bytes (j and a
+//    2-byte code of the cell image); r_ij = (pos[j] - W_j) + T[code] - (pos[i] - W_i) with W = wrap·h and
+//    T = code_image·h in the current cell (half_list_vectors). About 1/8 of the full list's bytes per pair.
+// Both stay valid (with a skin) while atoms move without wrapping.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -11,8 +16,24 @@
 
 namespace mdrun {
 
+// Buffers of the builder, kept with the list so that a rebuild reuses them (no allocation, no page faults).
+struct NeighborScratch {
+    std::vector<Vec3> frac, wrapped;
+    std::vector<std::array<int, 3>> wrap;
+    std::vector<int> cell_of, cell_start, cell_atoms, fill;
+};
+
 struct NeighborList {
     double cutoff = 0.0;         // pairs with |r_ij| < cutoff (strict) are listed
+    // Request, kept across builds: a half list (see the top). The builder falls back to a full list when the
+    // cell needs more than 65536 image codes (a cell far thinner than the cutoff); `half` says what was built.
+    bool want_half = false;
+    bool half = false;
+    // Half lists: per slot the code of its cell image (j and offset as above; shift, reverse, image empty);
+    // per code the integer image (lattice units); per atom the integer image its build position sat in.
+    std::vector<std::uint16_t> code;
+    std::vector<std::array<int, 3>> code_image;
+    std::vector<std::array<int, 3>> wrap;
     std::vector<int> offset;     // CSR row starts, size N+1: neighbours of i are slots offset[i]..offset[i+1]-1
     std::vector<int> j;          // neighbour atom index per slot
     std::vector<Vec3> shift;     // Cartesian image shift per slot: r_ij = pos[j] + shift - pos[i]
@@ -25,17 +46,36 @@ struct NeighborList {
     std::vector<std::uint16_t> image;
     std::vector<Vec3> image_shift;
 
+    NeighborScratch scratch;
+
     std::size_t size() const { return offset.empty() ? 0 : offset.size() - 1; }
     std::size_t pairs() const { return j.size(); }
 };
+
+// Half lists: the build positions less their wrap (xw = pos - wrap·h) and the Cartesian shift of every image
+// code, both in `box` (the current cell), so that r_ij = xw[j] + shift[code[s]] - xw[i].
+void half_list_vectors(const NeighborList& nl, const Box& box, const std::vector<Vec3>& pos, std::vector<Vec3>& xw,
+                       std::vector<Vec3>& code_shift);
+
+// Half lists: which of the two rows of an unordered pair {i, j} lists it. For i != j the lower index when
+// i + j is odd and the higher when even, so that every row holds about half of its neighbours (ownership by
+// the lower index alone would give the first rows all and the last none); for a self-image (j == i) the
+// image that is positive in lexicographic order.
+inline bool half_owner(int i, int j, const int img[3]) {
+    if (i != j) return ((i + j) & 1) ? i < j : i > j;
+    if (img[0] != 0) return img[0] > 0;
+    if (img[1] != 0) return img[1] > 0;
+    return img[2] > 0;
+}
 
 // r_ij shift of slot s (see `image`).
 inline const Vec3& slot_shift(const NeighborList& nl, std::size_t s) {
     return nl.image.size() == nl.j.size() && !nl.image.empty() ? nl.image_shift[nl.image[s]] : nl.shift[s];
 }
 
-// Builds the full list of all image pairs with |r_ij| < cutoff. Deterministic: within a row, slots are
-// sorted by (j, image). Rows are built in parallel with OpenMP; the result does not depend on threads.
+// Builds the list of all image pairs with |r_ij| < cutoff: full, or half when nl.want_half (see the top).
+// Deterministic: within a row of a full list, slots are sorted by (j, image); a half list's rows are in the
+// fixed order of the cell search. Rows are built in parallel with OpenMP; the result does not depend on threads.
 // Throws mdrun::Error (never std::bad_alloc, never from inside the OpenMP region) when the list cannot be
 // built: more pairs than an int slot index holds, or an allocation that fails.
 void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cutoff, NeighborList& nl);
@@ -45,6 +85,7 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
 // Bytes the list needs while it is built (slots + per-thread candidates), per slot, and the per-pair scratch a
 // potential keeps (forces per slot, site terms): used by the run's memory estimate.
+// (Full lists; a half list needs 6 bytes per unordered pair, 3 per full-list slot.)
 constexpr double kNeighborBytesPerPair = 32.0 + 40.0;
 constexpr double kPotentialScratchBytesPerPair = 64.0;
 

@@ -14,6 +14,7 @@
 #include "analysis/analysis_set.hpp"
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/binary_io.hpp"
+#include "engine/core/dir_lock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/version.hpp"
 #include "engine/run/checkpoint.hpp"
@@ -182,9 +183,14 @@ int run_series(const RunOptions& opt, const Ranks& R) {
     }
     const auto abouts = gather_strings(R, about);
     std::unique_ptr<RunLog> log;
+    std::unique_ptr<DirectoryLock> series_lock;  // rank 0 writes the series directory's own files
     if (!on_every_rank(R, [&] {
             if (R.rank != 0 || !series) return;  // one replica: its part is the whole run and owns run.log
             fs::create_directories(cfg.output.directory);
+            // one writer for the series directory: a plain `mdrun config.toml` into it (whose replicas are
+            // the ones the ranks write) is refused, and so is a second mpirun; each rank's part locks its
+            // own replicas_* folder
+            series_lock = std::make_unique<DirectoryLock>(cfg.output.directory);
             log = std::make_unique<RunLog>((fs::path(cfg.output.directory) / "run.log").string(), restart);
             log->section((restart ? "mpi restart " : "mpi run ") + utc_now());
             log->line("mdrun " + std::string(MDRUN_VERSION_STRING) + ", config " +

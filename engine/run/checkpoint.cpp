@@ -1,5 +1,6 @@
 #include "engine/run/checkpoint.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,108 +14,175 @@
 namespace mdrun {
 
 namespace {
-const char* kMagic = "MDRUN-CHECKPOINT";
+
+constexpr std::uint64_t kMaxReplicas = 100000;
+constexpr std::uint64_t kMaxInputs = 16;
+constexpr long kMaxStep = 1000000000000000L;  // 1e15 steps: far beyond any run, far below overflow
+
+template <class F>
+std::string blob(F&& f) {
+    std::ostringstream os(std::ios::binary);
+    BinaryWriter w(os);
+    f(w);
+    return os.str();
 }
+
+// Reads one section's payload with a reader bounded by its length; the whole payload must be used.
+template <class F>
+void read_section(const CheckpointSection& s, const std::string& where, F&& f) {
+    std::istringstream is(s.payload, std::ios::binary);
+    BinaryReader r(is, where, s.payload.size());
+    f(r);
+    if (r.left() != 0)
+        throw Error(where + ": " + std::to_string(r.left()) + " bytes left over after its content (damaged or "
+                    "written by another mdrun)");
+}
+
+bool is_hex_digest(const std::string& s) {
+    if (s.size() != 64) return false;
+    for (char c : s)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+}  // namespace
 
 std::string checkpoint_path(const RunConfig& cfg) {
     return (std::filesystem::path(cfg.output.directory) / "checkpoint.mdrun").string();
 }
 
 void write_checkpoint(const std::string& path, const RunConfig& cfg, Backend& backend,
-                      const std::vector<std::unique_ptr<Replica>>& replicas) {
-    // Serialise every blob first so that a failure leaves the old file in place.
-    std::vector<std::string> state(replicas.size()), analysis(replicas.size());
-    for (std::size_t r = 0; r < replicas.size(); ++r) {
-        std::ostringstream os(std::ios::binary);
-        BinaryWriter w(os);
-        backend.save(static_cast<int>(r), w);
-        state[r] = os.str();
-        if (replicas[r]->analysis) {
-            std::ostringstream oa(std::ios::binary);
-            BinaryWriter wa(oa);
-            replicas[r]->analysis->save(wa);
-            analysis[r] = oa.str();
-        }
-    }
+                      const std::vector<std::unique_ptr<Replica>>& replicas, const std::vector<InputDigest>& inputs) {
+    // Serialise everything first so that a failure leaves the old file in place.
+    std::vector<CheckpointSection> sections;
+    sections.push_back({"header", blob([&](BinaryWriter& w) {
+                            w.str(MDRUN_VERSION_STRING);
+                            w.pod<std::int64_t>(backend.step());
+                            w.pod<std::int64_t>(cfg.replicas.empty() ? cfg.md.steps : cfg.replicas[0].md.steps);
+                            w.pod<std::uint64_t>(replicas.size());
+                        })});
     const std::string abs_config = std::filesystem::absolute(cfg.config_file).lexically_normal().string();
-    write_file_atomically(
-        path,
-        [&](std::ostream& os) {
-            BinaryWriter w(os);
-            w.str(kMagic);
-            w.pod<std::uint32_t>(kCheckpointVersion);
-            w.str(MDRUN_VERSION_STRING);
-            w.pod<std::uint64_t>(config_fingerprint(cfg));
-            w.str(abs_config);
-            w.str(cfg.text);
-            w.pod<std::int64_t>(backend.step());
-            w.pod<std::uint64_t>(replicas.size());
-            for (std::size_t r = 0; r < replicas.size(); ++r) {
-                w.section("replica");
-                w.str(replicas[r]->name);
-                w.pod<std::uint64_t>(replicas[r]->sys.size());
-                w.str(state[r]);
-                w.pod(replicas[r]->counters);
-                w.pod<std::uint8_t>(replicas[r]->analysis ? 1 : 0);
-                w.str(analysis[r]);
-            }
-            w.section("end");
-            // Trailer (read when present, ignored by readers that stop at "end"): the target step.
-            w.section("target_step");
-            w.pod<std::int64_t>(cfg.replicas.empty() ? cfg.md.steps : cfg.replicas[0].md.steps);
-        },
-        true);
+    sections.push_back({"config", blob([&](BinaryWriter& w) {
+                            w.str(abs_config);
+                            w.str(cfg.text);
+                        })});
+    sections.push_back({"inputs", blob([&](BinaryWriter& w) {
+                            w.pod<std::uint64_t>(config_fingerprint(cfg));
+                            w.str(config_physics_text(cfg));
+                            w.pod<std::uint64_t>(inputs.size());
+                            for (const InputDigest& d : inputs) {
+                                w.str(d.role);
+                                w.str(d.path);
+                                w.str(d.sha256);
+                            }
+                        })});
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+        const std::string state = blob([&](BinaryWriter& w) { backend.save(static_cast<int>(r), w); });
+        const std::string analysis =
+            replicas[r]->analysis ? blob([&](BinaryWriter& w) { replicas[r]->analysis->save(w); }) : std::string();
+        sections.push_back({"replica", blob([&](BinaryWriter& w) {
+                                w.str(replicas[r]->name);
+                                w.pod<std::uint64_t>(replicas[r]->sys.size());
+                                w.str(state);
+                                w.pod(replicas[r]->counters);
+                                w.pod<std::uint8_t>(replicas[r]->analysis ? 1 : 0);
+                                w.str(analysis);
+                            })});
+    }
+    const std::string bytes = encode_checkpoint_sections(sections);
+    write_file_atomically(path, [&](std::ostream& os) { os.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); },
+                          true);
+}
+
+CheckpointData parse_checkpoint(const std::string& bytes, const std::string& name) {
+    const std::vector<CheckpointSection> sections = decode_checkpoint_sections(bytes, name);
+    CheckpointData d;
+    const std::vector<std::string> fixed = {"header", "config", "inputs"};
+    for (std::size_t k = 0; k < fixed.size(); ++k)
+        if (k >= sections.size() || sections[k].name != fixed[k])
+            throw Error(name + ": checkpoint section '" + fixed[k] + "' expected as section #" + std::to_string(k + 1) +
+                        ", found " + (k < sections.size() ? "'" + sections[k].name + "'" : std::string("none")));
+    std::uint64_t n = 0;
+    read_section(sections[0], name + ": checkpoint section 'header'", [&](BinaryReader& r) {
+        d.mdrun_version = r.str();
+        d.step = static_cast<long>(r.pod<std::int64_t>());
+        d.target_step = static_cast<long>(r.pod<std::int64_t>());
+        n = r.pod<std::uint64_t>();
+        if (d.step < 0 || d.step > kMaxStep) throw Error(r.file() + ": step " + std::to_string(d.step) + " out of range");
+        if (d.target_step < -1 || d.target_step > kMaxStep)
+            throw Error(r.file() + ": target step " + std::to_string(d.target_step) + " out of range");
+        if (n > kMaxReplicas) throw Error(r.file() + ": replica count " + std::to_string(n) + " out of range");
+    });
+    if (n != sections.size() - fixed.size())
+        throw Error(name + ": checkpoint section 'header' says " + std::to_string(n) + " replicas, the file holds " +
+                    std::to_string(sections.size() - fixed.size()) + " further sections");
+    read_section(sections[1], name + ": checkpoint section 'config'", [&](BinaryReader& r) {
+        d.config_file = r.str();
+        d.config_text = r.str();
+    });
+    read_section(sections[2], name + ": checkpoint section 'inputs'", [&](BinaryReader& r) {
+        d.fingerprint = r.pod<std::uint64_t>();
+        d.physics = r.str();
+        const auto m = r.pod<std::uint64_t>();
+        if (m > kMaxInputs) throw Error(r.file() + ": input file count " + std::to_string(m) + " out of range");
+        for (std::uint64_t k = 0; k < m; ++k) {
+            InputDigest in;
+            in.role = r.str();
+            in.path = r.str();
+            in.sha256 = r.str();
+            if (in.role != "structure" && in.role != "potential")
+                throw Error(r.file() + ": unknown input role '" + in.role.substr(0, 40) + "'");
+            if (!is_hex_digest(in.sha256)) throw Error(r.file() + ": the SHA-256 of " + in.path + " is not a digest");
+            d.inputs.push_back(std::move(in));
+        }
+    });
+    d.replicas.reserve(static_cast<std::size_t>(n));
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const CheckpointSection& s = sections[fixed.size() + i];
+        const std::string where = name + ": checkpoint section 'replica' #" + std::to_string(i + 1);
+        if (s.name != "replica") throw Error(where + " expected, found '" + s.name + "'");
+        CheckpointReplica c;
+        read_section(s, where, [&](BinaryReader& r) {
+            c.name = r.str();
+            c.atoms = r.pod<std::uint64_t>();
+            c.backend_state = r.str();
+            c.counters = r.pod<ReplicaCounters>();
+            c.has_analysis = r.flag();
+            c.analysis_state = r.str();
+            // positions, velocities and list build positions: 3 x 24 bytes per atom at least
+            if (c.atoms > c.backend_state.size() / 72)
+                throw Error(where + ": atom count " + std::to_string(c.atoms) + " does not fit its " +
+                            std::to_string(c.backend_state.size()) + "-byte state");
+            const ReplicaCounters& k = c.counters;
+            if (k.close_pair_steps < 0 || k.close_pairs_total < 0 || !(k.min_close_r >= 0.0) || !std::isfinite(k.min_close_r))
+                throw Error(where + ": safety counters out of range");
+            if (!c.has_analysis && !c.analysis_state.empty())
+                throw Error(where + ": analysis state present but the analysis flag is off");
+        });
+        d.replicas.push_back(std::move(c));
+    }
+    return d;
 }
 
 CheckpointData read_checkpoint(const std::string& path) {
     const StageContext stage("reading checkpoint " + path);
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": checkpoint file not found or not readable");
-    BinaryReader r(in, path);
-    CheckpointData d;
-    std::string magic;
-    try {
-        magic = r.str();
-    } catch (const Error&) {
-        throw Error(path + ": not an mdrun checkpoint (unreadable header)");
-    }
-    if (magic != kMagic) throw Error(path + ": not an mdrun checkpoint (bad magic)");
-    d.version = r.pod<std::uint32_t>();
-    if (d.version != kCheckpointVersion)
-        throw Error(path + ": checkpoint format version " + std::to_string(d.version) + ", this mdrun reads version " +
-                    std::to_string(kCheckpointVersion));
-    d.mdrun_version = r.str();
-    d.fingerprint = r.pod<std::uint64_t>();
-    d.config_file = r.str();
-    d.config_text = r.str();
-    d.step = static_cast<long>(r.pod<std::int64_t>());
-    const std::uint64_t n = r.pod<std::uint64_t>();
-    if (n > 100000) throw Error(path + ": checkpoint is corrupt (replica count)");
-    for (std::uint64_t i = 0; i < n; ++i) {
-        r.section("replica");
-        CheckpointReplica c;
-        c.name = r.str();
-        c.atoms = r.pod<std::uint64_t>();
-        c.backend_state = r.str();
-        c.counters = r.pod<ReplicaCounters>();
-        c.has_analysis = r.pod<std::uint8_t>() != 0;
-        c.analysis_state = r.str();
-        d.replicas.push_back(std::move(c));
-    }
-    r.section("end");
-    if (in.peek() != std::char_traits<char>::eof()) {
-        r.section("target_step");
-        d.target_step = static_cast<long>(r.pod<std::int64_t>());
-    }
-    return d;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw Error(path + ": checkpoint file cannot be read");
+    return parse_checkpoint(ss.str(), path);
 }
 
 long restore_checkpoint(const std::string& path, const CheckpointData& d, const RunConfig& cfg, Backend& backend,
                         std::vector<std::unique_ptr<Replica>>& replicas) {
-    if (d.fingerprint != config_fingerprint(cfg))
+    if (d.fingerprint != config_fingerprint(cfg)) {
+        // (the caller normally ran check_restart_inputs first, which names the keys)
+        check_restart_inputs(path, {}, d.physics, {}, config_physics_text(cfg));
         throw Error(path + ": the checkpoint was written with a different configuration (structure, potential, "
                     "[md] other than steps, or replicas changed); restart with the original config (only "
                     "[md].steps, [output] and [analysis] may change)");
+    }
     if (d.replicas.size() != replicas.size())
         throw Error(path + ": checkpoint has " + std::to_string(d.replicas.size()) + " replicas, the config has " +
                     std::to_string(replicas.size()));
@@ -125,9 +193,10 @@ long restore_checkpoint(const std::string& path, const CheckpointData& d, const 
             throw Error(path + ": checkpoint replica #" + std::to_string(i + 1) + " ('" + c.name + "', " +
                         std::to_string(c.atoms) + " atoms) does not match the config ('" + rep.name + "', " +
                         std::to_string(rep.sys.size()) + " atoms)");
+        const std::string where = path + ": checkpoint section 'replica' #" + std::to_string(i + 1);
         {
             std::istringstream is(c.backend_state, std::ios::binary);
-            BinaryReader r(is, path);
+            BinaryReader r(is, where + " (dynamics state)", c.backend_state.size());
             backend.load(static_cast<int>(i), r);
         }
         rep.counters = c.counters;
@@ -140,7 +209,7 @@ long restore_checkpoint(const std::string& path, const CheckpointData& d, const 
                         " [analysis] table; restart with the original [analysis] (or none, as before)");
         if (rep.analysis) {
             std::istringstream is(c.analysis_state, std::ios::binary);
-            BinaryReader r(is, path);
+            BinaryReader r(is, where + " (analysis state)", c.analysis_state.size());
             rep.analysis->load(r);
         }
     }

@@ -47,6 +47,7 @@ struct RunSession {
     long total = 0;         // final step of this run
     bool restart = false;
     CheckpointData ckpt;    // (restart) the checkpoint read before any set-up work
+    std::vector<InputDigest> inputs;  // SHA-256 of the input files, taken before they are read (into checkpoints)
     std::string target;     // (restart) the note on the target step, "" if none
     // The output directory's lock; declared before every writer so that it is released after they close.
     std::unique_ptr<DirectoryLock> lock;

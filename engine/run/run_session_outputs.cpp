@@ -1,5 +1,6 @@
 // The outputs of a run as it goes (engine/run/run_session.hpp): thermo.csv, trajectory, extrapolation
 // grades and analysis samples at the steps they fall due, and checkpoints.
+#include <cstdio>
 #include <filesystem>
 
 #include "analysis/analysis_set.hpp"
@@ -33,8 +34,15 @@ void open_outputs(RunSession& s) {
         }
         if (out.trajectory_every > 0) {
             s.backend->sync_to_host(static_cast<int>(r));
-            s.outs[r].traj = open_trajectory((fs::path(rep.directory) / trajectory_file_name(out.trajectory_format)).string(),
-                                             out.trajectory_format, rep.sys, append_after);
+            const std::string traj = (fs::path(rep.directory) / trajectory_file_name(out.trajectory_format)).string();
+            std::error_code ec;
+            if (append_after >= 0 && !fs::exists(traj, ec)) {  // (a damaged one is an error: engine/io/trajectory*.cpp)
+                const std::string note = "no trajectory " + traj + " to continue: a new one starts with the frames after step " +
+                                         std::to_string(append_after);
+                std::fprintf(stderr, "mdrun: note: %s\n", note.c_str());
+                s.log->line(note);
+            }
+            s.outs[r].traj = open_trajectory(traj, out.trajectory_format, rep.sys, append_after);
         }
     }
     s.grade_every = s.cfg.has_extrapolation
@@ -127,7 +135,7 @@ void write_checkpoint_now(RunSession& s) {
         }
     }
     stop_melted_replicas(s.cfg, backend, s.reps, *s.log, backend.step());
-    write_checkpoint(checkpoint_path(s.cfg), s.cfg, backend, s.reps);
+    write_checkpoint(checkpoint_path(s.cfg), s.cfg, backend, s.reps, s.inputs);
     log_checkpoint(*s.log, backend, s.reps, s.step, checkpoint_path(s.cfg));
     s.tm.checkpoint += seconds_since(t0);
 }

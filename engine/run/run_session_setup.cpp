@@ -121,8 +121,14 @@ bool load_run_config(RunSession& s) {
 }
 
 void open_session(RunSession& s) {
-    s.reps = build_replicas(s.cfg, true);
+    s.reps = build_replicas(s.cfg, true);  // reads the input files (their errors name them)
     check_output_needs(s.cfg, s.reps);
+    // Their digests go into every checkpoint; a restart must continue the same physics: the same input file
+    // contents and physics keys (engine/run/restart_inputs.hpp). Checked before any output is touched.
+    s.inputs = input_digests(s.cfg);
+    if (s.restart)
+        check_restart_inputs(s.opt.restart_file.empty() ? std::string("the checkpoint") : s.opt.restart_file,
+                             s.ckpt.inputs, s.ckpt.physics, s.inputs, config_physics_text(s.cfg));
     std::vector<std::string> removed_tmp;
     s.lock = claim_output_directories(s.cfg, s.reps, removed_tmp);
     for (const auto& r : s.reps) s.atoms += static_cast<long>(r->sys.size());

@@ -67,9 +67,11 @@ SeriesCheckpoints read_series_checkpoints(const std::string& dir, const RunConfi
             if (k == 0) throw Error(f + ": replica '" + r.name + "' is not in " + cfg.config_file);
             held.push_back(k);
         }
-        if (d.fingerprint != config_fingerprint(restricted(cfg, held)))
+        if (d.fingerprint != config_fingerprint(restricted(cfg, held))) {
+            check_restart_inputs(f, {}, d.physics, {}, config_physics_text(restricted(cfg, held)));  // names the keys
             throw Error(f + ": the checkpoint was written with a different configuration (structure, potential, [md] "
                         "other than steps, or replicas changed); restart with the original config");
+        }
         for (std::size_t i = 0; i < held.size(); ++i) {
             if (std::find(wanted.begin(), wanted.end(), held[i]) == wanted.end()) continue;
             auto it = sc.newest.find(held[i]);
@@ -109,6 +111,7 @@ CheckpointData merged_checkpoint(const SeriesCheckpoints& sc, const RunConfig& c
         d.replicas.push_back(st.data);
     }
     d.fingerprint = config_fingerprint(restricted(cfg, indices));
+    d.physics = config_physics_text(restricted(cfg, indices));
     return d;
 }
 

@@ -11,6 +11,7 @@ import json
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -88,8 +89,12 @@ def run_case(case_dir, tmp_root):
 
 
 def checkpoint_cases(tmp_root):
-    """Damaged copies of a fresh checkpoint, restarted: each must be a clear error naming the file. Flipped bytes
-    past the header are only required not to crash or hang (until checkpoints carry checksums, issue #9)."""
+    """Damaged copies of a fresh checkpoint, restarted: each must be a clear error naming the file (and, where the
+    damage is targeted, the section and what is wrong). Checkpoints carry a CRC32 per section (format 2), so any
+    flipped byte is an error; edits re-encoded with correct CRCs (tests/integration/ckpt_format.py) reach the range
+    checks behind them: a thermostat chain of 1000, a bool byte of 2, an atom count of 2^60."""
+    sys.path.insert(0, HERE)
+    import ckpt_format as cf
     base = os.path.join(CORPUS, "cases", "cli", "no_args")  # any case holding the good config + POSCAR
     work = os.path.join(tmp_root, "checkpoint_base")
     shutil.copytree(base, work)
@@ -102,21 +107,55 @@ def checkpoint_cases(tmp_root):
     variants = {"empty": b"", "one_byte": good[:1], "random_bytes": bytes(rng.randrange(256) for _ in range(len(good))),
                 "random_small": bytes(rng.randrange(256) for _ in range(64)), "zeros": bytes(len(good)),
                 "text": b"this is not a checkpoint\n" * 10, "magic_flipped": bytes([good[0] ^ 0xFF]) + good[1:]}
+    variants = {k: (v, []) for k, v in variants.items()}
     for frac in (0.1, 0.25, 0.5, 0.75, 0.9, 0.99):
-        variants[f"truncated_{int(frac * 100)}pct"] = good[: int(len(good) * frac)]
-    variants["truncated_minus_1"] = good[:-1]
-    lenient = {"doubled": good + good}  # trailing bytes: strict once checkpoints carry their length (relckpt)
+        variants[f"truncated_{int(frac * 100)}pct"] = (good[: int(len(good) * frac)], ["truncated"])
+    variants["truncated_minus_1"] = (good[:-1], ["truncated"])
+    variants["doubled"] = (good + good, ['after its "end" section'])
     for k in range(12):
         pos = rng.randrange(8, len(good))
-        lenient[f"flipped_byte_{pos}"] = good[:pos] + bytes([good[pos] ^ (1 << rng.randrange(8))]) + good[pos + 1:]
+        variants[f"flipped_byte_{pos}"] = (good[:pos] + bytes([good[pos] ^ (1 << rng.randrange(8))]) + good[pos + 1:], [])
+    variants["version_1"] = (good[:24] + (1).to_bytes(4, "little") + good[28:], ["format version 1", "rerun"])
+    # Edits of the replica section: made in each case's own directory from its own fresh checkpoint (the
+    # checkpoint records the input paths, so another directory's would be refused before its state is read).
+    def edit(fn, recrc):
+        def make(data):
+            header, sections = cf.split(data)
+            k = [n for n, _ in sections].index("replica")
+            rep = cf.Fields(sections[k][1])
+            new = fn(rep)
+            if not recrc:  # spliced in place: same length, the old CRC kept
+                at = data.index(rep.p)
+                return data[:at] + new + data[at + len(new):]
+            secs = list(sections)
+            secs[k] = ("replica", new)
+            return cf.join(header, secs)
+        return make
+
+    shift = lambda rep: cf.patch(rep.p, rep.pos_at, "<d", struct.unpack_from("<d", rep.p, rep.pos_at)[0] + 0.5)
+    chain = lambda rep: cf.patch(rep.p, rep.chain_at, "<i", 1000)
+    variants["coordinate_shift_0.5A"] = (edit(shift, False), ["'replica'", "CRC32 mismatch"])
+    variants["chain_1000_stale_crc"] = (edit(chain, False), ["'replica'", "CRC32 mismatch"])
+    variants["chain_1000"] = (edit(chain, True), ["section 'replica' #1", "chain length 1000"])
+    variants["tloop_huge"] = (edit(lambda rep: cf.patch(rep.p, rep.chain_at + 4, "<i", 2000000000), True),
+                              ["section 'replica' #1", "tloop"])
+    variants["bool_2"] = (edit(lambda rep: cf.patch(rep.p, rep.has_analysis_at, "<B", 2), True),
+                          ["section 'replica' #1", "not 0 or 1"])
+    variants["atoms_2e60"] = (edit(lambda rep: cf.patch(rep.p, rep.atoms_at, "<Q", 1 << 60), True),
+                              ["section 'replica' #1", "atom count"])
     jobs = []
-    for name, data, strict in [(n, d, True) for n, d in variants.items()] + [(n, d, False) for n, d in lenient.items()]:
+    for name, (data, expect) in variants.items():
         d = os.path.join(tmp_root, "checkpoint__" + name)
         shutil.copytree(base, d)
+        if callable(data):
+            rc, out = run_mdrun(["config.toml", "--quiet"], d)
+            if rc != 0:
+                return [(f"checkpoint/{name}", f"checkpoint/{name}: the good config failed (exit {rc}):\n{out[-2000:]}")], []
+            data = data(open(os.path.join(d, "out", "checkpoint.mdrun"), "rb").read())
         path = os.path.join(d, "damaged.mdrun")
         with open(path, "wb") as f:
             f.write(data)
-        jobs.append((f"checkpoint/{name}", d, strict))
+        jobs.append((f"checkpoint/{name}", d, expect))
     return [], jobs
 
 
@@ -145,9 +184,9 @@ def main():
                 results += early
 
                 def run_ckpt(job):
-                    name, d, strict = job
-                    rc, out = run_mdrun(["config.toml", "--quiet", "--restart", "damaged.mdrun"], d)
-                    return name, judge(name, rc, out, ["damaged.mdrun"], "any" if strict else "no-crash")
+                    name, d, expect = job
+                    rc, out = run_mdrun(["config.toml", "--quiet", "--restart", "damaged.mdrun", "--steps", "4"], d)
+                    return name, judge(name, rc, out, ["damaged.mdrun"] + expect, "error")
 
                 results += list(pool.map(run_ckpt, jobs))
     for name, why in results:

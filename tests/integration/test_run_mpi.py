@@ -19,7 +19,7 @@ if not MDRUN or not DATA or os.environ.get("MDRUN_HAVE_MPI") != "ON" or not MPIR
 import mpi_helpers as c  # noqa: E402
 
 CONFIG = c.config(DATA, 200)
-run, check, same_outputs = c.run, c.check, c.same_outputs
+run, check, same_outputs, NAMES = c.run, c.check, c.same_outputs, c.NAMES
 
 
 def workdir(d, name):
@@ -73,6 +73,17 @@ try:
     check(p.returncode == 0, "restart on 2 ranks: " + p.stderr)
     same_outputs(ref, os.path.join(w, "out"), "3 ranks to step 100, then 2 ranks to 200")
     print("3 ranks to step 100, restarted on 2 ranks to step 200: byte-identical")
+
+    # the series directory has one writer: while another process holds out/mdrun.lock, mpirun stops at once
+    import fcntl
+    w = workdir(d, "locked")
+    os.makedirs(os.path.join(w, "out"))
+    with open(os.path.join(w, "out", "mdrun.lock"), "w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        p = run(w, "config.toml", "--quiet", ranks=2)
+    check(p.returncode == 1 and "(rank 0)" in p.stderr and "mdrun.lock" in p.stderr, f"a locked series directory: rc {p.returncode}: {p.stderr}")
+    check(not any(os.path.exists(os.path.join(w, "out", n)) for n in NAMES), "a locked series directory: nothing written")
+    print("a locked series directory stops mpirun:", p.stderr.strip().splitlines()[0][:160])
 
     # --replicas is refused under mpirun (the ranks split the list themselves)
     p = run(os.path.join(d, "n1"), "config.toml", "--replicas", "1", ranks=2)

@@ -46,8 +46,9 @@ System small_cell() {
     return sys;
 }
 
-double energy(const BornCoulDsfPotential& pot, const System& sys) {
+double energy(const BornCoulDsfPotential& pot, const System& sys, bool half) {
     NeighborList nl;
+    nl.want_half = half;
     build_neighbor_list(sys.box, sys.pos, pot.cutoff() + 0.5, nl);
     ForceResult fr;
     std::vector<Vec3> f;
@@ -64,13 +65,18 @@ BornCoulDsfParams params_with_charges() {
 }  // namespace
 
 TEST_CASE("born-coul-dsf forces and virial equal finite differences in a small triclinic cell") {
-    for (bool coulomb : {false, true}) {
+    for (bool coulomb : {false, true})
+    for (bool half : {false, true}) {
+        CAPTURE(coulomb);
+        CAPTURE(half);
         BornCoulDsfParams p = params_with_charges();
         p.coulomb = coulomb;
         BornCoulDsfPotential pot(p);
         System sys = small_cell();
         NeighborList nl;
+        nl.want_half = half;
         build_neighbor_list(sys.box, sys.pos, pot.cutoff() + 0.5, nl);
+        CHECK(nl.half == half);
         ForceResult fr;
         pot.compute(sys, nl, sys.force, fr, true);
 
@@ -90,7 +96,7 @@ TEST_CASE("born-coul-dsf forces and virial equal finite differences in a small t
                 double* xm = &sm.pos[i].x + c;
                 *xp += hx;
                 *xm -= hx;
-                const double fd = -(energy(pot, sp) - energy(pot, sm)) / (2 * hx);
+                const double fd = -(energy(pot, sp, half) - energy(pot, sm, half)) / (2 * hx);
                 CHECK(component(sys.force[i], c) == doctest::Approx(fd).epsilon(1e-7).scale(1.0));
             }
         // Virial W_ab = −dE/dε_ab for the homogeneous deformation x → x(I + ε) (row vectors, cell rows too).
@@ -108,7 +114,7 @@ TEST_CASE("born-coul-dsf forces and virial equal finite differences in a small t
                     }
                     s.box = make_box(h);
                     for (auto& x : s.pos) x = vec_mat(x, F);
-                    return energy(pot, s);
+                    return energy(pot, s, half);
                 };
                 const double fd = -(deformed(he) - deformed(-he)) / (2 * he);
                 CHECK(fr.virial.m[a][b] == doctest::Approx(fd).epsilon(1e-6).scale(1.0));
@@ -128,11 +134,16 @@ TEST_CASE("DSF pair term: zero energy and zero force at the cutoff") {
     CHECK(std::fabs(e) < 1e-15);
 }
 
-TEST_CASE("born-coul-dsf is bit-identical for 1, 2 and 3 threads") {
-    System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
+TEST_CASE("born-coul-dsf is bit-identical for 1, 2 and 3 threads (full list 216 atoms, half list 4096 atoms)") {
+  for (bool half : {false, true}) {
+    CAPTURE(half);
+    // 4096 atoms: the half list's 8 chunks of rows spread over the threads.
+    System sys = read_nacl_data(ref_dir() + (half ? "/data/nacl4096_seed7.data" : "/data/nacl216_seed20240501.data"));
     BornCoulDsfPotential pot(nacl_params(true));
     NeighborList nl;
+    nl.want_half = half;
     build_neighbor_list(sys.box, sys.pos, 10.0, nl);
+    CHECK(nl.half == half);
     const int saved = omp_get_max_threads();
     std::vector<std::vector<Vec3>> forces;
     std::vector<ForceResult> res;
@@ -150,5 +161,37 @@ TEST_CASE("born-coul-dsf is bit-identical for 1, 2 and 3 threads") {
         CHECK(std::memcmp(res[k].site_energy.data(), res[0].site_energy.data(), res[0].site_energy.size() * 8) == 0);
         CHECK(std::memcmp(&res[k].energy, &res[0].energy, 8) == 0);
         CHECK(std::memcmp(&res[k].virial, &res[0].virial, sizeof(Mat3)) == 0);
+    }
+  }
+}
+
+TEST_CASE("born-coul-dsf: the half list gives the full list's energy, forces, virial and site energies") {
+    for (const char* file : {"/data/nacl216_seed20240501.data", "/data/nacl4096_seed7.data"}) {
+        CAPTURE(file);
+        System sys = read_nacl_data(ref_dir() + file);
+        BornCoulDsfPotential pot(nacl_params(true));
+        ForceResult r[2];
+        std::vector<Vec3> f[2];
+        for (int h = 0; h < 2; ++h) {
+            NeighborList nl;
+            nl.want_half = h == 1;
+            build_neighbor_list(sys.box, sys.pos, 10.0, nl);
+            pot.compute(sys, nl, f[h], r[h], true);
+        }
+        CHECK(r[1].energy == doctest::Approx(r[0].energy).epsilon(1e-13));
+        double fmax = 0, df = 0, de = 0, dw = 0, wmax = 0;
+        for (std::size_t i = 0; i < sys.size(); ++i) {
+            fmax = std::max(fmax, norm(f[0][i]));
+            df = std::max(df, norm(f[1][i] - f[0][i]));
+            de = std::max(de, std::fabs(r[1].site_energy[i] - r[0].site_energy[i]));
+        }
+        for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) {
+                wmax = std::max(wmax, std::fabs(r[0].virial.m[a][b]));
+                dw = std::max(dw, std::fabs(r[1].virial.m[a][b] - r[0].virial.m[a][b]));
+            }
+        CHECK(df <= 1e-13 * fmax);
+        CHECK(de <= 1e-13 * std::fabs(r[0].energy) / static_cast<double>(sys.size()) + 1e-15);
+        CHECK(dw <= 1e-13 * wmax);
     }
 }

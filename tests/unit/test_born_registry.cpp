@@ -74,6 +74,15 @@ TEST_CASE("born-coul-dsf from a [potential] table reproduces LAMMPS case a2 at s
     CHECK(std::fabs(fr3.energy - th1["PotEng"][0]) <= 1e-9 * std::fabs(th1["PotEng"][0]));
 }
 
+TEST_CASE("born-coul-dsf neighbor_list: half (default) or full, anything else an error naming the key") {
+    System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
+    CHECK(make_potential(parse(kNaCl), sys, "cfg/run.toml")->wants_half_list());
+    CHECK(make_potential(parse(std::string(kNaCl) + "neighbor_list = \"half\"\n"), sys, "cfg/run.toml")->wants_half_list());
+    CHECK_FALSE(make_potential(parse(std::string(kNaCl) + "neighbor_list = \"full\"\n"), sys, "cfg/run.toml")->wants_half_list());
+    const std::string e = error_of(std::string(kNaCl) + "neighbor_list = \"quarter\"\n", sys);
+    CHECK(e.find("cfg/run.toml: [potential].neighbor_list must be \"half\" or \"full\", got \"quarter\"") != std::string::npos);
+}
+
 TEST_CASE("registry errors name the key") {
     System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
     std::string bad = kNaCl;

@@ -493,6 +493,7 @@ TEST_CASE("kernel bodies: born/coul/dsf forces, energy, virial and a 50-step tra
     bp.coulomb = true;
     bp.nspecies = 2;
     bp.species_charge = {1.0, -1.0};
+    bp.half_list = false;  // the CPU side sums in the bodies' (full-list) order
     const BornPairParams nana{0.263704, 0.317, 2.340, 1.048573, -0.499321}, nacl_p{0.210963, 0.317, 2.755, 6.990490, -8.675698},
         clcl{0.158222, 0.317, 3.170, 72.40150, -145.4271};
     bp.pair = {nana, nacl_p, nacl_p, clcl};

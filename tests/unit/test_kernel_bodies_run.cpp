@@ -20,6 +20,7 @@
 #include <string>
 
 #include "engine/md/backend.hpp"
+#include "engine/run/checkpoint_format.hpp"
 #include "engine/run/run_loop.hpp"
 #include "kernels/batch_backend.hpp"
 #include "kernels/host_exec.hpp"
@@ -66,7 +67,8 @@ std::string born_config(const fs::path& out, long steps, long checkpoint_every) 
     const std::string data = MDRUN_TEST_DATA;
     return "[structure]\nfile = \"" + data + "/lammps_reference/data/nacl216_seed20240501.data\"\n"
            "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
-           "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
+           // the full list: the CPU backend then sums in the batched bodies' order (bit for bit)
+           "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\nneighbor_list = \"full\"\n"
            "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
            "  { a = \"Na\", b = \"Cl\", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },\n"
            "  { a = \"Cl\", b = \"Cl\", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]\n"
@@ -126,16 +128,28 @@ void compare_runs(bool born) {
         CAPTURE(rel);
         REQUIRE(b.count(rel) == 1);
         std::string other = b.at(rel);
-        if (rel == "checkpoint.mdrun" || rel == "resolved.toml" || rel.find("summary.json") != std::string::npos) {
-            // the checkpoint embeds the config, resolved.toml and summary.json name it (paths name the output folders
-            // "cpu"/"gpu"); all else equal
+        // the checkpoint embeds the config, resolved.toml and summary.json name it (paths name the output folders
+        // "cpu"/"gpu", of the same length); all else equal
+        const auto same_paths = [&](std::string s) {
             const std::string from = (dir / "gpu").string(), to = (dir / "cpu").string();
-            for (std::size_t at = other.find(from); at != std::string::npos; at = other.find(from, at + 1))
-                other.replace(at, from.size(), to);
+            for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + 1)) s.replace(at, from.size(), to);
             std::string cfg_b = "gpu.toml", cfg_a = "cpu.toml";
-            for (std::size_t at = other.find(cfg_b); at != std::string::npos; at = other.find(cfg_b, at + 1))
-                other.replace(at, cfg_b.size(), cfg_a);
+            for (std::size_t at = s.find(cfg_b); at != std::string::npos; at = s.find(cfg_b, at + 1)) s.replace(at, cfg_b.size(), cfg_a);
+            return s;
+        };
+        if (rel == "checkpoint.mdrun") {
+            // section by section (each section's CRC covers its paths): the payloads equal once the paths do
+            const auto sa = decode_checkpoint_sections(text, "cpu checkpoint");
+            const auto sb = decode_checkpoint_sections(other, "gpu checkpoint");
+            REQUIRE(sa.size() == sb.size());
+            for (std::size_t k = 0; k < sa.size(); ++k) {
+                CAPTURE(sa[k].name);
+                CHECK(sa[k].name == sb[k].name);
+                CHECK(sa[k].payload == same_paths(sb[k].payload));
+            }
+            continue;
         }
+        if (rel == "resolved.toml" || rel.find("summary.json") != std::string::npos) other = same_paths(other);
         // Byte for byte for both potentials: the host build has no FMA contraction (-ffp-contract=off), so
         // MtpPotential's AVX2 clone and the batched bodies run the same operations.
         CHECK(text == other);

@@ -78,6 +78,48 @@ void check_case(const Mat3& h, int n, double rc, unsigned seed, double spread = 
             CHECK(nl.shift[r].y == -nl.shift[s].y);
             CHECK(nl.shift[r].z == -nl.shift[s].z);
         }
+    // The half list holds every unordered pair once: both orders of its pairs are the full set.
+    NeighborList half;
+    half.want_half = true;
+    build_neighbor_list(box, pos, rc, half);
+    REQUIRE(half.half);
+    CHECK(half.shift.empty());
+    CHECK(half.reverse.empty());
+    std::vector<Pair> both;
+    for (size_t i = 0; i + 1 < half.offset.size(); ++i)
+        for (int s = half.offset[i]; s < half.offset[i + 1]; ++s) {
+            const int j = half.j[s];
+            const auto& c = half.code_image[half.code[s]];
+            const auto& wi = half.wrap[i];
+            const auto& wj = half.wrap[static_cast<size_t>(j)];
+            const Vec3 S = to_cartesian(box, Vec3{double(c[0] + wi[0] - wj[0]), double(c[1] + wi[1] - wj[1]),
+                                                  double(c[2] + wi[2] - wj[2])});
+            both.emplace_back(int(i), j, std::lround(S.x * 1e6), std::lround(S.y * 1e6), std::lround(S.z * 1e6));
+            both.emplace_back(j, int(i), std::lround(-S.x * 1e6), std::lround(-S.y * 1e6), std::lround(-S.z * 1e6));
+        }
+    std::sort(both.begin(), both.end());
+    CHECK(both == ref);
+    // r_ij from the half list's vectors equals the brute-force separation.
+    std::vector<Vec3> xw, shift;
+    half_list_vectors(half, box, pos, xw, shift);
+    double worst = 0.0;
+    for (size_t i = 0; i + 1 < half.offset.size(); ++i)
+        for (int s = half.offset[i]; s < half.offset[i + 1]; ++s) {
+            const int j = half.j[s];
+            const auto& c = half.code_image[half.code[s]];
+            const auto& wi = half.wrap[i];
+            const auto& wj = half.wrap[static_cast<size_t>(j)];
+            const Vec3 S = to_cartesian(box, Vec3{double(c[0] + wi[0] - wj[0]), double(c[1] + wi[1] - wj[1]),
+                                                  double(c[2] + wi[2] - wj[2])});
+            worst = std::max(worst, norm((xw[static_cast<size_t>(j)] + shift[half.code[s]] - xw[i]) - (pos[j] + S - pos[i])));
+        }
+    CHECK(worst < 1e-12);
+    // A rebuild into the same list (its buffers reused) gives the same list.
+    const std::vector<int> j0 = half.j;
+    const std::vector<std::uint16_t> c0 = half.code;
+    build_neighbor_list(box, pos, rc, half);
+    CHECK(half.j == j0);
+    CHECK(half.code == c0);
 }
 
 }  // namespace

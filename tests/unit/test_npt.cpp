@@ -42,9 +42,17 @@ DynamicsParams npt_params(const std::string& barostat, double p_bar, double pdam
     return dp;
 }
 
-// Pairs closer than rc in a list (each ordered pair once).
+// Pairs closer than rc in a list (each ordered pair once; a half list's pairs count for both orders).
 long pairs_within(const System& sys, const NeighborList& nl, double rc) {
     long n = 0;
+    if (nl.half) {
+        std::vector<Vec3> xw, shift;
+        half_list_vectors(nl, sys.box, sys.pos, xw, shift);
+        for (std::size_t i = 0; i < nl.size(); ++i)
+            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
+                if (norm2(xw[static_cast<std::size_t>(nl.j[s])] + shift[nl.code[s]] - xw[i]) < rc * rc) n += 2;
+        return n;
+    }
     for (std::size_t i = 0; i < nl.size(); ++i)
         for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
             if (norm2(sys.pos[static_cast<std::size_t>(nl.j[s])] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i]) <

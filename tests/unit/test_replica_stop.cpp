@@ -145,7 +145,8 @@ TEST_CASE("safety stops of two replicas in one step: both reported, the third fi
     auto cfg = [&](const fs::path& out, const std::string& reps) {
         return "[structure]\nfile = \"" + data + "/inputs/NaCl_born_dsf/nacl216_seed20240501.data\"\n"
                "format = \"lammps-data\"\nelements = [\"Na\", \"Cl\"]\n"
-               "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\n"
+               // the full list: the CPU backend then sums in the batched bodies' order (bit for bit)
+               "[potential]\nkind = \"born-coul-dsf\"\ncutoff = 8.0\nalpha = 0.2\ncoulomb = true\nneighbor_list = \"full\"\n"
                "pairs = [ { a = \"Na\", b = \"Na\", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },\n"
                "  { a = \"Na\", b = \"Cl\", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },\n"
                "  { a = \"Cl\", b = \"Cl\", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]\n"
@@ -187,5 +188,10 @@ TEST_CASE("safety stops of two replicas in one step: both reported, the third fi
     const std::string all = "[[replica]]\nname = \"a\"\nseed = 1\ntemperature_K = 3000.0\nmax_displacement = 0.02\n"
                             "[[replica]]\nname = \"c\"\nseed = 3\ntemperature_K = 3000.0\nmax_displacement = 0.02\n";
     CHECK_THROWS_WITH_AS(run(d / "all.toml", cfg(d / "all", all), "cpu"), doctest::Contains("every replica stopped"), Error);
+    // they stopped at step 1, before the first checkpoint (step 20): no promise of an untouched one
+    CHECK_THROWS_WITH_AS(run(d / "all2.toml", cfg(d / "all2", all), "cpu"),
+                         doctest::Contains("no checkpoint had been written yet"), Error);
+    CHECK(slurp(d / "all2" / "run.log").find("no checkpoint had been written yet") != std::string::npos);
+    CHECK(slurp(d / "all2" / "run.log").find("checkpoint is untouched") == std::string::npos);
     fs::remove_all(d);
 }
