@@ -141,8 +141,13 @@ try:
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                  env=dict(os.environ, OMP_NUM_THREADS="1", MDRUN_TEST_KILL_IN_WRITE=str(m)))
             err = p.communicate(timeout=120)[1]
-            assert p.returncode == -signal.SIGKILL, f"{what}: the restart was not killed ({p.returncode}): {err}"
-            what += f", its restart inside write #{m}"
+            if p.returncode == 0 and "already complete" in err:
+                # Under load a kill at a random moment can come after the run wrote everything: the restart
+                # then has nothing to write (and so nothing to be killed in); it must say so and change nothing.
+                what += ", its restart found the run complete"
+            else:
+                assert p.returncode == -signal.SIGKILL, f"{what}: the restart was not killed ({p.returncode}): {err}"
+                what += f", its restart inside write #{m}"
         restarted += finish(work)
         n_files = compare(ref, os.path.join(work, "out"), what)
         print(f"  {what}: {n_files} files identical")
