@@ -270,9 +270,9 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         if (g.periodic[k]) m[k] = g.reach[k] / g.nc[k] + 1;
         ncode *= 2LL * m[k] + 1;
     }
+    const NeighborGeometry geo{cell_of.data(), cell_start.data(), cell_atoms.data(), wrapped.data(), wrap.data()};
     if (nl.want_half && ncode <= 65536) {
-        build_half(g, m, n, rc2, box, NeighborGeometry{cell_of.data(), cell_start.data(), cell_atoms.data(),
-                                                       wrapped.data(), wrap.data()}, nl);
+        build_half(g, m, n, rc2, box, geo, nl);
         return;
     }
     nl.half = false;
@@ -282,41 +282,16 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 
     auto gather = [&](int i, std::vector<Candidate>& out) {
         out.clear();
-        const int ci = cell_of[i];
-        const int c0 = ci / (g.nc[1] * g.nc[2]), c1 = (ci / g.nc[2]) % g.nc[1], c2 = ci % g.nc[2];
-        const int cc[3] = {c0, c1, c2};
-        for (int d0 = -g.reach[0]; d0 <= g.reach[0]; ++d0) {
-            int a0 = cc[0] + d0, img0 = 0;
-            if (g.periodic[0]) { img0 = static_cast<int>(std::floor(double(a0) / g.nc[0])); a0 -= img0 * g.nc[0]; }
-            else if (a0 < 0 || a0 >= g.nc[0]) continue;
-            for (int d1 = -g.reach[1]; d1 <= g.reach[1]; ++d1) {
-                int a1 = cc[1] + d1, img1 = 0;
-                if (g.periodic[1]) { img1 = static_cast<int>(std::floor(double(a1) / g.nc[1])); a1 -= img1 * g.nc[1]; }
-                else if (a1 < 0 || a1 >= g.nc[1]) continue;
-                for (int d2 = -g.reach[2]; d2 <= g.reach[2]; ++d2) {
-                    int a2 = cc[2] + d2, img2 = 0;
-                    if (g.periodic[2]) { img2 = static_cast<int>(std::floor(double(a2) / g.nc[2])); a2 -= img2 * g.nc[2]; }
-                    else if (a2 < 0 || a2 >= g.nc[2]) continue;
-                    const Vec3 T = to_cartesian(box, Vec3{double(img0), double(img1), double(img2)});
-                    const int cell = (a0 * g.nc[1] + a1) * g.nc[2] + a2;
-                    for (int s = cell_start[cell]; s < cell_start[cell + 1]; ++s) {
-                        const int jj = cell_atoms[s];
-                        if (jj == i && img0 == 0 && img1 == 0 && img2 == 0) continue;
-                        const Vec3 r = wrapped[jj] + T - wrapped[i];
-                        if (norm2(r) < rc2) {
-                            Candidate c;
-                            c.j = jj;
-                            // Image relative to the unwrapped positions: shift = (T + (wrap_i - wrap_j))·h.
-                            c.img[0] = img0 + wrap[i][0] - wrap[jj][0];
-                            c.img[1] = img1 + wrap[i][1] - wrap[jj][1];
-                            c.img[2] = img2 + wrap[i][2] - wrap[jj][2];
-                            c.shift = to_cartesian(box, Vec3{double(c.img[0]), double(c.img[1]), double(c.img[2])});
-                            out.push_back(c);
-                        }
-                    }
-                }
-            }
-        }
+        search_row(g, box, geo, rc2, i, [&](int jj, const int img[3]) {
+            Candidate c;
+            c.j = jj;
+            // Image relative to the unwrapped positions: shift = (T + (wrap_i - wrap_j))·h.
+            c.img[0] = img[0] + wrap[i][0] - wrap[jj][0];
+            c.img[1] = img[1] + wrap[i][1] - wrap[jj][1];
+            c.img[2] = img[2] + wrap[i][2] - wrap[jj][2];
+            c.shift = to_cartesian(box, Vec3{double(c.img[0]), double(c.img[1]), double(c.img[2])});
+            out.push_back(c);
+        });
         std::sort(out.begin(), out.end(), candidate_less);
     };
 
