@@ -21,6 +21,14 @@ std::string resolve_path(const std::string& dir, const std::string& path) {
     return (fs::path(dir) / p).lexically_normal().string();
 }
 
+std::string potential_file(const RunConfig& cfg) {
+    const toml::value& t = cfg.potential;
+    if (!t.is_table() || !t.contains("file") || !t.at("file").is_string()) return {};
+    std::string path = t.at("file").as_string();
+    if (!path.empty() && path[0] != '/') path = resolve_path(cfg.config_dir, path);
+    return path;
+}
+
 namespace {
 
 const std::vector<std::string> kTopKeys = {"structure", "potential", "md", "replica", "output", "analysis",

@@ -134,4 +134,8 @@ std::string config_physics_text(const RunConfig& cfg);
 // Resolves a relative path against `dir` (absolute paths are returned unchanged).
 std::string resolve_path(const std::string& dir, const std::string& path);
 
+// The file a file-based [potential] names (`file = ...`), a relative one resolved against the config's
+// directory; empty when the potential names no file.
+std::string potential_file(const RunConfig& cfg);
+
 }  // namespace mdrun

@@ -49,8 +49,7 @@ std::vector<InputDigest> input_digests(const RunConfig& cfg) {
         out.push_back({"structure", cfg.structure.file, sha256_file_hex(cfg.structure.file)});
     const toml::value& t = cfg.potential;
     if (t.is_table() && t.contains("file") && t.at("file").is_string()) {
-        std::string path = t.at("file").as_string();
-        if (!path.empty() && path[0] != '/') path = resolve_path(cfg.config_dir, path);
+        const std::string path = potential_file(cfg);
         out.push_back({"potential", path, sha256_file_hex(path)});
     }
     return out;

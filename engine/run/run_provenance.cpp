@@ -34,8 +34,7 @@ std::vector<std::pair<std::string, std::string>> run_provenance(const RunConfig&
     if (t.is_table()) {
         if (t.contains("kind") && t.at("kind").is_string()) pot += "\"kind\": " + js(t.at("kind").as_string());
         if (t.contains("file") && t.at("file").is_string()) {
-            std::string path = t.at("file").as_string();
-            if (!path.empty() && path[0] != '/') path = resolve_path(cfg.config_dir, path);
+            const std::string path = potential_file(cfg);
             std::string hash;
             try {
                 hash = js(sha256_file_hex(path));
