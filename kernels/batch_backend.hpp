@@ -86,6 +86,7 @@ inline std::vector<BatchReplicaSpec> make_specs(std::vector<std::unique_ptr<Repl
         }
         s.params = rep.params;
         s.list_cutoff = neighbor_list_cutoff(*rep.potential, rep.params.skin);
+        s.potential_cutoff = rep.potential->cutoff();
         s.max_displacement = rep.md.max_displacement;
         s.stop_on_close_pairs = rep.md.stop_on_close_pairs;
         specs.push_back(std::move(s));
@@ -223,8 +224,21 @@ public:
         o.potential_eV = b.potential;
         o.total_eV = b.kinetic + b.potential;
         o.conserved_eV = o.total_eV + b.thermostat;
-        const double vol = volume(reps_[static_cast<std::size_t>(r)]->sys.box);
-        o.pressure_bar = vol > 0.0 ? pressure_bar(b.dof, b.temperature, b.virial.m[0][0] + b.virial.m[1][1] + b.virial.m[2][2], vol) : 0.0;
+        // (as the CPU backend: Dynamics::pressure_bar, cell_volume, pressure_tensor_bar, the cell of thermo.csv)
+        const Box& box = reps_[static_cast<std::size_t>(r)]->sys.box;
+        const double vol = b.npt ? mtk_volume(b.bar.box) : volume(box);
+        if (b.npt) o.pressure_bar = mtk_pressure_scalar(b.dof, b.temperature, b.virial, vol);
+        else o.pressure_bar = vol > 0.0 ? pressure_bar(b.dof, b.temperature, b.virial.m[0][0] + b.virial.m[1][1] + b.virial.m[2][2], vol) : 0.0;
+        o.has_cell = true;
+        o.volume_A3 = vol;
+        const Mat3& h = box.h;
+        const double cell[6] = {h.m[0][0], h.m[1][1], h.m[2][2], h.m[1][0], h.m[2][0], h.m[2][1]};
+        const double c2[6] = {b.bar.box.h[0], b.bar.box.h[1], b.bar.box.h[2], b.bar.box.h[5], b.bar.box.h[4], b.bar.box.h[3]};
+        for (int k = 0; k < 6; ++k) o.cell[k] = b.npt ? c2[k] : cell[k];
+        double t6[6];
+        for (int k = 0; k < 6; ++k) t6[k] = b.mvv[k] * kMvv2e;
+        mtk_pressure_tensor(t6, b.virial, vol, o.pressure_tensor_bar);
+        o.ecouple_eV = b.thermostat;
         o.dof = b.dof;
         o.close_pairs = b.status.close_pairs;
         o.neighbor_rebuilds = static_cast<long>(b.status.rebuilds);
@@ -239,6 +253,7 @@ public:
             cache_valid_ = true;
         }
         System& sys = reps_[static_cast<std::size_t>(r)]->sys;
+        update_cell(r);
         const std::size_t first = static_cast<std::size_t>(engine_->first_atom(r));
         const std::size_t n = static_cast<std::size_t>(engine_->atom_count(r));
         sys.pos.assign(cache_pos_.begin() + first, cache_pos_.begin() + first + n);
@@ -265,6 +280,7 @@ public:
         if (!ana_rec_[k].empty()) flush_analysis();  // (a second sample of this replica before a step)
         if (!ana_[k]->uploaded()) ana_[k]->upload_from(set);
         const std::size_t first = static_cast<std::size_t>(engine_->first_atom(r));
+        update_cell(r);  // (NPT: the analyses read the current cell, as on the CPU backend)
         ana_[k]->record_into(&ana_rec_[k]);
         try {
             ana_[k]->sample(step, engine_->device_positions() + first, engine_->device_velocities() + first, reps_[k]->sys.box);
@@ -309,6 +325,13 @@ public:
     long analysis_launches() const { return analysis_launches_; }  // kernel launches of the analysis batches (tests)
 
 private:
+    // NPT replicas: the replica's System carries the current cell (trajectories, final structures, analyses
+    // read it there), as the CPU backend's Dynamics keeps sys.box = the barostat's cell.
+    void update_cell(int r) {
+        if (obs_.empty()) obs_ = engine_->observe();
+        const BatchObservables& o = obs_[static_cast<std::size_t>(r)];
+        if (o.npt) reps_[static_cast<std::size_t>(r)]->sys.box = make_box(mtk_lattice_rows(o.bar.box));
+    }
     // Runs the recorded samples of all replicas (see sample_analysis).
     void flush_analysis() {
         std::vector<const std::vector<AnaLaunchRec>*> recs;
@@ -415,6 +438,10 @@ private:
                   ") and " + std::to_string(id_of(sys, b)) + " (" + element_of(sys, b) + ") at " + batch_fmt(hd_bits_to_double(o.status.close_r_bits)) +
                   " Å: the potential extrapolates there and may be unphysical "
                   "(set [md].stop_on_close_pairs = false to only count them)";
+        } else if (code == kHaltCellTilt) {  // (the CPU backend's words, engine/md/dynamics_npt.cpp npt_remap)
+            why = "NPT: a tilt grew beyond " + batch_fmt(kMtkTiltMax) +
+                  " cell lengths in one step; the cell is far from equilibrium (use a larger pdamp_fs or start "
+                  "closer to the target pressure)";
         } else {
             why = "device halt code " + std::to_string(code);
         }

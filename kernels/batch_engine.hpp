@@ -42,6 +42,7 @@ struct BatchReplicaSpec {
     std::vector<double> charge;    // per atom charge (e) (Born/DSF engines with Coulomb)
     DynamicsParams params;         // ensemble, dt, thermostat, skin
     double list_cutoff = 0.0;      // potential cutoff + skin (+ a hair, as engine/md/dynamics.cpp)
+    double potential_cutoff = 0.0; // the potential's cutoff (NPT: the list criterion of Dynamics::npt_neighbors)
     double max_displacement = 1.0; // Å per step
     bool stop_on_close_pairs = true;
 };
@@ -69,6 +70,11 @@ struct BatchObservables {
     Mat3 virial = mat3_zero();
     ReplicaStatus status{};
     NhcState nhc{};
+    // NPT replicas: the barostat with the current cell; every replica: Σ m v_a v_b of the mobile atoms
+    // (xx, yy, zz, xy, xz, yz, before the mvv2e factor) for the pressure tensor.
+    bool npt = false;
+    MtkState bar{};
+    double mvv[6] = {0, 0, 0, 0, 0, 0};
 };
 
 // Cell grid of one replica for a list cutoff (same cell sizes as engine/md/neighbor_list.cpp).
@@ -133,14 +139,22 @@ private:
         std::vector<Box> box(R_);
         std::vector<ReplicaGrid> grid(R_);
         std::vector<double> dt(R_), cut2(R_), hs2(R_), maxd(R_), dof(R_);
-        std::vector<int> nvt(R_), stopc(R_), cell_rep;
+        std::vector<int> nvt(R_), stopc(R_), cell_rep, npt(R_);
+        std::vector<double> lcut(R_), rc(R_), outer(R_);
         int cells = 0, max_atoms = 0;
         for (int r = 0; r < R_; ++r) {
             const BatchReplicaSpec& s = specs_[r];
             const System& sys = *s.sys;
-            if (s.params.ensemble == "npt")
-                throw Error("the GPU backend does not advance NPT replicas yet ([md].ensemble = \"npt\"); run them with "
-                            "--device cpu (with --device auto they fall back to the CPU)");
+            if (s.params.ensemble == "npt") {
+                const Mat3& h = sys.box.h;
+                if (h.m[0][1] != 0.0 || h.m[0][2] != 0.0 || h.m[1][2] != 0.0)
+                    throw Error("the GPU backend runs NPT in LAMMPS' cell orientation only (a along x, b in the xy plane: "
+                                "lattice rows with zeros above the diagonal); this cell needs the rotation the CPU backend "
+                                "does: rotate the structure first or use --device cpu");
+                MtkState check{};
+                npt_init_barostat(check, s.params, sys.box, static_cast<double>(sys.size()));  // (throws for bad keys)
+                if (!(s.potential_cutoff > 0.0)) throw Error("batch engine: NPT needs the potential's cutoff");
+            }
             if (!born_ && s.mtp_type.size() != sys.size()) throw Error("batch engine: mtp_type size differs from the atom count");
             if (born_ && !s.charge.empty() && s.charge.size() != sys.size())
                 throw Error("batch engine: charge size differs from the atom count");
@@ -161,7 +175,12 @@ private:
             hs2[r] = 0.25 * s.params.skin * s.params.skin;
             maxd[r] = s.max_displacement;
             dof[r] = degrees_of_freedom(sys);
-            nvt[r] = s.params.ensemble == "nvt" ? 1 : 0;
+            npt[r] = s.params.ensemble == "npt" ? 1 : 0;
+            nvt[r] = (s.params.ensemble == "nvt" || npt[r]) ? 1 : 0;  // (NPT: the particle chain as well)
+            any_npt_ = any_npt_ || npt[r] != 0;
+            lcut[r] = s.list_cutoff;
+            rc[r] = s.potential_cutoff;
+            outer[r] = s.potential_cutoff + std::max(s.params.skin, 0.0);
             stopc[r] = s.stop_on_close_pairs ? 1 : 0;
         }
         total_cells_ = cells;
@@ -183,6 +202,15 @@ private:
         dof_.upload(dof);
         nvt_.upload(nvt);
         stop_close_.upload(stopc);
+        npt_.upload(npt);
+        list_cut_.upload(lcut);
+        npt_rc_.upload(rc);
+        npt_outer_.upload(outer);
+        for (auto* b : {&bar_, &snap_bar_}) b->resize(R_);
+        for (auto* b : {&nl_box_, &old_box_, &snap_nl_box_}) b->resize(R_);
+        vfac_.resize(R_);
+        npt_lim2_.resize(R_);
+        npt_avg_h_.assign(R_, NptAverage{});
         for (auto* b : {&cell_count_, &cell_start_, &cell_fill_}) b->resize(cells);
         cell_atoms_.resize(N_);
         atom_cell_.resize(N_);
@@ -212,6 +240,11 @@ private:
         step_.upload(std::vector<long long>(1, 0));
         nb_overflow_.upload(list_health_clear());
         nhc_.upload(std::vector<NhcState>(static_cast<std::size_t>(R_), NhcState{}));
+        bar_.upload(std::vector<MtkState>(static_cast<std::size_t>(R_), MtkState{}));
+        nl_box_.upload(std::vector<MtkBox>(static_cast<std::size_t>(R_), MtkBox{}));
+        old_box_.upload(std::vector<MtkBox>(static_cast<std::size_t>(R_), MtkBox{}));
+        vfac_.upload(std::vector<MtkVelocityFactors>(static_cast<std::size_t>(R_), MtkVelocityFactors{}));
+        npt_lim2_.upload(std::vector<double>(static_cast<std::size_t>(R_), 0.0));
     }
     // [0] longest row beyond the capacity, [1] slots without their mirror, [2] first such atom, [3] largest
     // site beyond the warp kernel's site capacity.
@@ -306,6 +339,8 @@ public:
              slot_force_.bytes() + own_force_.bytes();
         s += snap_pos_.bytes() + snap_vel_.bytes() + snap_force_.bytes() + snap_build_.bytes() + snap_nhc_.bytes() +
              snap_status_.bytes() + snap_step_.bytes() + snap_halt_.bytes() + snap_cols_.bytes();
+        s += npt_.bytes() + list_cut_.bytes() + npt_rc_.bytes() + npt_outer_.bytes() + npt_lim2_.bytes() + snap_sums_.bytes() +
+             bar_.bytes() + snap_bar_.bytes() + nl_box_.bytes() + old_box_.bytes() + snap_nl_box_.bytes() + vfac_.bytes();
         s += g_col_start_.bytes() + g_cols_.bytes() + g_k_start_.bytes() + g_K_.bytes() + g_invA_T_.bytes() + g_rows_.bytes() +
              g_absc_.bytes() + g_site_.bytes() + g_erow_.bytes() + g_eabs_.bytes() + g_scratch_.bytes() + g_iscratch_.bytes();
         return s;
@@ -319,6 +354,8 @@ public:
     void setup() {
         std::vector<Vec3> pos(N_), vel(N_);
         std::vector<NhcState> nhc(R_);
+        std::vector<MtkState> bar(R_);
+        std::vector<MtkBox> nl_box(R_);
         for (int r = 0; r < R_; ++r) {
             const System& sys = *specs_[r].sys;
             for (std::size_t a = 0; a < sys.size(); ++a) {
@@ -334,9 +371,16 @@ public:
                 if (!(!sys.frozen.empty() && sys.frozen[a])) s += mv2(vel[i], sys.mass[a]);
             }
             const DynamicsParams& p = specs_[r].params;
-            if (p.ensemble == "nvt")
+            if (p.ensemble == "nvt" || p.ensemble == "npt")
                 nhc_init(nhc[r], p.chain, p.tloop, p.temperature_K, p.tdamp_ps, dof_h_[r], temperature_from_mv2(s, dof_h_[r]));
+            if (p.ensemble == "npt") {  // Dynamics::npt_setup: the barostat, and the list is in this cell
+                npt_init_barostat(bar[r], p, sys.box, static_cast<double>(sys.size()));
+                nl_box[r] = bar[r].box;
+            }
         }
+        bar_.upload(bar);
+        nl_box_.upload(nl_box);
+        npt_avg_h_.assign(R_, NptAverage{});
         pos_.upload(pos);
         vel_.upload(vel);
         pos_at_build_.upload(pos);
@@ -399,12 +443,15 @@ public:
         if (needs_forces_) build_lists_and_forces(false);
         ex_.launch(N_, Mv2Fn{view_});
         launch_reduce();
+        launch_reduce_kinetic(false);
         ex_.sync();
         std::vector<double> sums;
         std::vector<NhcState> nhc;
         std::vector<ReplicaStatus> st;
+        std::vector<MtkState> bar;
         sums_.download(sums);
         nhc_.download(nhc);
+        bar_.download(bar);
         status_.download(st);
         read_control();
         std::vector<BatchObservables> out(R_);
@@ -419,7 +466,12 @@ public:
             o.temperature = temperature_from_mv2(o.mv2, o.dof);
             o.kinetic = kinetic_from_temperature(o.temperature, o.dof);
             o.nhc = nhc[r];
-            o.thermostat = specs_[r].params.ensemble == "nvt" ? nhc_energy(nhc[r]) : 0.0;
+            for (int k = 0; k < 6; ++k) o.mvv[k] = s[kColMvv + k];
+            o.npt = specs_[r].params.ensemble == "npt";
+            if (o.npt) o.bar = bar[r];
+            // (Dynamics::thermostat_energy: the chains, and for NPT the barostat in mtk_add_energy's order)
+            o.thermostat = o.npt ? mtk_add_energy(bar[r], nhc_energy(nhc[r]))
+                                 : specs_[r].params.ensemble == "nvt" ? nhc_energy(nhc[r]) : 0.0;
             o.status = st[r];
         }
         return out;
@@ -466,7 +518,8 @@ public:
         vel_.download_range(first, n, vel.data());
         pos_at_build_.download_range(first, n, at_build.data());
         const BatchObservables& o = obs[r];
-        const bool nvt = specs_[r].params.ensemble == "nvt";
+        const bool npt = specs_[r].params.ensemble == "npt";
+        const bool nvt = specs_[r].params.ensemble == "nvt" || npt;  // (Dynamics' nvt_: a particle chain)
         const double max_disp = std::sqrt(hd_bits_to_double(o.status.disp2_bits));
         const int max_atom = o.status.disp_atom == 0x7fffffff ? -1 : o.status.disp_atom - atom_start_h_[r];
         w.section("dynamics");
@@ -482,6 +535,19 @@ public:
         w.vec(pos);
         w.vec(vel);
         w.vec(at_build);
+        if (npt) {  // Dynamics::npt_save's section
+            std::vector<MtkBox> nlb(1);
+            nl_box_.download_range(static_cast<std::size_t>(r), 1, nlb.data());
+            const NptAverage& a = npt_avg_h_[r];
+            w.section("barostat");
+            w.pod(o.bar);
+            w.pod(nlb[0]);
+            w.pod(a.from);
+            for (double c : a.sum) w.pod(c);
+            w.pod(a.n);
+        }
+        if (specs_[r].params.checkpoint_cell)
+            throw Error("batch engine: checkpoints with the cell (staged protocols) are written by the CPU backend");
     }
 
     // Restores replica r from save()'s (or Dynamics::save's) section; lists and forces are rebuilt from
@@ -502,7 +568,8 @@ public:
         rd.pod(dof);
         rd.pod(t_now);
         rd.pod(nvt);
-        if (nvt != (specs_[r].params.ensemble == "nvt"))
+        const bool npt = specs_[r].params.ensemble == "npt";
+        if (nvt != (specs_[r].params.ensemble == "nvt" || npt))
             throw input_error(rd.file(), 0, "checkpoint ensemble differs from [md].ensemble");
         rd.pod(nhc);
         check_checkpoint_nhc(nhc, nvt, specs_[r].params.chain, specs_[r].params.tloop, rd.file());
@@ -516,11 +583,33 @@ public:
         rd.vec(at_build);
         if (pos.size() != n || vel.size() != n || at_build.size() != n)
             throw input_error(rd.file(), 0, "checkpoint dynamics arrays are inconsistent");
+        MtkState bar{};
+        MtkBox nlb{};
+        NptAverage avg{};
+        if (npt) {  // Dynamics::npt_load
+            rd.section("barostat");
+            rd.pod(bar);
+            check_checkpoint_mtk(bar, specs_[r].params.pchain, specs_[r].params.ploop, specs_[r].params.mtk, rd.file());
+            rd.pod(nlb);
+            rd.pod(avg.from);
+            for (double& c : avg.sum) rd.pod(c);
+            rd.pod(avg.n);
+            if (avg.from >= 0)
+                throw input_error(rd.file(), 0, "checkpoint averages the NPT cell for a following stage: staged protocols "
+                                                "run on the CPU backend (--device cpu)");
+        }
+        if (specs_[r].params.checkpoint_cell)
+            throw input_error(rd.file(), 0, "checkpoints with the cell (staged protocols) are read by the CPU backend");
         const std::size_t first = static_cast<std::size_t>(atom_start_h_[r]);
         pos_.upload_range(first, n, pos.data());
         vel_.upload_range(first, n, vel.data());
         pos_at_build_.upload_range(first, n, at_build.data());
         nhc_.upload_range(static_cast<std::size_t>(r), 1, &nhc);
+        if (npt) {  // (the list is rebuilt in nl_box before the next step, and its shifts put into the current cell)
+            bar_.upload_range(static_cast<std::size_t>(r), 1, &bar);
+            nl_box_.upload_range(static_cast<std::size_t>(r), 1, &nlb);
+            npt_avg_h_[r] = avg;
+        }
         std::vector<ReplicaStatus> st;
         status_.download(st);
         st[r].rebuilds = rebuilds;
@@ -794,6 +883,15 @@ private:
         v.nvt = nvt_.data();
         v.max_disp = max_disp_.data();
         v.stop_close = stop_close_.data();
+        v.list_cut = list_cut_.data();
+        v.npt = npt_.data();
+        v.bar = bar_.data();
+        v.nl_box = nl_box_.data();
+        v.old_box = old_box_.data();
+        v.vfac = vfac_.data();
+        v.npt_lim2 = npt_lim2_.data();
+        v.npt_rc = npt_rc_.data();
+        v.npt_outer = npt_outer_.data();
         v.pos = pos_.data();
         v.vel = vel_.data();
         v.force = force_.data();
@@ -861,18 +959,38 @@ private:
         ex_.launch(N_, ForceKickFn{view_, kick ? 1 : 0});
     }
     void launch_reduce() {
-        ex_.launch(static_cast<long>(R_) * kColCount * lanes_, ReducePartialFn{view_});
-        ex_.launch(static_cast<long>(R_) * kColCount, ReduceFinalFn{view_});
+        ex_.launch(static_cast<long>(R_) * kColForceSums * lanes_, ReducePartialFn{view_, 0, kColForceSums, 0});
+        ex_.launch(static_cast<long>(R_) * kColForceSums, ReduceFinalFn{view_, 0, kColForceSums, 0});
         if (born_) ex_.launch(R_, BornEnergyFn{view_, born_view_});  // the energy in the CPU's order
     }
-    // One MD step of every replica (engine/md/dynamics.cpp's order).
+    // The kinetic columns alone (m v^2, m v v): NPT replicas mid-step, every replica for observe().
+    void launch_reduce_kinetic(bool npt_only) {
+        const int o = npt_only ? 1 : 0;
+        ex_.launch(static_cast<long>(R_) * kKineticCols * lanes_, ReducePartialFn{view_, kColMv2, kKineticCols, o});
+        ex_.launch(static_cast<long>(R_) * kKineticCols, ReduceFinalFn{view_, kColMv2, kKineticCols, o});
+    }
+    // One MD step of every replica (engine/md/dynamics.cpp's order; NPT replicas: kernels/npt_bodies.hpp).
+    // The NPT launches are made only when the batch has an NPT replica (NVE/NVT batches run as before).
     void launch_step() {
         ex_.launch(R_, NhcFirstFn{view_});
+        if (any_npt_) {
+            ex_.launch(N_, NptThermoScaleFn{view_});
+            launch_reduce_kinetic(true);
+            ex_.launch(R_, NptFirstKickFn{view_});
+            ex_.launch(N_, NptKickRemapDriftFn{view_});
+            ex_.launch(R_, NptRemapCellFn{view_});
+            ex_.launch(N_, NptRemapListTestFn{view_});
+        }
         ex_.launch(N_, KickDriftFn{view_});
         ex_.launch(N_, DispAtomFn{view_});
         launch_rebuild(view_);
+        if (any_npt_) ex_.launch(N_, NptShiftFn{view_});
         launch_forces(true);
         launch_reduce();
+        if (any_npt_) {
+            ex_.launch(N_, NptFinalScaleFn{view_});
+            launch_reduce_kinetic(true);
+        }
         ex_.launch(R_, NhcSecondCheckFn{view_});
         ex_.launch(N_, ScaleVelocityFn{view_});
         ex_.launch(1, StepEndFn{view_});
@@ -901,7 +1019,12 @@ private:
             halt_.download(halt_save);
             std::vector<int> h0(3, 0);
             halt_.upload(h0);  // rebuild even in a halted batch (post-mortem state stays consistent)
+            if (any_npt_) ex_.launch(R_, NptBuildCellFn{view_});  // NPT: the list is rebuilt in the cell it was built in
             launch_rebuild(v);
+            if (any_npt_) {
+                ex_.launch(N_, NptShiftFn{view_});  // ... with the shifts of the current cell (Dynamics::load)
+                ex_.launch(R_, NptCurrentCellFn{view_});
+            }
             ex_.sync();
             halt_.upload(halt_save);
             std::vector<int> of;
@@ -945,6 +1068,9 @@ private:
         snap_step_.copy_from(step_);
         snap_halt_.copy_from(halt_);
         snap_cols_.copy_from(cols_);
+        snap_bar_.copy_from(bar_);
+        snap_nl_box_.copy_from(nl_box_);
+        snap_sums_.copy_from(sums_);  // (NPT's first half step reads the last virial from the sums)
     }
     void restore() {
         pos_.copy_from(snap_pos_);
@@ -956,6 +1082,9 @@ private:
         step_.copy_from(snap_step_);
         halt_.copy_from(snap_halt_);
         cols_.copy_from(snap_cols_);
+        bar_.copy_from(snap_bar_);
+        nl_box_.copy_from(snap_nl_box_);
+        sums_.copy_from(snap_sums_);
     }
     void read_control() {
         halt_.download(halt_h_);
@@ -972,6 +1101,15 @@ private:
     long grows_ = 0;
     bool needs_forces_ = false;
     bool loaded_any_ = false;
+    bool any_npt_ = false;
+    // Dynamics' cell average for a following stage (npt_save's fields): staged protocols run on the CPU
+    // backend, so here it is never armed (from < 0), only carried through checkpoints.
+    struct NptAverage {
+        long from = -1;
+        double sum[6] = {0, 0, 0, 0, 0, 0};
+        long n = 0;
+    };
+    std::vector<NptAverage> npt_avg_h_;
     std::size_t table_bytes_ = 0;
     std::vector<int> atom_start_h_;
     std::vector<double> dof_h_;
@@ -989,7 +1127,11 @@ private:
     Buf<double> charge_, born_rc2_, own_evdwl_, own_ecoul_;
     Buf<Vec3> slot_force_, own_force_;
 
-    Buf<int> atom_start_, rep_, mtp_type_, cell_rep_, nvt_, stop_close_;
+    Buf<int> atom_start_, rep_, mtp_type_, cell_rep_, nvt_, stop_close_, npt_;
+    Buf<double> list_cut_, npt_rc_, npt_outer_, npt_lim2_, snap_sums_;
+    Buf<MtkState> bar_, snap_bar_;
+    Buf<MtkBox> nl_box_, old_box_, snap_nl_box_;
+    Buf<MtkVelocityFactors> vfac_;
     Buf<double> mass_, dt_, list_cut2_, half_skin2_, max_disp_, dof_;
     Buf<unsigned char> frozen_;
     Buf<Box> box_;

@@ -9,13 +9,15 @@
 // passed by value into kernels.
 #pragma once
 #include "engine/core/box.hpp"
+#include "engine/md/barostat_math.hpp"
 #include "engine/core/hd.hpp"
 #include "engine/md/integrator_math.hpp"
 #include "engine/core/vec3.hpp"
 
 namespace mdrun {
 
-// Cell grid of one replica (fixed for a run: NVT boxes do not change). Along a periodic direction the
+// Cell grid of one replica. The number of cells is fixed for a run; under NPT `reach` follows the cell
+// (kernels/npt_bodies.hpp) so that the cells searched always cover the list cutoff. Along a periodic direction the
 // cells tile fractional [0,1) and are at least the list cutoff wide; `reach` cells are searched on each
 // side (more than one when a cell is thinner than the cutoff, which also yields self-images). Along a
 // non-periodic direction there is one cell and no images.
@@ -31,11 +33,18 @@ enum ReduceColumn : int {
     kColEnergy = 0,      // site energy
     kColVirial = 1,      // 9 columns, W row-major (W_ab = -sum_j D_ij,a r_ij,b)
     kColMv2 = 10,        // m v^2 of mobile atoms (after the second kick, before the thermostat scaling)
-    kColCount = 11
+    kColMvv = 11,        // 6 columns, m v_a v_b of mobile atoms (xx, yy, zz, xy, xz, yz): NPT pressure tensor
+    kColCount = 17
+};
+// The step's per-replica sums cover the columns below kColForceSums (energy, virial, m v^2); the kinetic
+// columns kColMv2 .. kColMv2 + kKineticCols - 1 are summed again, alone, where NPT needs the fresh kinetic tensor.
+enum : int {
+    kColForceSums = kColMvv,
+    kKineticCols = 7
 };
 
 // Why a replica stopped (device-side safety checks; the host turns the code into a message).
-enum HaltReason : int { kHaltNone = 0, kHaltNonFinite = 1, kHaltDisplacement = 2, kHaltClosePairs = 3 };
+enum HaltReason : int { kHaltNone = 0, kHaltNonFinite = 1, kHaltDisplacement = 2, kHaltClosePairs = 3, kHaltCellTilt = 4 };
 
 // Per-replica device counters and flags. Doubles only where a value is stored, never summed atomically.
 struct ReplicaStatus {
@@ -51,6 +60,7 @@ struct ReplicaStatus {
     long long close_pair_steps;       // steps with at least one close pair (since the last host sync)
     long long close_pairs_total;      // sum of close pairs over those steps (since the last host sync)
     double min_close_r;               // smallest close distance since the last host sync (0 = none)
+    int cell_fail;                    // NPT: a tilt grew beyond kMtkTiltMax cell lengths in this step
 };
 
 struct BatchView {
@@ -68,15 +78,27 @@ struct BatchView {
     const int* mtp_type = nullptr;      // [N] MTP species index
     const int* cell_rep = nullptr;      // [total_cells] replica of each cell
 
+    // ---- per-replica cells (constant under NVE/NVT; NPT: the current cell, set every step)
+    Box* box = nullptr;           // [R]
+    ReplicaGrid* grid = nullptr;  // [R]
     // ---- per-replica constants
-    const Box* box = nullptr;           // [R]
-    const ReplicaGrid* grid = nullptr;  // [R]
     const double* dt = nullptr;         // [R] ps
     const double* list_cut2 = nullptr;  // [R] (potential cutoff + skin)^2
     const double* half_skin2 = nullptr; // [R] (skin/2)^2: rebuild when an atom moved farther
     const int* nvt = nullptr;           // [R] 1 = Nose-Hoover chain
     const double* max_disp = nullptr;   // [R] Å per step before the run stops
     const int* stop_close = nullptr;    // [R] 1 = stop on close pairs
+    const double* list_cut = nullptr;   // [R] potential cutoff + skin (NPT: the grid's reach)
+
+    // ---- NPT (kernels/npt_bodies.hpp): LAMMPS fix npt per replica, engine/md/barostat_math.hpp's state
+    const int* npt = nullptr;               // [R] 1 = MTK barostat (nvt[r] is then 1 too: the particle chain)
+    MtkState* bar = nullptr;                // [R] barostat, its chain and the cell
+    MtkBox* nl_box = nullptr;               // [R] the cell the neighbour list was built in
+    MtkBox* old_box = nullptr;              // [R] the cell before the last half-step remap
+    MtkVelocityFactors* vfac = nullptr;     // [R] the cell's drag on the velocities in this step
+    double* npt_lim2 = nullptr;             // [R] squared displacement from the carried build position that forces a rebuild
+    const double* npt_rc = nullptr;         // [R] the potential's cutoff rc (list criterion)
+    const double* npt_outer = nullptr;      // [R] rc + skin (list criterion; the list itself uses list_cut)
 
     // ---- dynamic state
     Vec3* pos = nullptr;    // [N] never wrapped (images live in the list)

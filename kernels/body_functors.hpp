@@ -9,6 +9,7 @@
 #include "kernels/md_bodies.hpp"
 #include "kernels/mtp_bodies.hpp"
 #include "kernels/neighbor_bodies.hpp"
+#include "kernels/npt_bodies.hpp"
 #include "kernels/reduce_bodies.hpp"
 
 namespace mdrun {
@@ -33,10 +34,29 @@ MDRUN_BATCH_FUNCTOR(NhcSecondCheckFn, nhc_second_check_body);
 MDRUN_BATCH_FUNCTOR(ScaleVelocityFn, scale_velocity_body);
 MDRUN_BATCH_FUNCTOR(StepEndFn, step_end_body);
 MDRUN_BATCH_FUNCTOR(Mv2Fn, mv2_body);
-MDRUN_BATCH_FUNCTOR(ReducePartialFn, reduce_partial_body);
-MDRUN_BATCH_FUNCTOR(ReduceFinalFn, reduce_final_body);
+MDRUN_BATCH_FUNCTOR(NptThermoScaleFn, npt_thermo_scale_body);
+MDRUN_BATCH_FUNCTOR(NptFirstKickFn, npt_first_kick_body);
+MDRUN_BATCH_FUNCTOR(NptKickRemapDriftFn, npt_kick_remap_drift_body);
+MDRUN_BATCH_FUNCTOR(NptRemapCellFn, npt_remap_cell_body);
+MDRUN_BATCH_FUNCTOR(NptRemapListTestFn, npt_remap_list_test_body);
+MDRUN_BATCH_FUNCTOR(NptShiftFn, npt_shift_body);
+MDRUN_BATCH_FUNCTOR(NptFinalScaleFn, npt_final_scale_body);
+MDRUN_BATCH_FUNCTOR(NptBuildCellFn, npt_build_cell_body);
+MDRUN_BATCH_FUNCTOR(NptCurrentCellFn, npt_current_cell_body);
 
 #undef MDRUN_BATCH_FUNCTOR
+
+// Sums of the columns k0 .. k0 + nk - 1 (kernels/reduce_bodies.hpp).
+struct ReducePartialFn {
+    BatchView b;
+    int k0, nk, npt_only;
+    MDRUN_HD_INLINE void operator()(int t) const { reduce_partial_body(t, b, k0, nk, npt_only != 0); }
+};
+struct ReduceFinalFn {
+    BatchView b;
+    int k0, nk, npt_only;
+    MDRUN_HD_INLINE void operator()(int t) const { reduce_final_body(t, b, k0, nk, npt_only != 0); }
+};
 
 struct ForceKickFn {
     BatchView b;

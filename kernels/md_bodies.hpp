@@ -11,6 +11,7 @@
 #include "engine/core/vec3.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
+#include "kernels/npt_bodies.hpp"
 
 namespace mdrun {
 
@@ -21,6 +22,7 @@ MDRUN_HD_INLINE void nhc_first_body(int r, const BatchView& b) {
     st.halt_code = kHaltNone;
     st.disp2_bits = 0ULL;
     st.disp_atom = 0x7fffffff;
+    if (b.npt[r]) mtk_chain_half_step(b.bar[r], b.dt[r]);  // (NPT: the barostat chain first, as fix npt)
     b.scale[r] = b.nvt[r] ? nhc_half_step(b.nhc[r], b.dt[r]) : 1.0;
 }
 
@@ -38,6 +40,7 @@ MDRUN_HD_INLINE void force_status_reset_body(int r, const BatchView& b) {
 MDRUN_HD_INLINE void kick_drift_body(int i, const BatchView& b) {
     if (b.skip(b.rep[i])) return;
     const int r = b.rep[i];
+    if (b.npt[r]) return;  // NPT replicas: kernels/npt_bodies.hpp
     Vec3 v = b.vel[i];
     if (b.nvt[r]) nhc_scale_velocity(v, b.scale[r]);
     if (b.frozen[i]) {
@@ -70,19 +73,21 @@ MDRUN_HD_INLINE void nhc_second_check_body(int r, const BatchView& b) {
     if (b.skip(r)) return;
     ReplicaStatus& st = b.status[r];
     const double* sums = b.sums + static_cast<long>(r) * kColCount;
+    if (b.npt[r]) npt_before_thermostat(r, b);  // (sums[kColMv2] is then the m v^2 after the cell's drag)
     if (b.nvt[r]) {
         b.nhc[r].t_current = temperature_from_mv2(sums[kColMv2], b.dof[r]);
         b.scale[r] = nhc_half_step(b.nhc[r], b.dt[r]);
     } else {
         b.scale[r] = 1.0;
     }
+    if (b.npt[r]) npt_after_thermostat(r, b);
     if (st.rebuild) {
         st.rebuilds += 1;
         st.rebuild = 0;
     }
-    int code = kHaltNone;
+    int code = b.npt[r] && st.cell_fail ? kHaltCellTilt : kHaltNone;
     const double e = sums[kColEnergy];
-    if (!(e - e == 0.0)) code = kHaltNonFinite;  // NaN or inf
+    if (code == kHaltNone && !(e - e == 0.0)) code = kHaltNonFinite;  // NaN or inf
     const double disp = sqrt(hd_bits_to_double(st.disp2_bits));
     if (code == kHaltNone && (disp > b.max_disp[r] || disp != disp)) code = kHaltDisplacement;
     if (st.close_pairs > 0) {
@@ -117,9 +122,8 @@ MDRUN_HD_INLINE void step_end_body(int, const BatchView& b) {
     }
 }
 
-// One thread per atom: m v^2 of the current velocities (for thermo output after the thermostat scaling).
-MDRUN_HD_INLINE void mv2_body(int i, const BatchView& b) {
-    b.cols[static_cast<long>(kColMv2) * b.n_atoms + i] = b.frozen[i] ? 0.0 : mv2(b.vel[i], b.mass[i]);
-}
+// One thread per atom: m v^2 and m v v of the current velocities (thermo output after the thermostat scaling:
+// temperature and pressure tensor).
+MDRUN_HD_INLINE void mv2_body(int i, const BatchView& b) { npt_kinetic_columns(i, b, b.vel[i]); }
 
 }  // namespace mdrun

@@ -152,6 +152,11 @@ double neighbor_list_cutoff(const Potential& pot, double skin);
 
 double degrees_of_freedom(const System& sys);
 
+// NPT set-up shared by the CPU Dynamics and the batched GPU engine (kernels/batch_engine.hpp): checks the
+// [md] barostat keys and the cell (periodic, LAMMPS orientation, right-handed) and initialises `bar` as LAMMPS
+// fix npt's setup with the cell's origin at 0 and natoms atoms. Throws mdrun::Error naming the key.
+void npt_init_barostat(MtkState& bar, const DynamicsParams& p, const Box& box, double natoms);
+
 // Maxwell–Boltzmann velocities at T, seeded (same seed, same velocities on every machine): Gaussian
 // components with σ² = kB·T/(m·mvv2e), total momentum of the mobile atoms removed when nothing is frozen,
 // then scaled so the temperature with degrees_of_freedom(sys) is exactly T. Frozen atoms get v = 0.

@@ -64,33 +64,38 @@ void Dynamics::rotate_to_lammps_orientation() {
     build_neighbor_list(sys_.box, sys_.pos, neighbor_list_cutoff(pot_, params_.skin), nl_);
 }
 
-void Dynamics::npt_setup() {
-    const Box& b = sys_.box;
+void npt_init_barostat(MtkState& bar, const DynamicsParams& p, const Box& b, double natoms) {
     if (!(b.periodic[0] && b.periodic[1] && b.periodic[2]))
         throw Error("[md].ensemble = \"npt\" needs a cell that is periodic in all three directions");
-    if (h_needs_rotation(b.h)) rotate_to_lammps_orientation();
-    const Mat3& h = sys_.box.h;
+    const Mat3& h = b.h;
     if (!(h.m[0][0] > 0) || !(h.m[1][1] > 0) || !(h.m[2][2] > 0))
         throw Error("[md].ensemble = \"npt\" needs a right-handed cell (a, b, c with (a × b) · c > 0); this cell has "
                     "a = (" + fmtd(h.m[0][0]) + ", " + fmtd(h.m[0][1]) + ", " + fmtd(h.m[0][2]) + "), b = (" + fmtd(h.m[1][0]) +
                     ", " + fmtd(h.m[1][1]) + ", " + fmtd(h.m[1][2]) + "), c = (" + fmtd(h.m[2][0]) + ", " + fmtd(h.m[2][1]) +
                     ", " + fmtd(h.m[2][2]) + ")");
-    const std::string& st = params_.barostat;
+    const std::string& st = p.barostat;
     const int style = st == "iso" ? kMtkIso : st == "aniso" ? kMtkAniso : st == "tri" ? kMtkTri : -1;
     if (style < 0) throw Error("[md].barostat must be \"iso\", \"aniso\" or \"tri\", got \"" + st + "\"");
-    const std::string& c = params_.couple;
+    const std::string& c = p.couple;
     const int couple = c == "none" ? kCoupleNone : c == "xyz" ? kCoupleXyz : c == "xy" ? kCoupleXy
                      : c == "yz" ? kCoupleYz : c == "xz" ? kCoupleXz : -1;
     if (couple < 0) throw Error("[md].couple must be \"none\", \"xyz\", \"xy\", \"yz\" or \"xz\", got \"" + c + "\"");
     if (style == kMtkIso && couple != kCoupleNone && couple != kCoupleXyz)
         throw Error("[md].couple = \"" + c + "\" contradicts barostat = \"iso\" (iso couples xyz); use barostat = \"aniso\"");
-    if (!(params_.pdamp_ps > 0)) throw Error("[md].pdamp_fs must be > 0");
-    if (params_.pchain < 0 || params_.pchain > kMtkMaxChain)
+    if (!(p.pdamp_ps > 0)) throw Error("[md].pdamp_fs must be > 0");
+    if (p.pchain < 0 || p.pchain > kMtkMaxChain)
         throw Error("[md].pchain must be between 0 and " + std::to_string(kMtkMaxChain));
-    if (params_.ploop < 1) throw Error("[md].ploop must be >= 1");
-    if (!std::isfinite(params_.pressure_bar)) throw Error("[md].pressure_bar must be a finite number");
-    mtk_init(bar_, style, couple, params_.pressure_bar, params_.pdamp_ps, params_.pchain, params_.ploop,
-             params_.mtk ? 1 : 0, static_cast<double>(sys_.size()), params_.temperature_K, h, Vec3{0, 0, 0});
+    if (p.ploop < 1) throw Error("[md].ploop must be >= 1");
+    if (!std::isfinite(p.pressure_bar)) throw Error("[md].pressure_bar must be a finite number");
+    mtk_init(bar, style, couple, p.pressure_bar, p.pdamp_ps, p.pchain, p.ploop, p.mtk ? 1 : 0, natoms, p.temperature_K, h,
+             Vec3{0, 0, 0});
+}
+
+void Dynamics::npt_setup() {
+    if (!(sys_.box.periodic[0] && sys_.box.periodic[1] && sys_.box.periodic[2]))
+        throw Error("[md].ensemble = \"npt\" needs a cell that is periodic in all three directions");
+    if (h_needs_rotation(sys_.box.h)) rotate_to_lammps_orientation();
+    npt_init_barostat(bar_, params_, sys_.box, static_cast<double>(sys_.size()));
     nl_box_ = bar_.box;
     npt_record_images();
     npt_refresh_shifts();
