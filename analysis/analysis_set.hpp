@@ -64,7 +64,7 @@ struct AnalysisConfig {
     double hoprot_half_window_ps = 0.5;     // Delta: the window is [t_hop - Delta, t_hop + Delta]
     double hoprot_r_shell_A = 0.0;          // 0 = first minimum of the centre-ion g(r) at step 0
     std::map<std::string, double> hoprot_r_shell_by_centre;
-    int hoprot_baseline_per_hop = 4;        // random window centres per hop (all polyanions at each)
+    int hoprot_baseline_per_hop = 1;        // random window centres per hop (all polyanions at each)
     long hoprot_seed = 1;
     double hoprot_max_hop_ps = 2.0;         // longest h = 1 run whose window the ring still holds
 

@@ -384,6 +384,7 @@ AnalysisConfig set_config() {
     c.hop_rotation = true;
     c.hoprot_half_window_ps = 0.3;
     c.hoprot_r_shell_A = 4.2;
+    c.hoprot_baseline_per_hop = 4;
     return c;
 }
 AnalysisRunInfo set_info() {
