@@ -594,6 +594,13 @@ public:
             rd.pod(avg.from);
             for (double& c : avg.sum) rd.pod(c);
             rd.pod(avg.n);
+            // (as Dynamics::npt_load: raw doubles that would reach the cell grid)
+            const Mat3 rows[2] = {mtk_lattice_rows(bar.box), mtk_lattice_rows(nlb)};
+            for (const Mat3& m : rows)
+                for (int i = 0; i < 3; ++i)
+                    for (int j = 0; j < 3; ++j)
+                        if (!std::isfinite(m.m[i][j]) || std::fabs(m.m[i][j]) > 1.0e8)
+                            throw input_error(rd.file(), 0, "checkpoint barostat cell is not finite or out of range");
             if (avg.from >= 0)
                 throw input_error(rd.file(), 0, "checkpoint averages the NPT cell for a following stage: staged protocols "
                                                 "run on the CPU backend (--device cpu)");

@@ -85,6 +85,8 @@ std::string mtp_config(const fs::path& out, long steps, long checkpoint_every) {
     const std::string dir = std::string(MDRUN_SOURCE_DIR) + "/inputs/NaAlCl4";
     return "[structure]\nfile = \"" + dir + "/supercell_b6167.cfg\"\nformat = \"cfg\"\nelements = [\"Na\", \"Al\", \"Cl\"]\n"
            "[potential]\nkind = \"mtp\"\nfile = \"" + dir + "/pot.mtp\"\nelements = [\"Na\", \"Al\", \"Cl\"]\n"
+           // exact: the kernel bodies are compiled without contraction, so only the exact CPU mode is bitwise theirs
+           "arithmetic = \"exact\"\n"
            "[md]\nensemble = \"npt\"\ntimestep_fs = 1.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 300.0\nvelocities = \"maxwell\"\nseed = 5\nneighbor_skin = 0.3\n"
            "pressure_bar = 30000.0\npdamp_fs = 50.0\n" +
