@@ -40,6 +40,9 @@ public:
     void add(const Vec3* x);  // one sample of (unwrapped, drift-corrected) positions
     // Closed events plus the runs still open at the last evaluated time (closed there).
     std::vector<HopEvent> events() const;
+    const std::vector<HopEvent>& closed_events() const { return events_; }  // runs that have ended, in order
+    int half_window_samples() const { return half_; }  // t_a/2 in samples
+    int average_samples() const { return n_v_; }       // n_v
     long samples() const { return n_; }
     int n_items() const { return n_items_; }
 
