@@ -12,6 +12,15 @@
 // mdrun addition): mdrun.read_trajectory, the ASE plugin and the MDAnalysis topology parser of the Python
 // package (python/mdrun) read them, so the file alone is a complete trajectory.
 // Every dataset is chunked one frame per chunk and extendable; the file is flushed after each frame.
+//
+// Byte stability: HDF5 lays a file out by the sequence of calls that built it, so a file truncated and appended
+// to differs in its bytes from one written straight through, although it holds the same data. A restart
+// therefore rebuilds the trajectory: a new file is created by the same calls an uninterrupted run makes
+// (create(), then one append_frame() + flush per frame), fed with the frames up to the checkpoint read back from
+// the old file, and renamed over it (write_path_atomically: a kill during the rebuild leaves the old file, and
+// the restart can be repeated). The run then appends to the open handle, so the whole file equals an
+// uninterrupted run's byte for byte (tests/integration/test_run_kill.py). Object time stamps are off for the
+// same reason. A restart costs one read and one write of the trajectory so far.
 #include <hdf5.h>
 
 #include <algorithm>
@@ -19,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/io/trajectory.hpp"
 #include "engine/core/version.hpp"
@@ -46,7 +56,8 @@ private:
         if (status < 0) throw Error(path_ + ": HDF5 error while " + what);
     }
     void create(const System& initial);
-    void truncate_after(long resume_step);
+    void append_element(int e, long long step, double time_ps, const void* value);
+    void rebuild(hid_t old, long resume_step, const System& initial);
 };
 
 constexpr const char* H5mdWriter::kElements[3];
@@ -165,24 +176,26 @@ H5mdWriter::H5mdWriter(const std::string& path, const System& initial, long resu
     };
     if (resume) {
         if (H5Fis_hdf5(path.c_str()) <= 0) throw damaged("is not a readable HDF5 file (damaged or truncated)");
-        file_ = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-        if (file_ < 0) throw damaged("cannot be opened as HDF5 (damaged)");
-        if (H5Lexists(file_, "/particles", H5P_DEFAULT) <= 0) {
-            H5Fclose(file_);
-            file_ = -1;
+        const hid_t old = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (old < 0) throw damaged("cannot be opened as HDF5 (damaged)");
+        Hid old_file{old, H5Fclose};
+        if (H5Lexists(old, "/particles", H5P_DEFAULT) <= 0)
             throw damaged("has no /particles group (not an mdrun H5MD trajectory, or damaged)");
+        try {
+            rebuild(old, resume_step, initial);
+        } catch (...) {
+            if (file_ >= 0) H5Fclose(file_);
+            file_ = -1;
+            throw;
         }
-    } else {
-        const hid_t fcpl = untimed_plist(H5P_FILE_CREATE);  // the root group too
-        file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-        H5Pclose(fcpl);
-        check(file_, "creating the trajectory file (does the directory exist?)");
+        return;
     }
+    const hid_t fcpl = untimed_plist(H5P_FILE_CREATE);  // the root group too
+    file_ = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    H5Pclose(fcpl);
+    check(file_, "creating the trajectory file (does the directory exist?)");
     try {
-        if (resume)
-            truncate_after(resume_step);
-        else
-            create(initial);
+        create(initial);
     } catch (...) {
         H5Fclose(file_);
         file_ = -1;
@@ -258,34 +271,96 @@ void H5mdWriter::create(const System& initial) {
     check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing");
 }
 
-void H5mdWriter::truncate_after(long resume_step) {
-    // Frames with step > resume_step were written after the checkpoint: drop them from every element.
-    for (const char* e : kElements) {
-        const std::string base(e);
-        Hid step{H5Dopen2(file_, (base + "/step").c_str(), H5P_DEFAULT), H5Dclose};
-        check(step.id, "opening " + base + "/step of the trajectory to continue (is it an mdrun H5MD file?)");
-        Hid space{H5Dget_space(step.id), H5Sclose};
-        hsize_t nframes = 0;
-        H5Sget_simple_extent_dims(space.id, &nframes, nullptr);
-        std::vector<long long> steps(nframes);
-        if (nframes) check(H5Dread(step.id, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, steps.data()), "reading steps");
-        hsize_t keep = 0;
-        while (keep < nframes && steps[keep] <= resume_step) ++keep;
-        for (const char* name : {"/step", "/time", "/value"}) {
-            Hid d{H5Dopen2(file_, (base + name).c_str(), H5P_DEFAULT), H5Dclose};
-            check(d.id, "opening " + base + name);
-            Hid sp{H5Dget_space(d.id), H5Sclose};
+// One dataset of the old file, opened for reading frames back.
+struct OldSeries {
+    Hid d{-1, H5Dclose};
+    std::vector<hsize_t> dims;
+};
+
+void H5mdWriter::rebuild(hid_t old, long resume_step, const System& initial) {
+    const auto damaged = [&](const std::string& what) {
+        return Error(path_ + ": the trajectory to continue from step " + std::to_string(resume_step) + " " + what +
+                     "; restore it, or move it away to start a new trajectory at the checkpoint step");
+    };
+    // Per element: step, time, value datasets, and the frames to keep (step <= resume_step; frames after the
+    // checkpoint, a torn one included, are dropped).
+    OldSeries series[3][3];
+    hsize_t keep[3] = {0, 0, 0};
+    std::vector<long long> steps[3];
+    const char* names[3] = {"/step", "/time", "/value"};
+    for (int e = 0; e < 3; ++e) {
+        const std::string base(kElements[e]);
+        for (int k = 0; k < 3; ++k) {
+            OldSeries& o = series[e][k];
+            o.d.id = H5Dopen2(old, (base + names[k]).c_str(), H5P_DEFAULT);
+            if (o.d.id < 0) throw damaged("has no " + base + names[k] + " (not an mdrun H5MD trajectory, or damaged)");
+            Hid sp{H5Dget_space(o.d.id), H5Sclose};
             const int rank = H5Sget_simple_extent_ndims(sp.id);
-            std::vector<hsize_t> dims(rank);
-            H5Sget_simple_extent_dims(sp.id, dims.data(), nullptr);
-            if (std::string(name) == "/value" && rank == 3 && base != kElements[0] && dims[1] != n_)
-                throw Error(path_ + ": the trajectory to continue has " + std::to_string(dims[1]) + " atoms, the run has " +
-                            std::to_string(n_));
-            dims[0] = keep;
-            check(H5Dset_extent(d.id, dims.data()), "truncating " + base + name);
+            const int want = k == 2 ? 3 : 1;
+            if (rank != want) throw damaged("has " + base + names[k] + " of rank " + std::to_string(rank));
+            o.dims.resize(rank);
+            H5Sget_simple_extent_dims(sp.id, o.dims.data(), nullptr);
         }
+        const std::vector<hsize_t>& vd = series[e][2].dims;
+        if (e > 0 && vd[1] != n_)
+            throw Error(path_ + ": the trajectory to continue has " + std::to_string(vd[1]) + " atoms, the run has " +
+                        std::to_string(n_));
+        if (vd[1] != (e == 0 ? 3 : n_) || vd[2] != 3) throw damaged("has " + base + "/value of the wrong shape");
+        const hsize_t nframes = series[e][0].dims[0];
+        steps[e].resize(nframes);
+        if (nframes)
+            check(H5Dread(series[e][0].d.id, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, steps[e].data()),
+                  "reading " + base + "/step");
+        while (keep[e] < nframes && steps[e][keep[e]] <= resume_step) ++keep[e];
+        if (series[e][1].dims[0] < keep[e] || vd[0] < keep[e])
+            throw damaged("is incomplete: " + base + " has fewer times or values than steps up to the checkpoint");
     }
-    check(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flushing");
+    // Every frame is written to the three elements in turn, so the kept frames are the same in each.
+    for (int e = 1; e < 3; ++e)
+        if (keep[e] != keep[0] || !std::equal(steps[0].begin(), steps[0].begin() + (long)keep[0], steps[e].begin()))
+            throw damaged(std::string("is inconsistent: ") + kElements[e] + " and " + kElements[0] +
+                          " hold different steps up to the checkpoint");
+    write_path_atomically(path_, [&](const std::string& tmp) {
+        const hid_t fcpl = untimed_plist(H5P_FILE_CREATE);
+        file_ = H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+        H5Pclose(fcpl);
+        check(file_, "creating the rebuilt trajectory " + tmp);
+        create(initial);
+        std::vector<double> value;
+        for (hsize_t f = 0; f < keep[0]; ++f) {
+            for (int e = 0; e < 3; ++e) {
+                const std::string base(kElements[e]);
+                double time_ps = 0;
+                {
+                    Hid fs{H5Dget_space(series[e][1].d.id), H5Sclose};
+                    const hsize_t start = f, count = 1;
+                    H5Sselect_hyperslab(fs.id, H5S_SELECT_SET, &start, nullptr, &count, nullptr);
+                    Hid ms{H5Screate_simple(1, &count, nullptr), H5Sclose};
+                    check(H5Dread(series[e][1].d.id, H5T_NATIVE_DOUBLE, ms.id, fs.id, H5P_DEFAULT, &time_ps),
+                          "reading " + base + "/time");
+                }
+                const std::vector<hsize_t>& vd = series[e][2].dims;
+                value.assign(vd[1] * vd[2], 0.0);
+                {
+                    Hid fs{H5Dget_space(series[e][2].d.id), H5Sclose};
+                    const hsize_t start[3] = {f, 0, 0}, count[3] = {1, vd[1], vd[2]};
+                    H5Sselect_hyperslab(fs.id, H5S_SELECT_SET, start, nullptr, count, nullptr);
+                    Hid ms{H5Screate_simple(3, count, nullptr), H5Sclose};
+                    check(H5Dread(series[e][2].d.id, H5T_NATIVE_DOUBLE, ms.id, fs.id, H5P_DEFAULT, value.data()),
+                          "reading " + base + "/value");
+                }
+                append_element(e, steps[e][f], time_ps, value.data());
+            }
+            flush();
+        }
+    });
+}
+
+void H5mdWriter::append_element(int e, long long step, double time_ps, const void* value) {
+    const std::string base(kElements[e]);
+    check(append(file_, base + "/step", H5T_NATIVE_LLONG, &step), "writing " + base + "/step");
+    check(append(file_, base + "/time", H5T_NATIVE_DOUBLE, &time_ps), "writing " + base + "/time");
+    check(append(file_, base + "/value", H5T_NATIVE_DOUBLE, value), "writing " + base + "/value");
 }
 
 void H5mdWriter::write_frame(const System& sys, long step, double time_ps) {
@@ -298,12 +373,8 @@ void H5mdWriter::write_frame(const System& sys, long step, double time_ps) {
     std::vector<Vec3> zero;
     if (sys.vel.size() != n_) zero.assign(n_, Vec3{0, 0, 0});  // no velocities yet: write zeros
     const void* values[3] = {edges, sys.pos.data(), zero.empty() ? sys.vel.data() : zero.data()};  // packed x y z
-    for (int e = 0; e < 3; ++e) {
-        const std::string base(kElements[e]);
-        check(append(file_, base + "/step", H5T_NATIVE_LLONG, &st), "writing " + base + "/step");
-        check(append(file_, base + "/time", H5T_NATIVE_DOUBLE, &time_ps), "writing " + base + "/time");
-        check(append(file_, base + "/value", H5T_NATIVE_DOUBLE, values[e]), "writing " + base + "/value");
-    }
+    // The same calls, in the same order, as rebuild() makes for each kept frame (byte stability).
+    for (int e = 0; e < 3; ++e) append_element(e, st, time_ps, values[e]);
     flush();
 }
 
