@@ -25,6 +25,31 @@ int AnalysisSet::Impl::species_index(const std::string& s) const {
 namespace {
 constexpr int kMaxGroupAtoms = 16;
 
+// Centre-ion shell radius per centre species: configured (one radius, or one per centre species), else the
+// first minimum of the centre-ion g(r) of the initial structure (the largest over the ion species).
+std::vector<double> shell_radii(const AnalysisSet::Impl& I, const System& sys, const std::vector<std::string>& ions,
+                                double r_all, const std::map<std::string, double>& r_by_centre, const std::string& key) {
+    const int nk = static_cast<int>(I.groups.centre_species.size());
+    std::vector<double> rs(nk, 0.0);
+    for (const auto& e : ions) {
+        const int s = I.species_index(e);
+        for (int k = 0; k < nk; ++k) {
+            const std::string& cs = I.groups.centre_species[k];
+            double r = r_all;
+            const auto it = r_by_centre.find(cs);
+            if (it != r_by_centre.end()) r = it->second;
+            if (!(r > 0)) {
+                r = first_shell_minimum(sys, I.species_index(cs), s);
+                if (!(r > 0))
+                    throw Error("[analysis]." + key + ": no first minimum of the " + cs + "-" + e +
+                                " g(r) within 7 A of the initial structure; set r_shell_A = { " + cs + " = ... }");
+            }
+            rs[k] = std::max(rs[k], r);
+        }
+    }
+    return rs;
+}
+
 long lag_samples_for(double max_lag_fs, double sample_dt_ps, const std::string& key) {
     const long m = std::lround(max_lag_fs * 1e-3 / sample_dt_ps);
     if (m < 2)
@@ -89,7 +114,8 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
                                : 0;
         I.mscd_series = CollectiveSeries(ns, std::max(0L, I.info.total_steps - start) / I.cfg.sample_every + 1);
     }
-    const bool need_groups = I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density || I.cfg.cna;
+    const bool need_groups =
+        I.cfg.reorientation || I.cfg.angular_vacf || I.cfg.orientation_density || I.cfg.cna || I.cfg.hop_rotation;
     if (need_groups) {
         I.groups = find_polyanion_groups(sys, I.cfg.centers, I.cfg.ligands, I.cfg.bond_cutoff_A, "config");
         const int nk = static_cast<int>(I.groups.centre_species.size());
@@ -133,32 +159,16 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
     if (I.cfg.cna) {
         if (I.cfg.cna_elements.empty()) I.cfg.cna_elements = mobile_el;
         std::vector<int> ions;
-        const int nk = static_cast<int>(I.groups.centre_species.size());
-        std::vector<double> rs_kind(nk, 0.0);
         for (const auto& e : I.cfg.cna_elements) {
             const int s = I.species_index(e);
             if (s < 0) throw Error("[analysis].cna_correlation.elements: species '" + e + "' is not in the structure");
             for (int i = 0; i < n; ++i)
                 if (I.type[i] == s && !I.frozen[i]) ions.push_back(i);
-            // Shell per centre species: configured (one radius, or one per centre species), else the first
-            // minimum of the centre-ion g(r) of the initial structure (largest over the ion species).
-            for (int k = 0; k < nk; ++k) {
-                const std::string& cs = I.groups.centre_species[k];
-                double r = I.cfg.cna_r_shell_A;
-                const auto it = I.cfg.cna_r_shell_by_centre.find(cs);
-                if (it != I.cfg.cna_r_shell_by_centre.end()) r = it->second;
-                if (!(r > 0)) {
-                    r = first_shell_minimum(sys, I.species_index(cs), s);
-                    if (!(r > 0))
-                        throw Error("[analysis].cna_correlation: no first minimum of the " + cs + "-" + e +
-                                    " g(r) within 7 A of the initial structure; set r_shell_A = { " + cs + " = ... }");
-                }
-                rs_kind[k] = std::max(rs_kind[k], r);
-            }
         }
-        I.cna_r_shell_kind = rs_kind;
+        I.cna_r_shell_kind = shell_radii(I, sys, I.cfg.cna_elements, I.cfg.cna_r_shell_A, I.cfg.cna_r_shell_by_centre,
+                                         "cna_correlation");
         std::vector<double> rs(I.groups.size());
-        for (int g = 0; g < I.groups.size(); ++g) rs[g] = rs_kind[I.groups.kind[g]];
+        for (int g = 0; g < I.groups.size(); ++g) rs[g] = I.cna_r_shell_kind[I.groups.kind[g]];
         I.cna = CnaTracker(ions, I.groups.centre, I.groups.offset, I.groups.ligand, rs, I.cfg.cna_tau_min_ps,
                            I.sample_dt_ps());
     }
@@ -172,6 +182,32 @@ AnalysisSet::AnalysisSet(const AnalysisConfig& config, const System& sys, const 
         }
         I.hops = HopDetector(static_cast<int>(I.hop_atoms.size()), I.sample_dt_ps(), I.cfg.hop_a_A,
                              I.cfg.hop_window_ps, I.cfg.hop_ta_ps, I.cfg.hop_tau_v_ps);
+    }
+    if (I.cfg.hop_rotation) {
+        if (!I.cfg.hops) throw Error("[analysis].hop_rotation needs [analysis].hops (the hop events)");
+        const double dts = I.sample_dt_ps();
+        const long d = std::lround(I.cfg.hoprot_half_window_ps / dts);
+        if (d < 1 || d > 1000000)
+            throw Error("[analysis].hop_rotation.half_window_ps = " + std::to_string(I.cfg.hoprot_half_window_ps) +
+                        " ps must be between one and 1e6 sampling intervals (" + std::to_string(dts) + " ps)");
+        // The ring must reach back from the sample where a run closes to s_hop - d (hop_rotation.hpp): at most
+        // t_a/2 + n_v/2 + (run length + 1)/2 samples before the close, plus the window half d.
+        const long run = static_cast<long>(std::ceil(I.cfg.hoprot_max_hop_ps / dts * (1 - 1e-12)));
+        const long back = I.hops.half_window_samples() + (I.hops.average_samples() + 1) / 2 + (run + 2) / 2 + 1;
+        const long frames = std::max(2 * d + 1, d + 1 + back);
+        const double bytes = static_cast<double>(frames) *
+                             (24.0 * (I.groups.bonds() + I.groups.size() + I.hop_atoms.size()) + 168.0);
+        if (frames > 100000000L || bytes > 4.0e9)
+            throw Error("[analysis].hop_rotation: the orientation ring would hold " + std::to_string(frames) +
+                        " samples (" + std::to_string(bytes / 1e9) +
+                        " GB); lower half_window_ps or max_hop_duration_ps, or raise sample_every");
+        I.hoprot_r_shell_kind = shell_radii(I, sys, I.cfg.hop_elements, I.cfg.hoprot_r_shell_A,
+                                            I.cfg.hoprot_r_shell_by_centre, "hop_rotation");
+        std::vector<double> rs(I.groups.size());
+        for (int g = 0; g < I.groups.size(); ++g) rs[g] = I.hoprot_r_shell_kind[I.groups.kind[g]];
+        I.hoprot = HopRotationTracker(I.hop_atoms, I.groups.centre, I.groups.offset, I.groups.ligand, rs,
+                                      static_cast<int>(d), static_cast<int>(frames), I.cfg.hoprot_baseline_per_hop,
+                                      static_cast<std::uint64_t>(I.cfg.hoprot_seed));
     }
 }
 
@@ -297,6 +333,7 @@ void AnalysisSet::sample(long step, const System& sys) {
         for (std::size_t a = 0; a < I.hop_atoms.size(); ++a) I.scratch_items[a] = I.scratch_x[I.hop_atoms[a]];
         I.hops.add(I.scratch_items.data());
     }
+    if (I.cfg.hop_rotation) I.hoprot.add(sys.box, sys.pos.data(), I.hops.closed_events(), I.sample_dt_ps());
     if (I.cfg.vacf) {
         I.scratch_items.resize(I.vacf_atoms.size());
         for (std::size_t a = 0; a < I.vacf_atoms.size(); ++a) I.scratch_items[a] = sys.vel[I.vacf_atoms[a]];
@@ -330,6 +367,12 @@ std::string signature(const AnalysisConfig& c) {
     list(c.cna_elements);
     o << c.cna_r_shell_A << ',' << c.cna_tau_min_ps;
     for (const auto& kv : c.cna_r_shell_by_centre) o << ',' << kv.first << '=' << kv.second;
+    // Appended only when on, so checkpoints written before hop_rotation existed keep their signature.
+    if (c.hop_rotation) {
+        o << ";hop_rotation=" << c.hoprot_half_window_ps << ',' << c.hoprot_r_shell_A << ',' << c.hoprot_baseline_per_hop
+          << ',' << c.hoprot_seed << ',' << c.hoprot_max_hop_ps;
+        for (const auto& kv : c.hoprot_r_shell_by_centre) o << ',' << kv.first << '=' << kv.second;
+    }
     return o.str();
 }
 }  // namespace
@@ -383,6 +426,7 @@ void AnalysisSet::save(BinaryWriter& w) const {
     if (I.cfg.hops) I.hops.save(w);
     w.pod(static_cast<std::uint8_t>(I.cfg.cna));
     if (I.cfg.cna) I.cna.save(w);
+    if (I.cfg.hop_rotation) I.hoprot.save(w);  // no flag: the signature says whether it is there
 }
 
 void AnalysisSet::load(BinaryReader& r) {
@@ -438,6 +482,12 @@ void AnalysisSet::load(BinaryReader& r) {
     if (I.cfg.hops) I.hops.load(r);
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.cna) throw mismatch("cna_correlation");
     if (I.cfg.cna) I.cna.load(r);
+    if (I.cfg.hop_rotation) {
+        I.hoprot.load(r);
+        if (I.hoprot.samples() != I.n_samples || I.hops.samples() != I.n_samples ||
+            I.hoprot.counts().hops_seen > static_cast<long>(I.hops.closed_events().size()))
+            throw mismatch("hop_rotation samples or hop count");
+    }
 }
 
 }  // namespace mdrun

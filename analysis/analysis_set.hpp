@@ -59,6 +59,15 @@ struct AnalysisConfig {
     std::map<std::string, double> cna_r_shell_by_centre;  // r_shell_A = { P = 4.2 }: per centre species
     double cna_tau_min_ps = 1.0;
 
+    // Hop-rotation correlation (docs/analysis.md, "Hop-rotation correlation"); needs hops and the groups.
+    bool hop_rotation = false;
+    double hoprot_half_window_ps = 0.5;     // Delta: the window is [t_hop - Delta, t_hop + Delta]
+    double hoprot_r_shell_A = 0.0;          // 0 = first minimum of the centre-ion g(r) at step 0
+    std::map<std::string, double> hoprot_r_shell_by_centre;
+    int hoprot_baseline_per_hop = 1;        // random window centres per hop (all polyanions at each)
+    long hoprot_seed = 1;
+    double hoprot_max_hop_ps = 2.0;         // longest h = 1 run whose window the ring still holds
+
     // Results (diffusion fit, conductivity, classification).
     double fit_min_tmsd_A2 = 4.5;       // He/Mo rule: window starts at the first lag with TMSD >= this ...
     double fit_min_time_ps = 1.0;       // ... and >= this time; ends at 0.5 t_run

@@ -8,6 +8,7 @@
 #include "analysis/cna_correlation.hpp"
 #include "analysis/collective_series.hpp"
 #include "analysis/hop_events.hpp"
+#include "analysis/hop_rotation.hpp"
 #include "analysis/linear_correlator.hpp"
 #include "analysis/multilevel_correlator.hpp"
 #include "analysis/polyanion_groups.hpp"
@@ -62,6 +63,8 @@ struct AnalysisSet::Impl {
     HopDetector hops;
     CnaTracker cna;
     std::vector<double> cna_r_shell_kind;  // shell radius per centre species (configured or step-0 g(r))
+    HopRotationTracker hoprot;             // items = hop_atoms, groups = the polyanion groups
+    std::vector<double> hoprot_r_shell_kind;
     std::vector<long> id;            // per atom: 1-based id from the input (for hops.csv)
 
     // Scratch (not state).

@@ -158,6 +158,59 @@ void CnaTracker::load(BinaryReader& r) {
     r.pod(longest_closed_ps_);
     r.vec(spans_);
     r.vec(events_);
+    check_loaded(r.file());
+}
+
+// A checkpoint whose CRCs are right but whose tracker state is not (edited by hand, or by a bug) must not
+// index outside the ion, centre or ligand lists (add() and close() use the span's indices directly) or report
+// impossible events: every field is checked against the configuration and the sample count.
+void CnaTracker::check_loaded(const std::string& file) const {
+    const auto bad = [&](const std::string& what) {
+        return input_error(file, 0, "checkpoint cna_correlation state: " + what + "; the checkpoint is damaged");
+    };
+    const auto num = [](long v) { return std::to_string(v); };
+    const auto finite = [](const Vec3& v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); };
+    const auto unit = [&](const Vec3& v) { return finite(v) && std::fabs(norm(v) - 1.0) < 1e-6; };
+    const long n_ions = static_cast<long>(ions_.size()), n_centres = static_cast<long>(centres_.size());
+    if (offset_.size() != centres_.size() + 1) throw bad("ligand offsets do not match the centres");
+    if (n_ < 0 || n_ > (1L << 50)) throw bad("sample count " + num(n_) + " out of range");
+    // (at most one span per ion, centre and sample; in double: the product may exceed a long)
+    if (spans_opened_ < static_cast<long>(spans_.size()) ||
+        static_cast<double>(spans_opened_) > static_cast<double>(n_) * n_ions * n_centres)
+        throw bad("spans opened " + num(spans_opened_) + " out of range (" + num(static_cast<long>(spans_.size())) +
+                  " open, " + num(n_) + " samples)");
+    if (!std::isfinite(longest_closed_ps_) || longest_closed_ps_ < 0 || longest_closed_ps_ > n_ * dts_ * (1 + 1e-12))
+        throw bad("longest span " + std::to_string(longest_closed_ps_) + " ps out of range");
+    for (std::size_t k = 0; k < spans_.size(); ++k) {
+        const Span& sp = spans_[k];
+        const std::string at = "open span " + num(static_cast<long>(k)) + ": ";
+        if (sp.ion < 0 || sp.ion >= n_ions) throw bad(at + "ion " + num(sp.ion) + " out of range [0, " + num(n_ions) + ")");
+        if (sp.centre < 0 || sp.centre >= n_centres)
+            throw bad(at + "centre " + num(sp.centre) + " out of range [0, " + num(n_centres) + ")");
+        if (k > 0 && (spans_[k - 1].ion > sp.ion || (spans_[k - 1].ion == sp.ion && spans_[k - 1].centre >= sp.centre)))
+            throw bad(at + "not in (ion, centre) order");
+        if (!std::count(ligand_.begin() + offset_[sp.centre], ligand_.begin() + offset_[sp.centre + 1], sp.ligand))
+            throw bad(at + "atom " + num(sp.ligand) + " is not a ligand of its centre");
+        if (sp.start < 0 || sp.start > sp.last || sp.last >= n_)
+            throw bad(at + "samples " + num(sp.start) + ".." + num(sp.last) + " out of range [0, " + num(n_) + ")");
+        if (!unit(sp.u_cna0) || !unit(sp.u_ca0) || !unit(sp.u_cna1) || !unit(sp.u_ca1))
+            throw bad(at + "a bond direction is not a unit vector");
+    }
+    const double pi = std::acos(-1.0);
+    for (std::size_t k = 0; k < events_.size(); ++k) {
+        const CnaEvent& e = events_[k];
+        const std::string at = "event " + num(static_cast<long>(k)) + ": ";
+        const auto c = std::find(centres_.begin(), centres_.end(), e.centre);
+        if (std::find(ions_.begin(), ions_.end(), e.ion) == ions_.end()) throw bad(at + "atom " + num(e.ion) + " is not a tracked ion");
+        if (c == centres_.end()) throw bad(at + "atom " + num(e.centre) + " is not a centre");
+        const long ci = static_cast<long>(c - centres_.begin());
+        if (!std::count(ligand_.begin() + offset_[ci], ligand_.begin() + offset_[ci + 1], e.ligand))
+            throw bad(at + "atom " + num(e.ligand) + " is not a ligand of its centre");
+        if (!std::isfinite(e.t_start_ps) || !std::isfinite(e.t_end_ps) || !(0 <= e.t_start_ps) || !(e.t_start_ps <= e.t_end_ps))
+            throw bad(at + "times out of order or not finite");
+        if (!(e.dtheta_cna >= 0 && e.dtheta_cna <= pi) || !(e.dtheta_ca >= 0 && e.dtheta_ca <= pi))
+            throw bad(at + "an angle outside [0, pi]");
+    }
 }
 
 }  // namespace mdrun

@@ -7,6 +7,7 @@
 // dtheta_CA), with n and a 95% CI by Fisher z = atanh r +- 1.96/sqrt(n-3).
 #pragma once
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "engine/core/binary_io.hpp"
@@ -61,6 +62,7 @@ public:
 
 private:
     void close(const Span& sp);
+    void check_loaded(const std::string& file) const;  // load(): every field in range (errors name `file`)
     std::vector<int> ions_, centres_, offset_, ligand_;
     std::vector<double> r_shell_;
     double tau_min_ = 0, dts_ = 0;

@@ -28,7 +28,7 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
     c.enabled = true;
     const std::string W = "[analysis]";
     check_known_keys(t,
-                     {"sample_every", "start_ps", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation",
+                     {"sample_every", "start_ps", "drift", "msd", "reorientation", "vacf", "angular_vacf", "orientation_density", "hops", "cna_correlation", "hop_rotation",
                       "fit_min_tmsd_A2", "fit_min_time_ps", "site_distance_A", "tau_cls_ps", "rotation_tmax_ps",
                       "oxidation_states", "stop_on_melting"},
                      W, file);
@@ -157,8 +157,34 @@ AnalysisConfig parse_analysis_config(const toml::value& t, const std::string& fi
             c.cna_tau_min_ps = get_double_in(m, "tau_min_ps", w, file, 0.0, 1.0e6, false, "ps");
         }
     }
-    if ((c.angular_vacf || c.orientation_density || c.cna) && c.centers.empty())
-        throw Error(file + ": [analysis] angular_vacf / orientation_density / cna_correlation need centers = [...]");
+    if (has_key(t, "hop_rotation")) {
+        const auto& m = sub(t, "hop_rotation", file);
+        const std::string w = W + ".hop_rotation";
+        check_known_keys(m, {"centers", "half_window_ps", "r_shell_A", "baseline_per_hop", "seed", "max_hop_duration_ps"},
+                         w, file);
+        c.hop_rotation = true;
+        if (!c.hops) throw Error(file + ": " + w + " needs [analysis].hops (its hop events), e.g. hops = { elements = [\"Na\"] }");
+        if (has_key(m, "centers")) merge_centres(get_string_list(m, "centers", w, file), w);
+        if (has_key(m, "half_window_ps"))
+            c.hoprot_half_window_ps = positive(get_double(m, "half_window_ps", w, file), w + ".half_window_ps", file, 1.0e3, "ps");
+        if (has_key(m, "r_shell_A")) {
+            const toml::value& v = toml::find(m, "r_shell_A");
+            if (v.is_table()) {
+                for (const auto& kv : v.as_table())
+                    c.hoprot_r_shell_by_centre[kv.first] =
+                        positive(get_double(v, kv.first, w + ".r_shell_A", file), w + ".r_shell_A." + kv.first, file, kMaxLocalA, "Å");
+            } else {
+                c.hoprot_r_shell_A = positive(get_double(m, "r_shell_A", w, file), w + ".r_shell_A", file, kMaxLocalA, "Å");
+            }
+        }
+        if (has_key(m, "baseline_per_hop"))
+            c.hoprot_baseline_per_hop = static_cast<int>(get_integer_in(m, "baseline_per_hop", w, file, 1, 1000, "window centres per hop"));
+        if (has_key(m, "seed")) c.hoprot_seed = get_integer_in(m, "seed", w, file, 0, 9223372036854775807L, "");
+        if (has_key(m, "max_hop_duration_ps"))
+            c.hoprot_max_hop_ps = get_double_in(m, "max_hop_duration_ps", w, file, 0.0, 1.0e3, false, "ps");
+    }
+    if ((c.angular_vacf || c.orientation_density || c.cna || c.hop_rotation) && c.centers.empty())
+        throw Error(file + ": [analysis] angular_vacf / orientation_density / cna_correlation / hop_rotation need centers = [...]");
     if (has_key(t, "fit_min_tmsd_A2"))
         c.fit_min_tmsd_A2 = positive(get_double(t, "fit_min_tmsd_A2", W, file), W + ".fit_min_tmsd_A2", file, 1.0e8, "Å²");
     if (has_key(t, "fit_min_time_ps")) {

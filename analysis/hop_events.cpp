@@ -1,5 +1,6 @@
 #include "analysis/hop_events.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -117,6 +118,55 @@ void HopDetector::load(BinaryReader& r) {
     r.vec(run_start_);
     r.vec(run_pre_);
     r.vec(events_);
+    check_loaded(r.file());
+}
+
+// A checkpoint whose CRCs are right but whose hop state is not (edited by hand, or by a bug) must not index
+// outside the rings or report impossible events: every field is checked against the settings and the counters
+// it follows from (add() keeps n_rbar_ = max(0, n_ - n_v_ + 1) and last_centre_ = n_rbar_ - 1 - half_ once the
+// window is full).
+void HopDetector::check_loaded(const std::string& file) const {
+    const auto bad = [&](const std::string& what) {
+        return input_error(file, 0, "checkpoint hop state: " + what + "; the checkpoint is damaged");
+    };
+    const auto count = [](std::size_t n) { return std::to_string(n); };
+    const std::size_t items = static_cast<std::size_t>(n_items_);
+    if (n_ < 0 || n_ > (1L << 50)) throw bad("sample count " + std::to_string(n_) + " out of range");
+    const long rbar_want = std::max(0L, n_ - n_v_ + 1);
+    if (n_rbar_ != rbar_want)
+        throw bad("averaged-position count " + std::to_string(n_rbar_) + ", expected " + std::to_string(rbar_want) +
+                  " for " + std::to_string(n_) + " samples");
+    const long centre_want = n_rbar_ >= n_a_ ? n_rbar_ - 1 - half_ : -1;
+    if (last_centre_ != centre_want)
+        throw bad("last evaluated centre " + std::to_string(last_centre_) + ", expected " + std::to_string(centre_want));
+    if (raw_.size() != static_cast<std::size_t>(n_v_) * items)
+        throw bad("position ring of " + count(raw_.size()) + " entries, expected " + count(static_cast<std::size_t>(n_v_) * items));
+    if (rbar_.size() != static_cast<std::size_t>(n_a_) * items)
+        throw bad("averaged-position ring of " + count(rbar_.size()) + " entries, expected " + count(static_cast<std::size_t>(n_a_) * items));
+    if (in_run_.size() != items || run_start_.size() != items || run_pre_.size() != items)
+        throw bad("per-atom run state of " + count(in_run_.size()) + "/" + count(run_start_.size()) + "/" +
+                  count(run_pre_.size()) + " entries, expected " + count(items));
+    const auto finite = [](const Vec3& v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); };
+    for (std::size_t k = 0; k < raw_.size(); ++k)
+        if (!finite(raw_[k])) throw bad("position ring entry " + count(k) + " is not finite");
+    for (std::size_t k = 0; k < rbar_.size(); ++k)
+        if (!finite(rbar_[k])) throw bad("averaged-position ring entry " + count(k) + " is not finite");
+    for (std::size_t i = 0; i < items; ++i) {
+        if (in_run_[i] > 1) throw bad("run flag of atom " + count(i) + " is " + std::to_string(in_run_[i]) + ", not 0 or 1");
+        if (in_run_[i] && last_centre_ < 0) throw bad("atom " + count(i) + " in a run before any centre was evaluated");
+        if (run_start_[i] < 0 || run_start_[i] > std::max(0L, last_centre_))
+            throw bad("run start " + std::to_string(run_start_[i]) + " of atom " + count(i) + " out of range [0, " +
+                      std::to_string(std::max(0L, last_centre_)) + "]");
+        if (!finite(run_pre_[i])) throw bad("pre-hop position of atom " + count(i) + " is not finite");
+    }
+    for (std::size_t k = 0; k < events_.size(); ++k) {
+        const HopEvent& e = events_[k];
+        if (e.item < 0 || e.item >= n_items_)
+            throw bad("event " + count(k) + ": atom " + std::to_string(e.item) + " out of range [0, " + count(items) + ")");
+        if (!std::isfinite(e.t_start_ps) || !std::isfinite(e.t_end_ps) || !std::isfinite(e.t_mid_ps) ||
+            !(e.t_start_ps <= e.t_end_ps) || !finite(e.vector))
+            throw bad("event " + count(k) + ": times or vector not finite or out of order");
+    }
 }
 
 }  // namespace mdrun

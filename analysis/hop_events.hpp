@@ -7,6 +7,7 @@
 // last n_v positions (for rbar) and of the last n_a = t_a/dt_s + 1 averaged positions; memory N (n_v + n_a) 24 B.
 // Evaluation: the necessary condition |rbar(t + t_a/2) - rbar(t - t_a/2)| >= a first, then the exact minimum.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "engine/core/binary_io.hpp"
@@ -40,6 +41,9 @@ public:
     void add(const Vec3* x);  // one sample of (unwrapped, drift-corrected) positions
     // Closed events plus the runs still open at the last evaluated time (closed there).
     std::vector<HopEvent> events() const;
+    const std::vector<HopEvent>& closed_events() const { return events_; }  // runs that have ended, in order
+    int half_window_samples() const { return half_; }  // t_a/2 in samples
+    int average_samples() const { return n_v_; }       // n_v
     long samples() const { return n_; }
     int n_items() const { return n_items_; }
 
@@ -48,6 +52,7 @@ public:
 
 private:
     double time_of_rbar(long m) const;  // time of averaged position number m
+    void check_loaded(const std::string& file) const;  // load(): every field in range (errors name `file`)
     const Vec3& rbar(long m, int i) const {
         return rbar_[static_cast<std::size_t>(m % n_a_) * n_items_ + i];
     }

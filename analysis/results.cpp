@@ -266,6 +266,8 @@ AnalysisResults compute_results(const AnalysisSet& set) {
         }
     }
 
+    if (I.cfg.enabled && I.cfg.hop_rotation) hop_rotation_results(I, R.hop_rotation);
+
     // Diffusion of the mobile-ion species: D*, uncertainties, sigma, Haven ratio, Green-Kubo D.
     for (const SpeciesMsd& m : R.msd) {
         if (!m.diffusing) continue;

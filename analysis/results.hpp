@@ -97,6 +97,32 @@ struct CnaRecord {
     double t_start_ps = 0, t_end_ps = 0, dtheta_cna_rad = 0, dtheta_ca_rad = 0;
 };
 
+struct HopRotationRecord {
+    bool hop = false;                     // hop neighbour (true) or baseline sample
+    long ion_id = 0;                      // hopping ion (0 for baseline)
+    long centre_id = 0;                   // polyanion centre
+    std::string centre;                   // its species
+    double t_centre_ps = 0;               // window centre (s_hop or the random time), from the first sample
+    double dtheta_rad = 0;                // mean bond-turn angle over [t - Delta, t + Delta]
+};
+
+struct HopRotationResult {
+    bool enabled = false;
+    double half_window_ps = 0;            // Delta (rounded to whole sampling intervals)
+    std::vector<std::pair<std::string, double>> r_shell_A;  // per centre species
+    int baseline_per_hop = 0;
+    long seed = 0;
+    long hops_detected = 0;               // events of the detector (closed and still open)
+    long hops_used = 0, hops_no_neighbour = 0, hops_window_before_start = 0, hops_window_lost = 0,
+         hops_window_past_end = 0, hops_open_at_end = 0;
+    long n_hop = 0, n_baseline = 0;       // samples in each group
+    double mean_hop_deg = 0, mean_baseline_deg = 0, median_hop_deg = 0, median_baseline_deg = 0;
+    double u = 0, z = 0, p_value = 0, cles = 0;
+    std::string p_method;
+    std::string reason;                   // why nothing could be computed (n = 0), else empty
+    std::vector<HopRotationRecord> samples;
+};
+
 struct Classification {
     double tau_cls_ps = 0;
     bool framework_melting = false;
@@ -141,10 +167,14 @@ struct AnalysisResults {
     std::vector<CnaRecord> cna_events;     // closed events
     long cna_n = 0;                        // events in the correlation (closed + long-enough open spans)
     double cna_r = 0, cna_ci_lo = 0, cna_ci_hi = 0;
+    HopRotationResult hop_rotation;
     Classification classification;
 };
 
 AnalysisResults compute_results(const AnalysisSet& set);
+
+// The hop-rotation part of the results (analysis/hop_rotation_results.cpp).
+void hop_rotation_results(const AnalysisSet::Impl& I, HopRotationResult& out);
 
 // Integral of C1 (with C1(0) = 1 at tau = 0) by the trapezoid rule to its first zero (linearly interpolated):
 // status "ok"; when C1 stays positive, the integral over all lags and status "lower_bound".

@@ -213,6 +213,28 @@ void write_analysis_h5_file(const std::string& tmp, const std::string& path, con
         dataset(g.id, "t_start", t0, "ps", "event start", path);
         dataset(g.id, "t_end", t1, "ps", "event end", path);
     }
+    if (r.hop_rotation.enabled) {
+        const HopRotationResult& h = r.hop_rotation;
+        H5Handle g{group(f.id, "hop_rotation", path), H5Gclose};
+        for (const auto& kv : h.r_shell_A) attr_double(g.id, ("r_shell_A_" + kv.first).c_str(), kv.second, path);
+        attr_double(g.id, "half_window_ps", h.half_window_ps, path);
+        attr_long(g.id, "n_hops_used", h.hops_used, path);
+        attr_long(g.id, "n_hop", h.n_hop, path);
+        attr_long(g.id, "n_baseline", h.n_baseline, path);
+        attr_double(g.id, "mean_hop_deg", h.mean_hop_deg, path);
+        attr_double(g.id, "mean_baseline_deg", h.mean_baseline_deg, path);
+        attr_double(g.id, "U", h.u, path);
+        attr_double(g.id, "p_value", h.p_value, path);
+        std::vector<double> a, ta, b, tb;
+        for (const auto& s : h.samples) {
+            (s.hop ? a : b).push_back(s.dtheta_rad);
+            (s.hop ? ta : tb).push_back(s.t_centre_ps);
+        }
+        dataset(g.id, "dtheta_hop", a, "rad", "mean bond-turn angle of each polyanion next to a hop over [t_hop - Delta, t_hop + Delta]", path);
+        dataset(g.id, "t_hop", ta, "ps", "window centre of each hop sample", path);
+        dataset(g.id, "dtheta_baseline", b, "rad", "the same angle for every polyanion at random window centres", path);
+        dataset(g.id, "t_baseline", tb, "ps", "window centre of each baseline sample", path);
+    }
     if (!r.diffusion.empty()) {
         H5Handle g{group(f.id, "diffusion", path), H5Gclose};
         for (const auto& d : r.diffusion) {

@@ -169,6 +169,21 @@ void write_cna_csv(std::ostream& os, const AnalysisResults& r) {
            << ',' << num(e.t_end_ps) << ',' << num(e.dtheta_cna_rad) << ',' << num(e.dtheta_ca_rad) << '\n';
 }
 
+void write_hop_rotation_csv(std::ostream& os, const AnalysisResults& r) {
+    const HopRotationResult& h = r.hop_rotation;
+    os << "# mdrun hop-rotation correlation (docs/analysis.md): dtheta = mean over a polyanion's bonds of the angle its\n"
+          "# centre->ligand unit vector turns between t - Delta and t + Delta, Delta = " << num(h.half_window_ps)
+       << " ps. group = hop: polyanions with centre within r_shell of the hopping ion at t = t_hop (r_shell [A]:";
+    for (const auto& kv : h.r_shell_A) os << ' ' << kv.first << '=' << num(kv.second);
+    os << "); group = baseline: every polyanion at " << h.baseline_per_hop
+       << " random window centres per hop (seed " << h.seed << ").\n"
+          "# units: t_centre_ps [ps, from the first analysis sample]; dtheta_rad [rad]; ion_id 0 for baseline rows\n";
+    os << "group,ion_id,centre_species,centre_id,t_centre_ps,dtheta_rad\n";
+    for (const auto& s : h.samples)
+        os << (s.hop ? "hop" : "baseline") << ',' << s.ion_id << ',' << s.centre << ',' << s.centre_id << ','
+           << num(s.t_centre_ps) << ',' << num(s.dtheta_rad) << '\n';
+}
+
 }  // namespace
 
 void write_analysis_h5(const std::string& path, const AnalysisResults& r, const ResultsMetadata& meta) {
@@ -332,6 +347,29 @@ void write_summary_json(const std::string& path, const AnalysisResults& r, const
           << ", \"estimator\": \"Pearson r over events of (dtheta_CNa, dtheta_CA); 95 % CI by Fisher z = atanh r +- "
              "1.96/sqrt(n-3)\"},\n";
     }
+    if (r.hop_rotation.enabled) {
+        const HopRotationResult& h = r.hop_rotation;
+        o << "  \"hop_rotation\": {\"half_window_ps\": " << jnum(h.half_window_ps) << ", \"r_shell_A\": {";
+        for (std::size_t k = 0; k < h.r_shell_A.size(); ++k)
+            o << (k ? ", " : "") << jstr(h.r_shell_A[k].first) << ": " << jnum(h.r_shell_A[k].second);
+        o << "}, \"baseline_per_hop\": " << h.baseline_per_hop << ", \"seed\": " << h.seed
+          << ", \"n_hops\": " << h.hops_used << ", \"hops\": {\"detected\": " << h.hops_detected
+          << ", \"used\": " << h.hops_used << ", \"no_neighbour\": " << h.hops_no_neighbour
+          << ", \"window_before_start\": " << h.hops_window_before_start << ", \"window_past_end\": "
+          << h.hops_window_past_end << ", \"longer_than_max_hop_duration\": " << h.hops_window_lost
+          << ", \"open_at_end\": " << h.hops_open_at_end << "}, \"n_hop_samples\": " << h.n_hop
+          << ", \"n_baseline_samples\": " << h.n_baseline << ", \"mean_hop_deg\": " << jnum(h.mean_hop_deg)
+          << ", \"mean_baseline_deg\": " << jnum(h.mean_baseline_deg) << ", \"median_hop_deg\": "
+          << jnum(h.median_hop_deg) << ", \"median_baseline_deg\": " << jnum(h.median_baseline_deg)
+          << ", \"U\": " << jnum(h.u) << ", \"z\": " << jnum(h.z) << ", \"p_value\": " << jnum(h.p_value)
+          << ", \"p_method\": " << jstr(h.p_method) << ", \"prob_hop_greater\": " << jnum(h.cles)
+          << ", \"reason\": " << jstr(h.reason)
+          << ", \"estimator\": \"dtheta = mean over a polyanion's bonds of arccos(u(t - Delta) . u(t + Delta)); hop "
+             "samples: polyanions with centre within r_shell of the hopping ion at t_hop (mid-time of the h = 1 run); "
+             "baseline: every polyanion at random window centres; one-sided Mann-Whitney U (H1: hop neighbours turn "
+             "more), exact without ties for n_hop n_baseline <= 400, else normal approximation with tie and "
+             "continuity correction\"},\n";
+    }
     const auto& c = r.classification;
     o << "  \"classification\": {\"tau_cls_ps\": " << jnum(c.tau_cls_ps)
       << ", \"framework_melting\": " << jbool(c.framework_melting) << ", \"melted_species\": [";
@@ -361,6 +399,8 @@ void write_analysis_files(const std::string& dir, const AnalysisResults& r, cons
     }
     if (r.cna_enabled) write_file_atomically(d + "/cna_events.csv", [&](std::ostream& os) { write_cna_csv(os, r); });
     if (r.hops_enabled) write_file_atomically(d + "/hops.csv", [&](std::ostream& os) { write_hops_csv(os, r); });
+    if (r.hop_rotation.enabled)
+        write_file_atomically(d + "/hop_rotation.csv", [&](std::ostream& os) { write_hop_rotation_csv(os, r); });
     if (!r.orientation.empty())
         write_file_atomically(d + "/orientation_density.csv", [&](std::ostream& os) { write_rho_csv(os, r); });
     write_summary_json(d + "/summary.json", r, meta);

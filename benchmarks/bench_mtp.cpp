@@ -1,6 +1,6 @@
 // MTP speed: seconds per atom per evaluation (energy + forces + virial) and the parts of an end-to-end
 // `calc-efs` (read .cfg, neighbour list, evaluation, write .cfg), on 1 and 2 OpenMP threads.
-// usage: bench_mtp POT.mtp IN.cfg [repeats=5] [threads=1,2]
+// usage: bench_mtp POT.mtp IN.cfg [repeats=5] [threads=1,2] [arithmetic=exact|fma]
 // Timings are the best of `repeats` (the machine may be shared with other jobs).
 #include <omp.h>
 
@@ -29,7 +29,7 @@ double now() {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s POT.mtp IN.cfg [repeats=5] [threads=1,2]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s POT.mtp IN.cfg [repeats=5] [threads=1,2] [arithmetic=exact|fma]\n", argv[0]);
         return 2;
     }
     const int repeats = argc > 3 ? std::atoi(argv[3]) : 5;
@@ -43,9 +43,10 @@ int main(int argc, char** argv) {
         const MtpModel model = read_mtp(argv[1]);
         std::vector<int> ident(model.species_count);
         for (int k = 0; k < model.species_count; ++k) ident[k] = k;
-        const MtpPotential pot(model, ident);
-        std::printf("# %s  %s  N_b=%d N_t=%d N_s=%d\n", argv[1], argv[2], model.basic_count(), model.times_count(),
-                    model.scalar_count());
+        const MtpArithmetic arith = parse_mtp_arithmetic(argc > 5 ? argv[5] : "exact", "bench_mtp: arithmetic");
+        const MtpPotential pot(model, ident, arith);
+        std::printf("# %s  %s  N_b=%d N_t=%d N_s=%d  arithmetic %s\n", argv[1], argv[2], model.basic_count(),
+                    model.times_count(), model.scalar_count(), mtp_arithmetic_name(pot.arithmetic()));
         std::printf("%-8s %8s %12s %12s %12s %12s %14s %12s\n", "threads", "atoms", "read_s", "nlist_s", "eval_s",
                     "write_s", "eval_s/atom", "total_s");
         for (int nt : threads) {

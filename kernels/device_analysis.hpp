@@ -12,7 +12,8 @@
 // the device and only those (N_ion x 24 B) are copied to a host HopDetector held here (event lists are
 // variable-length host data). cna_correlation (analysis/cna_correlation.hpp) is host-only: with it on, the
 // replica's positions are copied to a host CnaTracker held here at each sample (the cost of the old host path,
-// for that analysis only; everything else still runs on the device). The coarse collective series of the block
+// for that analysis only; everything else still runs on the device). hop_rotation (analysis/hop_rotation.hpp) is
+// host-only the same way: it shares that copy of the positions and runs after the host HopDetector. The coarse collective series of the block
 // Haven ratio (analysis/collective_series.hpp) is host-side too: at the samples it keeps (every `stride`
 // samples, <= 4096 points per run) the species sums (n_species x 24 B) are copied back.
 // Batching across replicas: BatchBackend makes each replica's sample() record its launches (record_into) and
@@ -410,6 +411,7 @@ public:
     void upload_from(AnalysisSet& set) {
         AnalysisSet::Impl& I = set.mutable_impl();
         cfg_ = I.cfg;
+        sample_dt_ps_ = I.sample_dt_ps();
         n_atoms_ = static_cast<int>(I.type.size());
         n_species_ = static_cast<int>(I.species.size());
         half_width_ = I.half_width_A;
@@ -470,10 +472,9 @@ public:
         vacf_atoms_.upload(I.vacf_atoms);
         vacf_items_.resize(I.vacf_atoms.size());
         if (cfg_.vacf) vacf_.upload_from(I.vacf);
-        if (cfg_.cna) {
-            cna_ = I.cna;
-            cna_pos_.resize(n);
-        }
+        if (cfg_.cna) cna_ = I.cna;
+        if (cfg_.hop_rotation) hoprot_ = I.hoprot;
+        if (cfg_.cna || cfg_.hop_rotation) cna_pos_.resize(n);
         if (cfg_.hops) {
             hops_ = I.hops;
             hop_atoms_.upload(I.hop_atoms);
@@ -513,6 +514,7 @@ public:
         rho_total_.download(I.rho_total);
         if (cfg_.hops) I.hops = hops_;
         if (cfg_.cna) I.cna = cna_;
+        if (cfg_.hop_rotation) I.hoprot = hoprot_;
     }
 
     // Forces the E1 lane count (0 = automatic) for the next upload_from(); for tests of the lane path.
@@ -574,7 +576,7 @@ public:
                                                omega_.data()});
             wacf_.add(L, omega_.data());
         }
-        if (cfg_.cna) L.launch(n, AnaCopyFn{pos, cna_pos_.data()});
+        if (cfg_.cna || cfg_.hop_rotation) L.launch(n, AnaCopyFn{pos, cna_pos_.data()});
         if (cfg_.hops) {
             const std::size_t nh = hop_items_.size();
             if (nh > 0) L.launch(static_cast<long>(nh), AnaGatherFn{x_.data(), hop_atoms_.data(), hop_items_.data()});
@@ -604,12 +606,12 @@ public:
         if (!host_pending_) return;
         host_pending_ = false;
         ex_.sync();
-        if (cfg_.cna) {
+        if (cfg_.cna || cfg_.hop_rotation) {
             const int n = n_atoms_;
             cna_host_.resize(static_cast<std::size_t>(n));
             cna_pos_.download_range(0, static_cast<std::size_t>(n), cna_host_.data());
-            cna_.add(host_box_, cna_host_.data());
         }
+        if (cfg_.cna) cna_.add(host_box_, cna_host_.data());
         if (series_pending_) {
             series_pending_ = false;
             series_host_.resize(static_cast<std::size_t>(n_species_));
@@ -622,6 +624,7 @@ public:
             hop_items_.download_range(0, nh, hop_host_.data());
             hops_.add(hop_host_.data());
         }
+        if (cfg_.hop_rotation) hoprot_.add(host_box_, cna_host_.data(), hops_.closed_events(), sample_dt_ps_);
     }
 
     // The first sample whose polyanion bond check failed since upload_from(): {step, bond index}, or
@@ -665,6 +668,8 @@ private:
     std::vector<long> ligand_id_;
     HopDetector hops_;             // host-side (see the file comment)
     CnaTracker cna_;               // host-side
+    HopRotationTracker hoprot_;    // host-side, after hops_
+    double sample_dt_ps_ = 0;
     CollectiveSeries series_;      // host-side
     bool series_pending_ = false;
     long series_index_ = 0;

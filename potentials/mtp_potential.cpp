@@ -8,12 +8,16 @@
 #include "engine/core/error.hpp"
 #include "engine/core/omp_trap.hpp"
 #include "potentials/mtp_grade_math.hpp"
+#include "potentials/mtp_group_eval.hpp"
 #include "potentials/mtp_math.hpp"
 
 namespace mdrun {
 
-MtpPotential::MtpPotential(MtpModel model, std::vector<int> species_map)
-    : model_(std::move(model)), species_map_(std::move(species_map)) {
+MtpPotential::MtpPotential(MtpModel model, std::vector<int> species_map, MtpArithmetic arithmetic)
+    : model_(std::move(model)),
+      species_map_(std::move(species_map)),
+      requested_(arithmetic),
+      arithmetic_(resolve_mtp_arithmetic(arithmetic)) {
     for (size_t t = 0; t < species_map_.size(); ++t) {
         if (species_map_[t] < 0 || species_map_[t] >= model_.species_count)
             throw Error(model_.source + ": species " + std::to_string(t) + " maps to MTP species " +
@@ -25,12 +29,7 @@ MtpPotential::MtpPotential(MtpModel model, std::vector<int> species_map)
 
 namespace {
 
-// Atoms evaluated together: the contractions run on kLanes sites at once (SIMD over atoms, one load of
-// each table index for all of them; mtp_sites_lanes). Results do not depend on the grouping.
-#ifndef MDRUN_MTP_CPU_LANES
-#define MDRUN_MTP_CPU_LANES 4
-#endif
-constexpr int kLanes = MDRUN_MTP_CPU_LANES;
+constexpr int kLanes = kMtpCpuLanes;  // sites per group (potentials/mtp_group_eval.hpp)
 
 // Per-thread buffers for one group of sites, grown to the longest neighbour row seen. They are kept
 // thread_local between calls (MD calls compute() every step; OpenMP reuses its pool threads), and
@@ -194,12 +193,20 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                 nn[l] = k;
             }
             double v[kLanes];
+            const bool fma = arithmetic_ == MtpArithmetic::Fma;  // resolved at construction (CPU check)
             if (rows) {
                 double* out_rows[kLanes];
                 for (int l = 0; l < kLanes; ++l)
                     out_rows[l] = rows->data() + static_cast<size_t>(first + std::min(l, nsites - 1)) * nc;
-                evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
-                                    model_.scaling, v, dx, dy, dz, out_rows);
+                if (fma)
+                    mtp_fma::evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(),
+                                                 buf.gl.data(), model_.scaling, v, dx, dy, dz, out_rows);
+                else
+                    evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
+                                        model_.scaling, v, dx, dy, dz, out_rows);
+            } else if (fma) {
+                mtp_fma::evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
+                                        v, dx, dy, dz);
             } else {
                 evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v, dx,
                                dy, dz);

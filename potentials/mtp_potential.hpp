@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "potentials/mtp_arithmetic.hpp"
 #include "potentials/mtp_file.hpp"
 #include "potentials/mtp_tables.hpp"
 #include "potentials/potential.hpp"
@@ -15,8 +16,10 @@ namespace mdrun {
 class MtpPotential : public Potential {
 public:
     // species_map[system species index] = MTP species index (0..species_count-1). Throws mdrun::Error
-    // when an entry is out of range.
-    MtpPotential(MtpModel model, std::vector<int> species_map);
+    // when an entry is out of range. `arithmetic`: the CPU evaluation mode (potentials/mtp_arithmetic.hpp);
+    // Fma falls back to Exact where the CPU lacks AVX2+FMA. The library default is Exact (bitwise
+    // reproducible); mdrun's [potential] arithmetic and calc-efs --arithmetic default to fma.
+    MtpPotential(MtpModel model, std::vector<int> species_map, MtpArithmetic arithmetic = MtpArithmetic::Exact);
 
     std::string name() const override { return "mtp"; }
     double cutoff() const override { return model_.max_dist; }
@@ -35,6 +38,8 @@ public:
     const MtpModel& model() const { return model_; }
     const MtpTables& tables() const { return tables_; }
     const std::vector<int>& species_map() const { return species_map_; }
+    MtpArithmetic arithmetic() const { return arithmetic_; }            // the mode used
+    MtpArithmetic requested_arithmetic() const { return requested_; }  // the mode asked for
 
     // Cutoff to build a neighbour list with for this potential alone: a hair above max_dist, because
     // the list tests wrapped coordinates while the potential tests pos[j]+shift-pos[i] strictly.
@@ -46,6 +51,8 @@ private:
     MtpModel model_;
     MtpTables tables_;
     std::vector<int> species_map_;
+    MtpArithmetic requested_ = MtpArithmetic::Exact;
+    MtpArithmetic arithmetic_ = MtpArithmetic::Exact;
 };
 
 }  // namespace mdrun

@@ -33,9 +33,11 @@ void require_element(const std::string& el, const std::string& key, const std::s
     throw Error(cfg + ": " + key + ": unknown element '" + el + "'");
 }
 
-// [potential] kind = "mtp", file = "pot.mtp", elements = ["Na", "Al", "Cl"] (MTP species 0, 1, 2).
+// [potential] kind = "mtp", file = "pot.mtp", elements = ["Na", "Al", "Cl"] (MTP species 0, 1, 2),
+// arithmetic = "fma" (default) | "exact" (potentials/mtp_arithmetic.hpp).
 std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, const std::string& cfg) {
-    check_known_keys(t, {"kind", "file", "elements"}, kWhere, cfg);
+    check_known_keys(t, {"kind", "file", "elements", "arithmetic"}, kWhere, cfg);
+    const MtpArithmetic arithmetic = mtp_arithmetic_of(t, cfg);
     if (!has_key(t, "file")) throw Error(cfg + ": [potential].file is required for kind = \"mtp\" (the .mtp file)");
     if (!has_key(t, "elements"))
         throw Error(cfg + ": [potential].elements is required for kind = \"mtp\" (element of MTP species 0, 1, ...)");
@@ -56,8 +58,17 @@ std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, con
                         toml::format(toml::find(t, "elements"), 0) + ")");
         species_map.push_back(idx);
     }
-    return std::make_unique<MtpPotential>(std::move(model), std::move(species_map));
+    return std::make_unique<MtpPotential>(std::move(model), std::move(species_map), arithmetic);
 }
+
+}  // namespace
+
+MtpArithmetic mtp_arithmetic_of(const toml::value& t, const std::string& cfg) {
+    if (!t.is_table() || !has_key(t, "arithmetic")) return MtpArithmetic::Fma;
+    return parse_mtp_arithmetic(get_string(t, "arithmetic", kWhere, cfg), cfg + ": [potential].arithmetic");
+}
+
+namespace {
 
 int species_index(const System& sys, const std::string& el) {
     for (std::size_t k = 0; k < sys.species.size(); ++k)

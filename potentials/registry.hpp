@@ -9,6 +9,7 @@
 #include <toml.hpp>
 
 #include "engine/core/system.hpp"
+#include "potentials/mtp_arithmetic.hpp"
 #include "potentials/potential.hpp"
 
 namespace mdrun {
@@ -17,6 +18,10 @@ namespace mdrun {
 // resolve against its directory; error messages name it). Throws mdrun::Error on any problem.
 std::unique_ptr<Potential> make_potential(const toml::value& potential_table, const System& sys,
                                           const std::string& config_path);
+
+// The MTP arithmetic a [potential] table asks for: its `arithmetic` key ("fma" or "exact"), fma when absent
+// (the mode then used may still fall back to exact: resolve_mtp_arithmetic). Throws naming the key when invalid.
+MtpArithmetic mtp_arithmetic_of(const toml::value& potential_table, const std::string& config_path);
 
 // The potential kinds the registry knows ("mtp", "born-coul-dsf"), for help texts and error messages.
 std::vector<std::string> potential_kinds();

@@ -1,4 +1,6 @@
-// `mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]`: the semantics of MLIP-2's `mlp calc-efs`.
+// `mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies] [--arithmetic fma|exact]`: the semantics of
+// MLIP-2's `mlp calc-efs`. --arithmetic picks the CPU evaluation mode (potentials/mtp_arithmetic.hpp; fma by
+// default where the CPU has it, exact = no contraction, bitwise reproducible).
 // Every configuration of IN.cfg is written to OUT.cfg with the MTP energy, forces and PlusStress
 // (virial, eV) at 16 digits after the decimal point; Feature lines are copied unchanged.
 #include <CLI/CLI.hpp>
@@ -24,7 +26,7 @@ namespace mdrun {
 
 namespace {
 
-int calc_efs(const std::vector<std::string>& pos, bool site_energies) {
+int calc_efs(const std::vector<std::string>& pos, bool site_energies, MtpArithmetic arithmetic) {
     // With 2+ OpenMP threads the two files are read concurrently (both readers are serial).
     // Errors are reported in argument order, whichever reader finished first.
     MtpModel model;
@@ -53,7 +55,7 @@ int calc_efs(const std::vector<std::string>& pos, bool site_energies) {
         if (f) std::rethrow_exception(f);
     std::vector<int> identity(model.species_count);
     for (int k = 0; k < model.species_count; ++k) identity[k] = k;
-    const MtpPotential pot(model, identity);
+    const MtpPotential pot(model, identity, arithmetic);
 
     NeighborList nl;
     std::vector<Vec3> force;
@@ -83,16 +85,27 @@ int calc_efs(const std::vector<std::string>& pos, bool site_energies) {
 cli::Action setup_calc_efs(CLI::App& app) {
     auto files = std::make_shared<std::vector<std::string>>(3);
     auto site = std::make_shared<bool>(false);
+    auto arith = std::make_shared<std::string>("fma");
     app.add_option("potential", (*files)[0], "the MTP (MLIP-2 .mtp file)")->type_name("POT.mtp");
     app.add_option("input", (*files)[1], "configurations to evaluate (MLIP .cfg; type = MTP species index)")
         ->type_name("IN.cfg");
     app.add_option("output", (*files)[2], "where to write them with energy, forces and PlusStress")->type_name("OUT.cfg");
     app.add_flag("--site-energies", *site, "also write each atom's site energy (column site_en)");
-    return [files, site] {
+    app.add_option("--arithmetic", *arith,
+                   "CPU arithmetic: fma (fused multiply-add, default; exact on CPUs without AVX2+FMA) or exact "
+                   "(no contraction, bitwise reproducible)")
+        ->type_name("fma|exact");
+    return [files, site, arith] {
         for (const std::string& f : *files)
             if (f.empty())
                 throw UsageError("calc-efs: expected 3 file arguments; usage: mdrun calc-efs POT.mtp IN.cfg OUT.cfg [--site-energies]");
-        return calc_efs(*files, *site);
+        MtpArithmetic mode;
+        try {
+            mode = parse_mtp_arithmetic(*arith, "calc-efs: --arithmetic");
+        } catch (const Error& e) {
+            throw UsageError(e.what());
+        }
+        return calc_efs(*files, *site, mode);
     };
 }
 

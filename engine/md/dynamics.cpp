@@ -264,6 +264,21 @@ void Dynamics::save(BinaryWriter& w) const {
     }
 }
 
+namespace {
+// Bounds for restored vectors: far beyond any real run (unwrapped positions of a days-long run stay below
+// 1e5 Å, speeds below 1e3 Å/ps), near enough to keep cell indices and products finite.
+constexpr double kMaxLoadedCoordinateA = 1.0e8;
+constexpr double kMaxLoadedVelocity = 1.0e8;  // Å/ps
+
+void check_loaded_vectors(const std::vector<Vec3>& v, const char* what, double limit, const std::string& file) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+        for (double c : {v[i].x, v[i].y, v[i].z})
+            if (!std::isfinite(c) || std::fabs(c) > limit)
+                throw input_error(file, 0, std::string("checkpoint ") + what + " of atom " + std::to_string(i) +
+                                               " is not finite or beyond " + std::to_string(limit) + ": the checkpoint is damaged");
+}
+}  // namespace
+
 void Dynamics::load(BinaryReader& r) {
     r.section("dynamics");
     const auto n = r.pod<std::uint64_t>();
@@ -293,6 +308,14 @@ void Dynamics::load(BinaryReader& r) {
     r.vec(at_build);
     if (sys_.pos.size() != n || sys_.vel.size() != n || at_build.size() != n)
         throw input_error(r.file(), 0, "checkpoint dynamics arrays are inconsistent");
+    if (!std::isfinite(t_now_) || !std::isfinite(dof_) || !std::isfinite(max_disp_) || max_disp_ < 0)
+        throw input_error(r.file(), 0, "checkpoint dynamics values are not finite or out of range (temperature, "
+                                       "degrees of freedom, largest displacement)");
+    // A NaN or absurd coordinate would reach the neighbour list's cell index (a float-to-int conversion, UB
+    // for NaN; found by fuzz/fuzz_restore.cpp): every vector is checked before the list is built.
+    check_loaded_vectors(sys_.pos, "position", kMaxLoadedCoordinateA, r.file());
+    check_loaded_vectors(sys_.vel, "velocity", kMaxLoadedVelocity, r.file());
+    check_loaded_vectors(at_build, "neighbour-list build position", kMaxLoadedCoordinateA, r.file());
     if (npt_) npt_load(r);
     if (params_.checkpoint_cell) {
         r.section("cell");
@@ -300,6 +323,12 @@ void Dynamics::load(BinaryReader& r) {
         r.pod(b.h);
         r.pod(b.hinv);
         for (bool& p : b.periodic) p = r.flag();
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j)
+                if (!std::isfinite(b.h.m[i][j]) || !std::isfinite(b.hinv.m[i][j]) ||
+                    std::fabs(b.h.m[i][j]) > kMaxLoadedCoordinateA)
+                    throw input_error(r.file(), 0, "checkpoint cell entry h[" + std::to_string(i) + "][" + std::to_string(j) +
+                                                       "] is not finite or out of range");
         sys_.box = b;
     }
     if (npt_) {

@@ -309,6 +309,16 @@ void Dynamics::npt_load(BinaryReader& r) {
     r.pod(cell_from_);
     for (double& c : cell_sum_) r.pod(c);
     r.pod(cell_n_);
+    // The cells are raw doubles: a NaN or absurd edge would reach the neighbour list's cell grid.
+    const Mat3 rows[2] = {mtk_lattice_rows(bar_.box), mtk_lattice_rows(nl_box_)};
+    for (const Mat3& m : rows)
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j)
+                if (!std::isfinite(m.m[i][j]) || std::fabs(m.m[i][j]) > 1.0e8)
+                    throw input_error(r.file(), 0, "checkpoint barostat cell is not finite or out of range");
+    for (double c : cell_sum_)
+        if (!std::isfinite(c)) throw input_error(r.file(), 0, "checkpoint cell averages are not finite");
+    if (cell_n_ < 0) throw input_error(r.file(), 0, "checkpoint cell average count " + std::to_string(cell_n_) + " < 0");
     sys_.box = make_box(mtk_lattice_rows(bar_.box));
 }
 

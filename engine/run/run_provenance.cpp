@@ -4,6 +4,7 @@
 
 #include "engine/core/sha256.hpp"
 #include "engine/core/toml_util.hpp"
+#include "potentials/registry.hpp"
 
 namespace mdrun {
 
@@ -42,6 +43,15 @@ std::vector<std::pair<std::string, std::string>> run_provenance(const RunConfig&
                 hash = "null";
             }
             pot += std::string(pot.size() > 1 ? ", " : "") + "\"file\": " + js(path) + ", \"sha256\": " + hash;
+        }
+        // The MTP's CPU arithmetic as used (after the CPU check), so results can be traced to fma or exact.
+        if (t.contains("kind") && t.at("kind").is_string() && t.at("kind").as_string() == "mtp") {
+            try {
+                const MtpArithmetic used = resolve_mtp_arithmetic(mtp_arithmetic_of(t, cfg.config_file));
+                pot += std::string(pot.size() > 1 ? ", " : "") + "\"arithmetic\": " + js(mtp_arithmetic_name(used));
+            } catch (const std::exception&) {
+                // an invalid key was reported when the potential was built
+            }
         }
     }
     pot += "}";

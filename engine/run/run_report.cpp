@@ -30,6 +30,13 @@ void log_start_state(RunLog& log, Backend& backend, const std::vector<std::uniqu
                 line += (k ? ", " : " ") + rep.sys.species[k] + " -> " + std::to_string(types[k]);
             log.line(line + " ([potential].elements)");
         }
+        // Which arithmetic the MTP runs with ([potential].arithmetic; docs/mtp.md). The CUDA kernels keep the
+        // arithmetic of their build (MDRUN_CUDA_FMAD), whatever the key says.
+        if (mtp)
+            log.line(who(rep) + ": MTP arithmetic: " +
+                     (backend.name() == "cpu" ? describe_mtp_arithmetic(mtp->requested_arithmetic())
+                                              : std::string("the ") + backend.name() +
+                                                    " kernels' own (the build's; [potential].arithmetic is for the CPU)"));
         const ReplicaObservables o = backend.observables(static_cast<int>(r));
         const double n = static_cast<double>(rep.sys.size());
         log.line(who(rep) + ": potential energy at step " + std::to_string(step) + ": " + g(o.potential_eV) +

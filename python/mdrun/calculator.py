@@ -20,6 +20,9 @@ class MTP(Calculator):
     skin : float
         Neighbour-list skin (Å). The list is reused while no atom moved more than skin/2 and the cell is
         unchanged; results are bit-identical to a fresh evaluation either way (``mdrun calc-efs``).
+    arithmetic : str
+        ``"fma"`` (default; fused multiply-add where the CPU has AVX2+FMA, as ``mdrun calc-efs``) or
+        ``"exact"`` (no contraction, bitwise reproducible); they differ by round-off below 1e-10 relative.
 
     Results: ``energy`` and ``free_energy`` (eV), ``forces`` (eV/Å), ``stress`` (eV/Å³, ASE sign:
     positive = tensile; Voigt order xx yy zz yz xz xy; only for cells periodic in all three directions),
@@ -34,14 +37,14 @@ class MTP(Calculator):
     default_parameters = {}
     nolabel = True
 
-    def __init__(self, potential, elements, skin=1.0, warn_close_pairs=True, **kwargs):
+    def __init__(self, potential, elements, skin=1.0, warn_close_pairs=True, arithmetic="fma", **kwargs):
         super().__init__(**kwargs)
         self.potential = str(potential)
         self.elements = [str(e) for e in elements]
         if len(set(self.elements)) != len(self.elements):
             raise ValueError(f"elements lists an element twice: {self.elements}")
         self._type_of = {e: k for k, e in enumerate(self.elements)}
-        self._eval = _core.MtpEvaluator(self.potential, len(self.elements), float(skin))
+        self._eval = _core.MtpEvaluator(self.potential, len(self.elements), float(skin), str(arithmetic))
         self.warn_close_pairs = warn_close_pairs
 
     @property

@@ -190,7 +190,8 @@ class Results:
     samples, t_run_ps, ...), ``msd[species]`` (MSD), ``diffusion[species]`` (Diffusion),
     ``reorientation[centre]`` (lag_ps, C1, C2, pairs), ``vacf[species]`` and ``angular_vacf[centre]``
     (lag_ps, C, nu_THz, g — the spectrum), ``orientation_density[centre]`` (rho [cos θ bin][φ bin] in 1/sr,
-    cos_theta_edges, phi_edges), ``hops`` (per-event arrays), ``cna_correlation``, ``classification``,
+    cos_theta_edges, phi_edges), ``hops`` (per-event arrays), ``cna_correlation``, ``hop_rotation`` (dtheta_hop, t_hop,
+    dtheta_baseline, t_baseline; the test itself is ``summary["hop_rotation"]``), ``classification``,
     ``thermo`` (thermo.csv columns) and ``files``.
     """
 
@@ -203,6 +204,7 @@ class Results:
         self.vacf, self.angular_vacf, self.orientation_density = {}, {}, {}
         self.hops = None
         self.cna_correlation = None
+        self.hop_rotation = None
         self.thermo = None
         sj = os.path.join(self.directory, "summary.json")
         if os.path.exists(sj):
@@ -253,6 +255,8 @@ class Results:
                 self.hops = _read_group(f["hops"], Curve, "hops")
             if "cna_correlation" in f:
                 self.cna_correlation = _read_group(f["cna_correlation"], Curve, "cna_correlation")
+            if "hop_rotation" in f:
+                self.hop_rotation = _read_group(f["hop_rotation"], Curve, "hop_rotation")
             if "diffusion" in f:  # attributes only: used when summary.json is missing
                 for sp, g in f["diffusion"].items():
                     if sp not in self.diffusion:

@@ -40,8 +40,10 @@ using IntArray = py::array_t<int, py::array::c_style | py::array::forcecast>;
 // fresh evaluation (and to `mdrun calc-efs`), only faster.
 class MtpEvaluator {
 public:
-    MtpEvaluator(const std::string& path, int species_count_expected, double skin)
+    // arithmetic: "fma" (default, as mdrun's calc-efs and runs) or "exact" (potentials/mtp_arithmetic.hpp).
+    MtpEvaluator(const std::string& path, int species_count_expected, double skin, const std::string& arithmetic)
         : model_(read_mtp(path)), skin_(skin) {
+        const MtpArithmetic mode = parse_mtp_arithmetic(arithmetic, "MTP: arithmetic");
         if (skin < 0) throw Error("MTP: skin must be >= 0, got " + std::to_string(skin));
         if (species_count_expected >= 0 && species_count_expected != model_.species_count)
             throw Error(path + ": the potential has " + std::to_string(model_.species_count) +
@@ -49,7 +51,7 @@ public:
                         " elements were given (one element per MTP species index, in order)");
         std::vector<int> identity(model_.species_count);
         for (int k = 0; k < model_.species_count; ++k) identity[k] = k;
-        pot_ = std::make_unique<MtpPotential>(model_, identity);
+        pot_ = std::make_unique<MtpPotential>(model_, identity, mode);
     }
 
     int species_count() const { return model_.species_count; }
@@ -187,8 +189,8 @@ PYBIND11_MODULE(_core, m) {
     });
 
     py::class_<MtpEvaluator>(m, "MtpEvaluator")
-        .def(py::init<const std::string&, int, double>(), py::arg("path"), py::arg("species_count") = -1,
-             py::arg("skin") = 1.0)
+        .def(py::init<const std::string&, int, double, const std::string&>(), py::arg("path"),
+             py::arg("species_count") = -1, py::arg("skin") = 1.0, py::arg("arithmetic") = "fma")
         .def_property_readonly("species_count", &MtpEvaluator::species_count)
         .def_property_readonly("cutoff", &MtpEvaluator::cutoff)
         .def_property_readonly("min_dist", &MtpEvaluator::min_dist)

@@ -328,6 +328,7 @@ std::string mtp_run_config(const std::string& sh, const std::string& out) {
     return "[structure]\nfile = \"" + sh + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
            "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
+           "arithmetic = \"exact\"\n"  // the kernels are built without contraction (--fmad=false)
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = 60\ntemperature_K = 800.0\n"
            "velocities = \"maxwell\"\nseed = 11\nneighbor_skin = 0.6\n"
            "[[replica]]\nname = \"A\"\n"

@@ -141,6 +141,12 @@ def checkpoint_cases(tmp_root):
                               ["section 'replica' #1", "tloop"])
     variants["bool_2"] = (edit(lambda rep: cf.patch(rep.p, rep.has_analysis_at, "<B", 2), True),
                           ["section 'replica' #1", "not 0 or 1"])
+    # Values behind the CRCs that would reach the neighbour list (found by fuzz/fuzz_restore.cpp: a NaN
+    # coordinate became a cell index, UB).
+    variants["position_nan"] = (edit(lambda rep: cf.patch(rep.p, rep.pos_at, "<d", float("nan")), True),
+                                ["section 'replica' #1", "position of atom 0 is not finite"])
+    variants["position_1e300"] = (edit(lambda rep: cf.patch(rep.p, rep.pos_at + 16, "<d", 1e300), True),
+                                  ["section 'replica' #1", "position of atom 0 is not finite or beyond"])
     variants["atoms_2e60"] = (edit(lambda rep: cf.patch(rep.p, rep.atoms_at, "<Q", 1 << 60), True),
                               ["section 'replica' #1", "atom count"])
     jobs = []
@@ -182,10 +188,16 @@ def main():
             if not FILTER or FILTER in "checkpoint/":
                 early, jobs = checkpoint_cases(tmp)
                 results += early
+                # The analysis state behind the CRCs (hop detector, CNA tracker), field by field.
+                import ckpt_analysis_cases
+                early, more = ckpt_analysis_cases.cases(tmp, SOURCE, run_mdrun)
+                results += early
+                jobs += more
 
                 def run_ckpt(job):
-                    name, d, expect = job
-                    rc, out = run_mdrun(["config.toml", "--quiet", "--restart", "damaged.mdrun", "--steps", "4"], d)
+                    name, d, expect, *steps = job
+                    rc, out = run_mdrun(["config.toml", "--quiet", "--restart", "damaged.mdrun", "--steps",
+                                         steps[0] if steps else "4"], d)
                     return name, judge(name, rc, out, ["damaged.mdrun"] + expect, "error")
 
                 results += list(pool.map(run_ckpt, jobs))

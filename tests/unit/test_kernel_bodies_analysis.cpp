@@ -76,6 +76,9 @@ AnalysisConfig all_ported(long sample_every) {
     c.cna = true;  // hybrid: positions copied to a host tracker at each sample
     c.cna_elements = {"Na"};
     c.cna_tau_min_ps = 0.05;
+    c.hop_rotation = true;  // host-only, after the host hop detector, on the copied positions
+    c.hoprot_half_window_ps = 0.02;
+    c.hoprot_max_hop_ps = 0.1;
     return c;
 }
 
@@ -139,6 +142,7 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
             }
         }
     }
+    std::size_t hoprot_samples = 0;
     for (int r = 0; r < 2; ++r) {
         AnalysisSet& d = dev[static_cast<std::size_t>(r)];
         const AnalysisSet& h = host[static_cast<std::size_t>(r)];
@@ -155,6 +159,10 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
         for (long p = 0; p < D.mscd_series.points(); ++p)
             for (int s = 0; s < D.mscd_series.n_items(); ++s)
                 CHECK(std::memcmp(&D.mscd_series.at(p, s), &H.mscd_series.at(p, s), sizeof(Vec3)) == 0);
+        // hop_rotation (host tracker on copied positions) saw hops and sampled both groups
+        hoprot_samples += H.hoprot.hop_samples().size();
+        CHECK(D.hoprot.hop_samples().size() == H.hoprot.hop_samples().size());
+        CHECK(D.hoprot.baseline_samples().size() == H.hoprot.baseline_samples().size());
         CHECK(D.msd.levels() >= 3);
         const auto dm = D.msd.results(), hm = H.msd.results();
         REQUIRE(dm.size() == hm.size());
@@ -186,6 +194,7 @@ TEST_CASE("device analysis: accumulators sampled in place equal the host Analysi
         CHECK(D.hops.events().size() == H.hops.events().size());
         if (r == 0) CHECK(H.hops.events().size() > 0);
     }
+    CHECK(hoprot_samples > 0);  // (the saved-state comparison above covers the tracker's values)
 }
 
 TEST_CASE("device analysis: the E1 lane split (used for groups above 4096 items) agrees with the host to 1e-12") {
@@ -274,6 +283,8 @@ std::string run_config(const fs::path& out, long steps, long checkpoint_every, b
     return "[structure]\nfile = \"" + sh + "/structures/Na3PS4_cNa3PS4_snapshot.POSCAR\"\n"
            "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
+           // exact: the kernel bodies are compiled without contraction, so only the exact CPU mode is bitwise theirs
+           "arithmetic = \"exact\"\n"
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 900.0\nvelocities = \"maxwell\"\nseed = 3\nneighbor_skin = 0.6\n"
            "[[replica]]\nname = \"T900\"\n"

@@ -1,0 +1,28 @@
+// One group of kMtpCpuLanes sites through the shared MTP math (mtp_sites_lanes / _with_grad), in the two
+// arithmetic modes of potentials/mtp_arithmetic.hpp. The exact group lives in mtp_potential.cpp (compiled
+// with the build's -ffp-contract=off, AVX2 clone chosen at run time); the FMA group is the same call in
+// mtp_group_fma.cpp, a translation unit compiled with -mavx2 -mfma -ffp-contract=fast. Only call the FMA
+// functions when mtp_fma_available() is true.
+#pragma once
+#include "potentials/mtp_math.hpp"
+
+namespace mdrun {
+
+// Atoms evaluated together: the contractions run on this many sites at once (SIMD over atoms, one load of
+// each table index for all of them; mtp_sites_lanes). Results do not depend on the grouping.
+#ifndef MDRUN_MTP_CPU_LANES
+#define MDRUN_MTP_CPU_LANES 4
+#endif
+constexpr int kMtpCpuLanes = MDRUN_MTP_CPU_LANES;
+
+namespace mtp_fma {
+void evaluate_group(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap, double* const* rx,
+                    double* const* ry, double* const* rz, int* const* nt, double* const* scr, double* Ml, double* gl,
+                    double* v, double* const* dx, double* const* dy, double* const* dz);
+void evaluate_group_grad(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap, double* const* rx,
+                         double* const* ry, double* const* rz, int* const* nt, double* const* scr, double* Ml,
+                         double* gl, double scaling, double* v, double* const* dx, double* const* dy,
+                         double* const* dz, double* const* rows);
+}  // namespace mtp_fma
+
+}  // namespace mdrun
