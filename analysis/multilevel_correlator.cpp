@@ -1,5 +1,6 @@
 #include "analysis/multilevel_correlator.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "engine/core/error.hpp"
@@ -39,18 +40,54 @@ void MultiLevelCorrelator::insert(int level, const Vec3* x) {
     // does not depend on the number of threads.
     std::vector<std::uint64_t> per_group(ng, 0);
     for (int i = 0; i < n_items; ++i) ++per_group[grp[i]];
+    // Lags are taken four at a time: one pass over the items feeds four lags' independent accumulators, so
+    // their additions do not wait for each other; each accumulator still adds its items in the order of the
+    // plain one-lag loop, so the sums are bitwise the same.
+    constexpr int kLagBlock = 4;
+    const int n_blocks = jmax >= j0 ? (jmax - j0 + kLagBlock) / kLagBlock : 0;
 #pragma omp parallel for schedule(static) if (static_cast<long>(n_items) * (jmax - j0 + 1) > 400000)
-    for (int j = j0; j <= jmax; ++j) {
-        const int slot = ((head_[level] - j) % B + B) % B;
-        const Vec3* old = ring.data() + static_cast<std::size_t>(slot) * n_items;
-        double* a = acc + static_cast<std::size_t>(j) * ng * kLagSlots;
-        std::uint64_t* c = cnt + static_cast<std::size_t>(j) * ng;
-        if (mode == PairMode::displacement) {
-            for (int i = 0; i < n_items; ++i) accumulate_displacement_pair(old[i], x[i], a + grp[i] * kLagSlots);
-        } else {
-            for (int i = 0; i < n_items; ++i) accumulate_dot_pair(old[i], x[i], a + grp[i] * kLagSlots);
+    for (int blk = 0; blk < n_blocks; ++blk) {
+        const int jb = j0 + blk * kLagBlock;
+        const int nl = std::min(kLagBlock, jmax + 1 - jb);
+        const Vec3* old[kLagBlock];
+        double* a[kLagBlock];
+        for (int q = 0; q < kLagBlock; ++q) {
+            const int j = jb + (q < nl ? q : 0);
+            const int slot = ((head_[level] - j) % B + B) % B;
+            old[q] = ring.data() + static_cast<std::size_t>(slot) * n_items;
+            a[q] = acc + static_cast<std::size_t>(j) * ng * kLagSlots;
         }
-        for (int g = 0; g < ng; ++g) c[g] += per_group[g];
+        if (nl == kLagBlock && mode == PairMode::displacement) {
+            for (int i = 0; i < n_items; ++i) {
+                const int o = grp[i] * kLagSlots;
+                const Vec3 xi = x[i];
+                accumulate_displacement_pair(old[0][i], xi, a[0] + o);
+                accumulate_displacement_pair(old[1][i], xi, a[1] + o);
+                accumulate_displacement_pair(old[2][i], xi, a[2] + o);
+                accumulate_displacement_pair(old[3][i], xi, a[3] + o);
+            }
+        } else if (nl == kLagBlock) {
+            for (int i = 0; i < n_items; ++i) {
+                const int o = grp[i] * kLagSlots;
+                const Vec3 xi = x[i];
+                accumulate_dot_pair(old[0][i], xi, a[0] + o);
+                accumulate_dot_pair(old[1][i], xi, a[1] + o);
+                accumulate_dot_pair(old[2][i], xi, a[2] + o);
+                accumulate_dot_pair(old[3][i], xi, a[3] + o);
+            }
+        } else {
+            for (int q = 0; q < nl; ++q) {
+                if (mode == PairMode::displacement) {
+                    for (int i = 0; i < n_items; ++i) accumulate_displacement_pair(old[q][i], x[i], a[q] + grp[i] * kLagSlots);
+                } else {
+                    for (int i = 0; i < n_items; ++i) accumulate_dot_pair(old[q][i], x[i], a[q] + grp[i] * kLagSlots);
+                }
+            }
+        }
+        for (int q = 0; q < nl; ++q) {
+            std::uint64_t* c = cnt + static_cast<std::size_t>(jb + q) * ng;
+            for (int g = 0; g < ng; ++g) c[g] += per_group[g];
+        }
     }
     // Rings grow to B snapshots only as they fill, so the few sparse top levels cost little memory.
     const std::size_t at = static_cast<std::size_t>(head_[level]) * n_items;

@@ -106,8 +106,13 @@ public:
             throw Error("batch engine: warp_memory must be \"auto\", \"shared\" or \"global\", got \"" + opt_.warp_memory + "\"");
         warp_ = opt_.mtp_kernel == "warp";
         init_layout();
-        upload_tables(tables);
-        if (warp_) upload_warp_tables(build_mtp_warp_tables(tables));
+        mtp_ = upload_tables(tables);
+        if (warp_) {
+            // the warp kernel runs on the same tables with its moments in bank-friendly slots
+            const MtpWarpTables wt = build_mtp_warp_tables(tables);
+            upload_warp_tables(wt);
+            mtp_warp_ = upload_tables(wt.tables);
+        }
         init_capacity();
     }
     // An engine for the Born–Mayer–Huggins (+ DSF Coulomb) pair potential.
@@ -653,7 +658,7 @@ private:
     X(basic_mu) X(basic_comp) X(comp_basic_start) X(comp_basic_list) X(times_i0) X(times_i1) X(times_k)     \
     X(times_m) X(run_start) X(run_k) X(g_seed) X(back_order) X(use_start) X(use_k) X(use_other) X(use_m)    \
     X(scalar_index) X(scalar_coeff)
-    void upload_tables(const MtpTables& t) {
+    MtpParamsView upload_tables(const MtpTables& t) {
 #define MDRUN_COUNT_FIELD(name) +1
         constexpr int kFields = 0 MDRUN_MTP_TABLE_FIELDS(MDRUN_COUNT_FIELD);
 #undef MDRUN_COUNT_FIELD
@@ -664,7 +669,7 @@ private:
 #define MDRUN_UPLOAD_FIELD(name) p.name = upload_table(t.name);
         MDRUN_MTP_TABLE_FIELDS(MDRUN_UPLOAD_FIELD)
 #undef MDRUN_UPLOAD_FIELD
-        mtp_ = p;
+        return p;
     }
 #undef MDRUN_MTP_TABLE_FIELDS
     void upload_warp_tables(const MtpWarpTables& t) {
@@ -740,7 +745,7 @@ private:
             // One block per atom: in shared memory when it fits (one launch for every atom), else in global
             // scratch, chunked by the budget like the thread kernel's.
             scap_ = std::max(1, std::min(site_cap_, cap_));
-            warp_block_ = mtp_warp_body_doubles(mtp_, cap_, scap_);
+            warp_block_ = mtp_warp_body_doubles(mtp_, cap_, scap_, opt_.warp_lanes);
             const std::size_t bytes = static_cast<std::size_t>(warp_block_) * sizeof(double);
             warp_shared_ = opt_.warp_memory != "global" && ex_.warp_fits(bytes, opt_.warp_lanes);
             if (opt_.warp_memory == "shared" && !warp_shared_)
@@ -854,7 +859,7 @@ private:
             const int n = std::min(chunk_, N_ - first);
             if (warp_)
                 ex_.launch_warps(n, opt_.warp_lanes, warp_shared_ ? warp_block_ : 0,
-                                 MtpWarpFn{view_, mtp_, warp_view_, first, scap_, warp_shared_ ? nullptr : scratch_.data(), warp_block_});
+                                 MtpWarpFn{view_, mtp_warp_, warp_view_, first, scap_, warp_shared_ ? nullptr : scratch_.data(), warp_block_});
             else
                 ex_.launch(n, MtpSiteFn{view_, mtp_, first, scratch_.data(), iscratch_.data()});
         }
@@ -978,6 +983,7 @@ private:
     std::vector<int> halt_h_ = std::vector<int>(3, 0);
     std::vector<int> retired_h_;  // replicas retired (host copy of the status words' flags)
     MtpParamsView mtp_{};
+    MtpParamsView mtp_warp_{};  // warp kernel: mtp_'s tables with the moments in MtpWarpTables::slot_of
     MtpWarpView warp_view_{};
     bool warp_ = false, warp_shared_ = false;
     long warp_block_ = 0;  // doubles per atom of the warp kernel's block

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -59,8 +60,14 @@ struct HostExec {
         const int phases = f.phases();
         for (long t = 0; t < n; ++t) {
             std::memset(static_cast<void*>(block.data()), 0xFF, block.size() * sizeof(double));
-            for (int ph = 0; ph < phases; ++ph)
-                for (int k = 0; k < lanes; ++k) f(ph, static_cast<int>(t), reverse_lanes ? lanes - 1 - k : k, lanes, block.data());
+            for (int ph = 0; ph < phases; ++ph) {
+                for (int k = 0; k < lanes; ++k) {
+                    const int lane = reverse_lanes ? lanes - 1 - k : k;
+                    if (warp_lane_hook) warp_lane_hook(ph, t, lane, block.data());
+                    f(ph, static_cast<int>(t), lane, lanes, block.data());
+                }
+                if (warp_lane_hook) warp_lane_hook(ph, t, -1, block.data());
+            }
         }
     }
     // Largest shared block (bytes) a cooperative launch may ask for; larger blocks go to global scratch.
@@ -74,6 +81,9 @@ struct HostExec {
     void invalidate_graph() {}
     std::size_t scratch_budget() const { return std::size_t(1) << 30; }
     bool reverse_lanes = false;                     // tests: run the lanes of each phase in reverse order
+    // tests: called before each lane of a cooperative launch runs a phase (phase, item, lane, its block) and
+    // with lane -1 after the phase's last lane (the bank-conflict test attributes the traced accesses)
+    std::function<void(int, long, int, const double*)> warp_lane_hook;
     std::size_t shared_limit = 227 * 1024;          // tests may set 0 to exercise the global-scratch variant
     long launches = 0;  // counted so tests can check that launches per step do not grow with replicas
 };

@@ -5,14 +5,19 @@
 // in every slot of the row, and the close-pair counts.
 //
 // Phases of one atom (MtpWarpFn::phases()):
-//   0  lanes take contiguous blocks of the row's slots, count the neighbours inside max_dist (and the
-//      close pairs) of their block
-//   1  each lane's offset = the counts of the lanes before it (a fixed-order scan): the lanes write their
-//      block's neighbours to the compacted list in slot order, as the thread body does
-//   2 ..  the site phases of mtp_warp_site_phase (prepare, basic moments, contraction levels, derivatives)
+//   0  lanes take the row's slots interleaved (slot a = k nl + lane in round k, so a warp reads the list
+//      coalesced), mark each slot inside max_dist (keep flag) and count their close pairs
+//   1  lane l owns rounds l, l+nl, ...: the exclusive prefix count of the keep flags of each of its rounds
+//      (in place) and the round's total
+//   2  every lane: the compacted count (sum of the round totals); the lanes write their kept neighbours
+//      to the compacted list at round base + prefix, in slot order, as the thread body does
+//   3 ..  the site phases of mtp_warp_site_phase (prepare, basic moments, contraction levels, derivatives)
 //   last  D_ij back to the slots (0 outside max_dist), the site virial (lanes own components, summed over
 //      neighbours in order), the energy column and the close-pair words (lane 0)
 // No floating-point value is summed across lanes and no floating-point atomics are used.
+// Banks: the per-slot words are kept as [round][nl + 1] (the extra word of a round holds its total), so
+// the round owners of phase 1, which walk their rounds in step, hit different banks; the compacted writes
+// of phase 2 go to consecutive positions. Every phase is at most 2-way (tests/unit/test_kernel_warp_banks.cpp).
 #pragma once
 #include "engine/core/hd.hpp"
 #include "engine/core/vec3.hpp"
@@ -28,13 +33,17 @@ constexpr int kMtpWarpMaxLanes = 32;
 // The per-neighbour arrays of a block have `scap` columns (the site capacity: neighbours inside max_dist,
 // far fewer than the row's `cap` slots, which reach out to the list cutoff); a site with more neighbours
 // raises nb_overflow[3] and the engine grows scap and redoes the steps, as for a row overflow.
-// Ints of the body in the site's shared block: neighbour species and slot of each compacted neighbour
-// (scap each), compacted index of each slot (cap; -1: outside max_dist), per-lane counts and close-pair
-// counts, and four words (compacted count, skip flag, row length, site overflow).
-MDRUN_HD_INLINE long mtp_warp_body_ints(int cap, int scap) { return 2L * scap + cap + 2L * kMtpWarpMaxLanes + 4; }
+// Ints of the body in the site's shared block: neighbour species of each compacted neighbour (scap), the
+// per-slot words (keep flag, then prefix, then compacted index or -1) as [round][nl + 1] for the
+// ceil(cap / nl) rounds of nl slots, per-lane close-pair counts, and four words (compacted count, skip
+// flag, row length, site overflow).
+MDRUN_HD_INLINE long mtp_warp_slot_words(int cap, int nl) { return static_cast<long>((cap + nl - 1) / nl) * (nl + 1); }
+MDRUN_HD_INLINE long mtp_warp_body_ints(int cap, int scap, int nl) {
+    return scap + mtp_warp_slot_words(cap, nl) + kMtpWarpMaxLanes + 4;
+}
 // Doubles of one atom's block: the site block plus the per-lane closest close-pair distance.
-MDRUN_HD_INLINE long mtp_warp_body_doubles(const MtpParamsView& p, int cap, int scap) {
-    return mtp_warp_shared_doubles(p, scap, mtp_warp_body_ints(cap, scap)) + kMtpWarpMaxLanes;
+MDRUN_HD_INLINE long mtp_warp_body_doubles(const MtpParamsView& p, int cap, int scap, int nl) {
+    return mtp_warp_shared_doubles(p, scap, mtp_warp_body_ints(cap, scap, nl)) + kMtpWarpMaxLanes;
 }
 
 struct MtpWarpFn {
@@ -46,109 +55,130 @@ struct MtpWarpFn {
     double* gscratch;   // non-null: the blocks live here (per_item doubles per atom of the launch), not in
     long per_item;      //   the executor's shared memory (the variant for blocks too large for it)
 
-    MDRUN_HD_INLINE int phases() const { return 3 + mtp_warp_site_phases(s); }
+    MDRUN_HD_INLINE int phases() const { return 4 + mtp_warp_site_phases(s); }
 
     MDRUN_HD_INLINE void operator()(int ph, int t, int lane, int nl, double* shared) const {
         const int cap = b.cap;
         double* block = gscratch ? gscratch + per_item * t : shared;
         const MtpWarpShared h = mtp_warp_layout(p, scap, block);
         int* ntype = h.ints;
-        int* slot = ntype + scap;
-        int* cidx = slot + scap;
-        int* lane_count = cidx + cap;
-        int* lane_close = lane_count + kMtpWarpMaxLanes;
+        int* sw = ntype + scap;  // per-slot words: slot k nl + m at sw[k (nl + 1) + m], round total at sw[k (nl + 1) + nl]
+        int* lane_close = sw + mtp_warp_slot_words(cap, nl);
         int* words = lane_close + kMtpWarpMaxLanes;  // [0] compacted count, [1] skip, [2] row length, [3] overflow
-        double* lane_close_r = block + (mtp_warp_body_doubles(p, cap, scap) - kMtpWarpMaxLanes);
+        double* lane_close_r = block + (mtp_warp_body_doubles(p, cap, scap, nl) - kMtpWarpMaxLanes);
         const int i = first + t;
         const long base = static_cast<long>(i) * cap;
+        const int w1 = nl + 1;
         if (ph == 0) {
             const bool skip = b.skip(b.rep[i]);
             const int nrow = b.nb_count[i] < cap ? b.nb_count[i] : cap;
             if (lane == 0) {
-                words[1] = skip ? 1 : 0;
-                words[2] = nrow;
+                MDRUN_SH(words[1]) = skip ? 1 : 0;
+                MDRUN_SH(words[2]) = nrow;
             }
             if (skip) return;
-            const int blk = (nrow + nl - 1) / nl;
-            const int a0 = lane * blk, a1 = (lane + 1) * blk < nrow ? (lane + 1) * blk : nrow;
             const Vec3 xi = b.pos[i];
-            int kept = 0, close = 0;
+            int close = 0;
             double close_r = 0.0;
-            for (int a = a0; a < a1; ++a) {
+            for (int k = 0; k * nl + lane < nrow; ++k) {
+                MDRUN_SH_ROUND();
+                const int a = k * nl + lane;
                 const Vec3 d = b.pos[b.nb_j[base + a]] + b.nb_shift[base + a] - xi;
                 const double rr = sqrt(norm2(d));
-                if (!(rr < p.max_dist)) continue;
-                if (rr < p.min_dist) {
+                const bool kept = rr < p.max_dist;
+                if (kept && rr < p.min_dist) {
                     if (close == 0 || rr < close_r) close_r = rr;
                     ++close;
                 }
-                ++kept;
+                MDRUN_SH(sw[k * w1 + lane]) = kept ? 1 : 0;
             }
-            lane_count[lane] = kept;
-            lane_close[lane] = close;
-            lane_close_r[lane] = close_r;
+            MDRUN_SH(lane_close[lane]) = close;
+            MDRUN_SH(lane_close_r[lane]) = close_r;
             return;
         }
-        if (words[1] != 0) return;
-        const int nrow = words[2];
+        if (MDRUN_SH(words[1]) != 0) return;
+        const int nrow = MDRUN_SH(words[2]);
+        const int rounds = (nrow + nl - 1) / nl;
         if (ph == 1) {
-            int pos = 0, nn = 0;
-            for (int m = 0; m < nl; ++m) {
-                if (m < lane) pos += lane_count[m];
-                nn += lane_count[m];
+            for (int k = lane; k < rounds; k += nl) {
+                MDRUN_SH_ROUND();
+                int run = 0;
+                for (int m = 0; m < nl && k * nl + m < nrow; ++m) {
+                    const int kept = MDRUN_SH(sw[k * w1 + m]);
+                    MDRUN_SH(sw[k * w1 + m]) = run;
+                    run += kept;
+                }
+                MDRUN_SH(sw[k * w1 + nl]) = run;
             }
+            return;
+        }
+        if (ph == 2) {
+            int nn = 0;
+            for (int k = 0; k < rounds; ++k) nn += MDRUN_SH(sw[k * w1 + nl]);
             if (lane == 0) {
-                words[0] = nn;
-                words[3] = nn > scap ? 1 : 0;
+                MDRUN_SH(words[0]) = nn;
+                MDRUN_SH(words[3]) = nn > scap ? 1 : 0;
                 if (nn > scap) hd_atomic_max(b.nb_overflow + 3, nn);  // the engine grows scap and redoes the steps
             }
             if (nn > scap) return;
-            const int blk = (nrow + nl - 1) / nl;
-            const int a0 = lane * blk, a1 = (lane + 1) * blk < nrow ? (lane + 1) * blk : nrow;
             const Vec3 xi = b.pos[i];
-            for (int a = a0; a < a1; ++a) {
-                const int j = b.nb_j[base + a];
-                const Vec3 d = b.pos[j] + b.nb_shift[base + a] - xi;
-                const double rr = sqrt(norm2(d));
-                if (!(rr < p.max_dist)) {
-                    cidx[a] = -1;
-                    continue;
+            int round_base = 0;  // kept slots of the rounds before k
+            for (int k = 0; k < rounds; ++k) {
+                MDRUN_SH_ROUND();
+                const int a = k * nl + lane;
+                if (a < nrow) {
+                    const int j = b.nb_j[base + a];
+                    const Vec3 d = b.pos[j] + b.nb_shift[base + a] - xi;
+                    const double rr = sqrt(norm2(d));
+                    const bool kept = rr < p.max_dist;
+                    const int pos = round_base + MDRUN_SH(sw[k * w1 + lane]);
+                    MDRUN_SH_IF(kept, h.rx + pos);
+                    MDRUN_SH_IF(kept, h.ry + pos);
+                    MDRUN_SH_IF(kept, h.rz + pos);
+                    MDRUN_SH_IF(kept, ntype + pos);
+                    if (kept) {
+                        h.rx[pos] = d.x;
+                        h.ry[pos] = d.y;
+                        h.rz[pos] = d.z;
+                        ntype[pos] = b.mtp_type[j];
+                    }
+                    MDRUN_SH(sw[k * w1 + lane]) = kept ? pos : -1;
                 }
-                h.rx[pos] = d.x;
-                h.ry[pos] = d.y;
-                h.rz[pos] = d.z;
-                ntype[pos] = b.mtp_type[j];
-                slot[pos] = a;
-                cidx[a] = pos;
-                ++pos;
+                round_base += MDRUN_SH(sw[k * w1 + nl]);
             }
             return;
         }
-        if (words[3] != 0) return;
-        const int nn = words[0];
+        if (MDRUN_SH(words[3]) != 0) return;
+        const int nn = MDRUN_SH(words[0]);
         const int site_phases = mtp_warp_site_phases(s);
-        if (ph - 2 < site_phases) {
-            mtp_warp_site_phase(p, s, ph - 2, lane, nl, b.mtp_type[i], nn, scap, h);
+        if (ph - 3 < site_phases) {
+            mtp_warp_site_phase(p, s, ph - 3, lane, nl, b.mtp_type[i], nn, h);
             return;
         }
         // last phase: outputs (each global word written by one lane)
-        for (int a = lane; a < nrow; a += nl) {
-            const int c = cidx[a];
+        for (int k = 0; k * nl + lane < nrow; ++k) {
+            MDRUN_SH_ROUND();
+            const int a = k * nl + lane;
+            const int c = MDRUN_SH(sw[k * w1 + lane]);
+            MDRUN_SH_IF(c >= 0, h.dx + c);
+            MDRUN_SH_IF(c >= 0, h.dy + c);
+            MDRUN_SH_IF(c >= 0, h.dz + c);
             b.dx[base + a] = c >= 0 ? h.dx[c] : 0.0;
             b.dy[base + a] = c >= 0 ? h.dy[c] : 0.0;
             b.dz[base + a] = c >= 0 ? h.dz[c] : 0.0;
         }
         const long n = b.n_atoms;
         for (int k = lane; k < 9; k += nl) {
+            MDRUN_SH_ROUND();
             // component (row, col) of -sum_k D_k (x) r_k, in neighbour order (add_outer's arithmetic)
             const int row = k / 3, col = k % 3;
             const double* D = row == 0 ? h.dx : (row == 1 ? h.dy : h.dz);
             const double* R = col == 0 ? h.rx : (col == 1 ? h.ry : h.rz);
             double acc = 0.0;
-            for (int q = 0; q < nn; ++q) acc += -1.0 * D[q] * R[q];
+            for (int q = 0; q < nn; ++q) acc += -1.0 * MDRUN_SH(D[q]) * MDRUN_SH(R[q]);
             b.cols[(kColVirial + k) * n + i] = acc;
         }
-        if (lane == 0) {
+        if (lane == 0) {  // (one lane: not traced)
             b.cols[kColEnergy * n + i] = *h.energy;
             int close = 0;
             double close_r = 0.0;

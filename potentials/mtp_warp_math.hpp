@@ -22,39 +22,66 @@
 #include "engine/core/hd.hpp"
 #include "potentials/mtp_math.hpp"
 #include "potentials/mtp_warp_schedule.hpp"
+#include "potentials/mtp_warp_trace.hpp"
 
 namespace mdrun {
 
-// Doubles of the shared block of one site with neighbour stride `cap`: the mtp_math scratch (moments,
-// gradients, per-neighbour arrays), the compacted neighbour vectors r_ij (3 cap), D_ij (3 cap), the energy,
-// and `ints` ints (rounded up to doubles) for the caller (neighbour species first: cap of them).
-MDRUN_HD_INLINE long mtp_warp_shared_doubles(const MtpParamsView& p, int cap, long ints) {
-    return mtp_scratch_size(p, cap) + 6L * cap + 1 + (ints + 1) / 2;
+// Shared-memory banks (sm_80/sm_90: 32 banks of 4 bytes; a warp's 8-byte accesses are served as two
+// half-warps of 16 lanes, double d in bank pair d mod 16): the per-neighbour arrays are [quantity][j] with
+// an ODD stride >= the site capacity, so the rows that the lanes of one instruction read at the same
+// column j (f_mu and the monomials of different basic moments in phase 1, D and r components in the
+// virial) lie in different banks whenever their rows differ by less than 16. With an even capacity as the
+// stride they would share banks (a stride that is a multiple of 16 puts every row in one bank: up to
+// 16-way conflicts). tests/unit/test_kernel_warp_banks.cpp measures every phase's conflict degree.
+MDRUN_HD_INLINE int mtp_warp_stride(int scap) { return scap | 1; }
+
+// Doubles of the shared block of one site with site capacity `scap` (neighbours; the arrays' stride is
+// mtp_warp_stride(scap)): moments M and gradients g, the per-neighbour arrays r, 1/r, u (3), f, f', f/r
+// (3 n_mu), the monomials (n_comp), the compacted neighbour vectors r_ij (3) and D_ij (3), the energy, and
+// `ints` ints (rounded up to doubles) for the caller (neighbour species first: scap of them). (The
+// sequential code's A, B, W, W' arrays are registers here.)
+MDRUN_HD_INLINE long mtp_warp_shared_doubles(const MtpParamsView& p, int scap, long ints) {
+    return 2L * p.n_alpha + static_cast<long>(mtp_warp_stride(scap)) * (11 + 3 * p.n_mu + p.n_comp) + 1 + (ints + 1) / 2;
 }
 
 // Pointers into one site's shared block.
 struct MtpWarpShared {
-    MtpSiteScratch w;  // M, g and the per-neighbour arrays of mtp_math (stride cap)
-    double* rx;        // [cap] compacted r_ij (filled by the caller before phase 0)
+    MtpSiteScratch w;  // M, g and the per-neighbour arrays of mtp_math (stride `stride`; A, B, W, W' unused)
+    int stride;        // of every per-neighbour array
+    double* rx;        // [stride] compacted r_ij (filled by the caller before phase 0)
     double* ry;
     double* rz;
-    double* dx;        // [cap] D_ij (written by the derivative phase)
+    double* dx;        // [stride] D_ij (written by the derivative phase)
     double* dy;
     double* dz;
     double* energy;    // [1] site energy V_i (written by the derivative phase, lane 0)
-    int* ints;         // caller's ints; ints[0 .. cap-1] = neighbour species (filled by the caller)
+    int* ints;         // caller's ints; ints[0 .. scap-1] = neighbour species (filled by the caller)
 };
 
-MDRUN_HD_INLINE MtpWarpShared mtp_warp_layout(const MtpParamsView& p, int cap, double* s) {
+MDRUN_HD_INLINE MtpWarpShared mtp_warp_layout(const MtpParamsView& p, int scap, double* s) {
     MtpWarpShared h;
-    h.w = mtp_scratch_layout(p, cap, s);
-    s += mtp_scratch_size(p, cap);
-    h.rx = s; s += cap;
-    h.ry = s; s += cap;
-    h.rz = s; s += cap;
-    h.dx = s; s += cap;
-    h.dy = s; s += cap;
-    h.dz = s; s += cap;
+    const int st = mtp_warp_stride(scap);
+    h.stride = st;
+    MtpSiteScratch& w = h.w;
+    w.M = s; s += p.n_alpha;
+    w.g = s; s += p.n_alpha;
+    w.r = s; s += st;
+    w.rinv = s; s += st;
+    for (int a = 0; a < 3; ++a) { w.u[a] = s; s += st; }
+    w.A = nullptr;
+    for (int a = 0; a < 3; ++a) w.B[a] = nullptr;
+    w.W = nullptr;
+    w.Wp = nullptr;
+    w.f = s; s += static_cast<long>(p.n_mu) * st;
+    w.fp = s; s += static_cast<long>(p.n_mu) * st;
+    w.fr = s; s += static_cast<long>(p.n_mu) * st;
+    w.mono = s; s += static_cast<long>(p.n_comp) * st;
+    h.rx = s; s += st;
+    h.ry = s; s += st;
+    h.rz = s; s += st;
+    h.dx = s; s += st;
+    h.dy = s; s += st;
+    h.dz = s; s += st;
     h.energy = s; s += 1;
     h.ints = reinterpret_cast<int*>(s);
     return h;
@@ -62,37 +89,44 @@ MDRUN_HD_INLINE MtpWarpShared mtp_warp_layout(const MtpParamsView& p, int cap, d
 
 MDRUN_HD_INLINE int mtp_warp_site_phases(const MtpWarpView& s) { return 3 + s.n_fwd_levels + s.n_bwd_levels; }
 
-// Phase 0, one neighbour: mtp_prepare_neighbors' arithmetic for column j.
-MDRUN_HD_INLINE void mtp_warp_prepare_one(const MtpParamsView& p, int a, int j, int cap, const MtpWarpShared& h) {
+// Phase 0, one neighbour: mtp_prepare_neighbors' arithmetic for column j. (MDRUN_SH marks each access of
+// the shared block for the bank-conflict test, potentials/mtp_warp_trace.hpp; nothing on the GPU.)
+MDRUN_HD_INLINE void mtp_warp_prepare_one(const MtpParamsView& p, int a, int j, const MtpWarpShared& h) {
     const MtpSiteScratch& w = h.w;
-    const double x = h.rx[j], y = h.ry[j], z = h.rz[j];
+    const long st = h.stride;
+    const double x = MDRUN_SH(h.rx[j]), y = MDRUN_SH(h.ry[j]), z = MDRUN_SH(h.rz[j]);
     const double r = sqrt(x * x + y * y + z * z);
     const double ri = 1.0 / r;
-    w.r[j] = r;
-    w.rinv[j] = ri;
-    w.u[0][j] = x * ri;
-    w.u[1][j] = y * ri;
-    w.u[2][j] = z * ri;
-    mtp_radial(p, a, h.ints[j], r, w.f + j, w.fp + j, cap);
-    for (int mu = 0; mu < p.n_mu; ++mu) {
-        const long o = static_cast<long>(mu) * cap + j;
-        w.fr[o] = w.f[o] * w.rinv[j];
+    MDRUN_SH(w.r[j]) = r;
+    MDRUN_SH(w.rinv[j]) = ri;
+    MDRUN_SH(w.u[0][j]) = x * ri;
+    MDRUN_SH(w.u[1][j]) = y * ri;
+    MDRUN_SH(w.u[2][j]) = z * ri;
+    mtp_radial(p, a, MDRUN_SH(h.ints[j]), r, w.f + j, w.fp + j, h.stride);
+    for (int mu = 0; mu < p.n_mu; ++mu) {  // (the writes mtp_radial did, in its order)
+        MDRUN_SH_NOTE(w.f + mu * st + j);
+        MDRUN_SH_NOTE(w.fp + mu * st + j);
     }
-    w.mono[j] = 1.0;
+    for (int mu = 0; mu < p.n_mu; ++mu) {
+        const long o = mu * st + j;
+        MDRUN_SH(w.fr[o]) = MDRUN_SH(w.f[o]) * MDRUN_SH(w.rinv[j]);
+    }
+    MDRUN_SH(w.mono[j]) = 1.0;
     for (int c = 1; c < p.n_comp; ++c)
-        w.mono[static_cast<long>(c) * cap + j] = w.mono[static_cast<long>(p.comp_parent[c]) * cap + j] * w.u[p.comp_axis[c]][j];
+        MDRUN_SH(w.mono[c * st + j]) = MDRUN_SH(w.mono[p.comp_parent[c] * st + j]) * MDRUN_SH(w.u[p.comp_axis[c]][j]);
 }
 
 // Phase 1, one basic moment: mtp_basic_moments' sum (same partial sums, same order).
-MDRUN_HD_INLINE void mtp_warp_basic_one(const MtpParamsView& p, int b, int nnb, int cap, const MtpSiteScratch& w) {
-    const double* f = w.f + static_cast<long>(p.basic_mu[b]) * cap;
-    const double* m = w.mono + static_cast<long>(p.basic_comp[b]) * cap;
+MDRUN_HD_INLINE void mtp_warp_basic_one(const MtpParamsView& p, int b, int nnb, const MtpWarpShared& h) {
+    const MtpSiteScratch& w = h.w;
+    const double* f = w.f + static_cast<long>(p.basic_mu[b]) * h.stride;
+    const double* m = w.mono + static_cast<long>(p.basic_comp[b]) * h.stride;
     double s[4] = {0.0, 0.0, 0.0, 0.0};
     int j = 0;
     for (; j + 3 < nnb; j += 4)
-        for (int l = 0; l < 4; ++l) s[l] += f[j + l] * m[j + l];
-    for (; j < nnb; ++j) s[0] += f[j] * m[j];
-    w.M[b] = (s[0] + s[1]) + (s[2] + s[3]);
+        for (int l = 0; l < 4; ++l) s[l] += MDRUN_SH(f[j + l]) * MDRUN_SH(m[j + l]);
+    for (; j < nnb; ++j) s[0] += MDRUN_SH(f[j]) * MDRUN_SH(m[j]);
+    MDRUN_SH(w.M[b]) = (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 // Forward phase, one group (target moment): its runs in file order, each as mtp_contract_forward_lanes<1>.
@@ -100,15 +134,15 @@ MDRUN_HD_INLINE void mtp_warp_forward_group(const MtpParamsView& p, const MtpWar
     for (int gi = s.fwd_group_start[q]; gi < s.fwd_group_start[q + 1]; ++gi) {
         const int r = s.fwd_group_runs[gi];
         double* Mk = M + p.run_k[r];
-        double acc0 = *Mk, acc1 = 0.0;
+        double acc0 = MDRUN_SH(*Mk), acc1 = 0.0;
         const int t1 = p.run_start[r + 1];
         int t = p.run_start[r];
         for (; t + 1 < t1; t += 2) {
-            acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
-            acc1 += p.times_m[t + 1] * M[p.times_i0[t + 1]] * M[p.times_i1[t + 1]];
+            acc0 += p.times_m[t] * MDRUN_SH(M[p.times_i0[t]]) * MDRUN_SH(M[p.times_i1[t]]);
+            acc1 += p.times_m[t + 1] * MDRUN_SH(M[p.times_i0[t + 1]]) * MDRUN_SH(M[p.times_i1[t + 1]]);
         }
-        if (t < t1) acc0 += p.times_m[t] * M[p.times_i0[t]] * M[p.times_i1[t]];
-        *Mk = acc0 + acc1;
+        if (t < t1) acc0 += p.times_m[t] * MDRUN_SH(M[p.times_i0[t]]) * MDRUN_SH(M[p.times_i1[t]]);
+        MDRUN_SH(*Mk) = acc0 + acc1;
     }
 }
 
@@ -119,17 +153,18 @@ MDRUN_HD_INLINE void mtp_warp_backward_one(const MtpParamsView& p, int idx, cons
     const int u1 = p.use_start[idx + 1];
     int u = p.use_start[idx];
     for (; u + 1 < u1; u += 2) {
-        acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
-        acc1 += p.use_m[u + 1] * g[p.use_k[u + 1]] * M[p.use_other[u + 1]];
+        acc0 += p.use_m[u] * MDRUN_SH(g[p.use_k[u]]) * MDRUN_SH(M[p.use_other[u]]);
+        acc1 += p.use_m[u + 1] * MDRUN_SH(g[p.use_k[u + 1]]) * MDRUN_SH(M[p.use_other[u + 1]]);
     }
-    if (u < u1) acc0 += p.use_m[u] * g[p.use_k[u]] * M[p.use_other[u]];
-    g[j] = acc0 + acc1;
+    if (u < u1) acc0 += p.use_m[u] * MDRUN_SH(g[p.use_k[u]]) * MDRUN_SH(M[p.use_other[u]]);
+    MDRUN_SH(g[j]) = acc0 + acc1;
 }
 
 // Derivative phase, one neighbour: mtp_neighbor_derivatives' arithmetic for column j (A, B, W, W' are
 // per-column there, so they live in registers here).
-MDRUN_HD_INLINE void mtp_warp_derivative_one(const MtpParamsView& p, int j, int cap, const MtpWarpShared& h) {
+MDRUN_HD_INLINE void mtp_warp_derivative_one(const MtpParamsView& p, int j, const MtpWarpShared& h) {
     const MtpSiteScratch& w = h.w;
+    const long st = h.stride;
     double A = 0.0, Bx = 0.0, By = 0.0, Bz = 0.0;
     for (int c = 0; c < p.n_comp; ++c) {
         const int b0 = p.comp_basic_start[c], b1 = p.comp_basic_start[c + 1];
@@ -137,52 +172,70 @@ MDRUN_HD_INLINE void mtp_warp_derivative_one(const MtpParamsView& p, int j, int 
         double W = 0.0, Wp = 0.0;
         for (int bi = b0; bi < b1; ++bi) {
             const int b = p.comp_basic_list[bi];
-            const long off = static_cast<long>(p.basic_mu[b]) * cap + j;
+            const long off = p.basic_mu[b] * st + j;
             if (bi == b0) {
-                W = w.g[b] * w.fr[off];
-                Wp = w.g[b] * w.fp[off];
+                W = MDRUN_SH(w.g[b]) * MDRUN_SH(w.fr[off]);
+                Wp = MDRUN_SH(w.g[b]) * MDRUN_SH(w.fp[off]);
             } else {
-                W += w.g[b] * w.fr[off];
-                Wp += w.g[b] * w.fp[off];
+                W += MDRUN_SH(w.g[b]) * MDRUN_SH(w.fr[off]);
+                Wp += MDRUN_SH(w.g[b]) * MDRUN_SH(w.fp[off]);
             }
         }
         const double deg = static_cast<double>(p.comp_degree[c]);
-        A += (Wp - deg * W) * w.mono[static_cast<long>(c) * cap + j];
-        Bx += p.comp_pow[3 * c] * W * w.mono[static_cast<long>(p.comp_lower[3 * c]) * cap + j];
-        By += p.comp_pow[3 * c + 1] * W * w.mono[static_cast<long>(p.comp_lower[3 * c + 1]) * cap + j];
-        Bz += p.comp_pow[3 * c + 2] * W * w.mono[static_cast<long>(p.comp_lower[3 * c + 2]) * cap + j];
+        A += (Wp - deg * W) * MDRUN_SH(w.mono[c * st + j]);
+        Bx += p.comp_pow[3 * c] * W * MDRUN_SH(w.mono[p.comp_lower[3 * c] * st + j]);
+        By += p.comp_pow[3 * c + 1] * W * MDRUN_SH(w.mono[p.comp_lower[3 * c + 1] * st + j]);
+        Bz += p.comp_pow[3 * c + 2] * W * MDRUN_SH(w.mono[p.comp_lower[3 * c + 2] * st + j]);
     }
-    h.dx[j] = A * w.u[0][j] + Bx;
-    h.dy[j] = A * w.u[1][j] + By;
-    h.dz[j] = A * w.u[2][j] + Bz;
+    MDRUN_SH(h.dx[j]) = A * MDRUN_SH(w.u[0][j]) + Bx;
+    MDRUN_SH(h.dy[j]) = A * MDRUN_SH(w.u[1][j]) + By;
+    MDRUN_SH(h.dz[j]) = A * MDRUN_SH(w.u[2][j]) + Bz;
 }
 
 // Lane `lane` of `nl` in phase `ph` of site (species a, nnb compacted neighbours in h.rx/ry/rz and
-// h.ints, stride cap). The phase split is described at the top of this file.
+// h.ints). The phase split is described at the top of this file.
 MDRUN_HD_INLINE void mtp_warp_site_phase(const MtpParamsView& p, const MtpWarpView& s, int ph, int lane, int nl, int a,
-                                         int nnb, int cap, const MtpWarpShared& h) {
+                                         int nnb, const MtpWarpShared& h) {
     const MtpSiteScratch& w = h.w;
     if (ph == 0) {
-        for (int j = lane; j < nnb; j += nl) mtp_warp_prepare_one(p, a, j, cap, h);
+        for (int j = lane; j < nnb; j += nl) {
+            MDRUN_SH_ROUND();
+            mtp_warp_prepare_one(p, a, j, h);
+        }
         return;
     }
     if (ph == 1) {
-        for (int b = lane; b < p.n_basic; b += nl) mtp_warp_basic_one(p, b, nnb, cap, w);
-        for (int k = p.n_basic + lane; k < p.n_alpha; k += nl) w.M[k] = 0.0;
+        for (int b = lane; b < p.n_basic; b += nl) {
+            MDRUN_SH_ROUND();
+            mtp_warp_basic_one(p, b, nnb, h);
+        }
+        for (int k = p.n_basic + lane; k < p.n_alpha; k += nl) {
+            MDRUN_SH_ROUND();
+            MDRUN_SH(w.M[k]) = 0.0;
+        }
         return;
     }
     int lv = ph - 2;
     if (lv < s.n_fwd_levels) {
-        for (int q = s.fwd_level_start[lv] + lane; q < s.fwd_level_start[lv + 1]; q += nl) mtp_warp_forward_group(p, s, q, w.M);
+        for (int q = s.fwd_level_start[lv] + lane; q < s.fwd_level_start[lv + 1]; q += nl) {
+            MDRUN_SH_ROUND();
+            mtp_warp_forward_group(p, s, q, w.M);
+        }
         return;
     }
     lv -= s.n_fwd_levels;
     if (lv < s.n_bwd_levels) {
-        for (int i = s.bwd_level_start[lv] + lane; i < s.bwd_level_start[lv + 1]; i += nl)
+        for (int i = s.bwd_level_start[lv] + lane; i < s.bwd_level_start[lv + 1]; i += nl) {
+            MDRUN_SH_ROUND();
             mtp_warp_backward_one(p, s.bwd_items[i], w.M, w.g);
+        }
         return;
     }
-    for (int j = lane; j < nnb; j += nl) mtp_warp_derivative_one(p, j, cap, h);
+    for (int j = lane; j < nnb; j += nl) {
+        MDRUN_SH_ROUND();
+        mtp_warp_derivative_one(p, j, h);
+    }
+    // (lane 0 alone: one lane's accesses never conflict, so they are not traced)
     if (lane == 0) *h.energy = mtp_scalar_energy(p, a, w.M);
 }
 

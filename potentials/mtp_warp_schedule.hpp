@@ -33,9 +33,26 @@ struct MtpWarpView {
 struct MtpWarpTables {
     MtpWarpView counts{};
     std::vector<int> fwd_level_start, fwd_group_start, fwd_group_runs, bwd_level_start, bwd_items;
+    // Where the warp kernel stores moment k in its shared M and g: slot_of[k] (basic moments stay in
+    // place). The contraction lanes of a warp read moments at random, and two different moments in slots
+    // equal mod 16 cost a shared-memory bank conflict (8-byte words, half-warps); the slots are chosen so
+    // that the moments the lanes read together hit each bank at most twice (mtp_warp_bank_excess = 0
+    // where the search reaches it). `tables` is the MtpTables the warp kernel runs on: the input's with
+    // every moment index mapped to its slot (same rows, same order: the same arithmetic, bit for bit).
+    std::vector<int> slot_of;
+    MtpTables tables;
+    long bank_excess = 0;     // mtp_warp_bank_excess left after the search (0: every access at most 2-way)
+    long bank_excess_id = 0;  // the same for the unpermuted storage
     MtpWarpView view() const;
 };
 
 MtpWarpTables build_mtp_warp_tables(const MtpTables& t);
+
+// The contraction phases' moment reads that the 32 lanes of a warp make together, split by half-warp
+// (kernels/mtp_warp_bodies.hpp runs a level's groups / gradients round by round, lane l on item
+// start + l + 32 n): each entry lists the distinct moments of one such access (M or g).
+std::vector<std::vector<int>> mtp_warp_contraction_accesses(const MtpTables& t, const MtpWarpTables& w);
+// Sum over those accesses and banks (slot mod 16) of the square of the distinct moments beyond 2 there.
+long mtp_warp_bank_excess(const std::vector<std::vector<int>>& acc, const std::vector<int>& slot_of);
 
 }  // namespace mdrun

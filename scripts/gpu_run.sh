@@ -20,13 +20,16 @@
 #   bench_nograph  both MTP kernels (thread, warp) side by side at every point; CUDA Graphs on (full
 #                matrix up to ~4e5 atoms in total; warp-global too), then off (--quick); bench.txt ends with the warp/thread
 #                ratio per point
+#   banks        Nsight Compute counters of the warp kernel's first launches: shared-memory instructions,
+#                wavefronts per instruction, bank conflicts, registers, shared memory, occupancy (banks.txt;
+#                SKIP without ncu or counter permission)
 #   memcheck, initcheck, racecheck   compute-sanitizer on a 10-step MTP run (error = failure)
 # --no-gpu (the ctest rehearsal on a machine without a GPU, tests/integration/test_gpu_scripts.sh): the
 # same stages with the CPU where a GPU would be used, short runs, GPU-only stages skipped, and checks that
 # a missing GPU makes the GPU test fail under MDRUN_REQUIRE_GPU=1 and `--device cuda` stop clearly.
 #
 # Outputs in $OUT (default ./gpu-run-out): summary.txt, gpu_run.log (all stages' output, in order),
-# bench.txt, bench_nographs.txt, logs.tar.gz (every stage's log and the CLI runs' output folders).
+# bench.txt, bench_nographs.txt, banks.txt, logs.tar.gz (every stage's log and the CLI runs' output folders).
 # Exit status 0 when every stage passed (or was skipped in --no-gpu mode), 1 otherwise.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --no-gpu) nogpu=1; shift ;;
         --deadline) deadline="$2"; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
         -*) echo "gpu_run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
         *) bundle="$1"; shift ;;
     esac
@@ -92,6 +95,10 @@ try_mode() {  # mode -> sets RUN when "mdrun --version" works that way
     fi
     return 1
 }
+# mdrun re-executes itself (/proc/self/exe) to default OMP_WAIT_POLICY to passive unless the variable is set;
+# started through the bundled loader, /proc/self/exe is the loader and that re-execution takes config.toml for
+# the program. Setting the variable here keeps every way of starting working.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 # MDRUN_GPU_RUN_MODE=native|native+gcc|loader forces one way (the ctest rehearsal uses the loader).
 for m in ${MDRUN_GPU_RUN_MODE:-native native+gcc loader}; do try_mode "$m" && break; done
 mdr() { "${RUN[@]}" "$@"; }
@@ -302,6 +309,39 @@ if [ "$runmode" != none ]; then
         cp "$work/logs/bench.log" "$OUT/bench.txt" 2>/dev/null || : > "$OUT/bench.txt"
         kernel_ratios "$OUT/bench.txt" >> "$OUT/bench.txt"
         record bench "$(status_of $stage_rc)" "$stage_secs" "--cpu-only rehearsal: $(grep -c '^lev' "$OUT/bench.txt") rows"
+    fi
+fi
+
+# ---- shared-memory banks of the warp kernel -------------------------------------------------------------
+# Nsight Compute's counters for the first launches of the cooperative MTP kernel (bench_gpu_matrix --quick,
+# warp kernel only): shared-memory instructions, wavefronts (the passes that served them: 2 per 8-byte
+# warp access without conflicts) and bank conflicts, with the launch's registers, shared memory and
+# occupancy. The host model of the same accesses (tests/unit/test_kernel_warp_banks.cpp) predicts the
+# wavefronts per instruction; benchmarks/README.md has its numbers. SKIP without ncu or counter access.
+banks() {
+    local ncu
+    ncu="$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)"
+    [ -n "$ncu" ] || { echo "RESULT ncu not found"; return 77; }
+    "$ncu" --kernel-name regex:warp_group_kernel --launch-count 4 --print-units base \
+        --metrics smsp__inst_executed_op_shared_ld.sum,smsp__inst_executed_op_shared_st.sum,l1tex__data_pipe_lsu_wavefronts_mem_shared_op_ld.sum,l1tex__data_pipe_lsu_wavefronts_mem_shared_op_st.sum,l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_ld.sum,l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_st.sum,launch__registers_per_thread,launch__shared_mem_per_block_dynamic,launch__block_size,launch__grid_size,launch__occupancy_limit_shared_mem,sm__warps_active.avg.pct_of_peak_sustained_active,gpu__time_duration.sum \
+        env MDRUN_REQUIRE_GPU=1 "${RUN[@]}" "$B/bin/bench_gpu_matrix" --data "$B/data" --seconds 0.05 --quick --no-graphs --kernel warp
+    local rc=$?
+    if grep -q 'ERR_NVGPUCTRPERM' "$work/logs/banks.log" 2>/dev/null; then echo "RESULT no access to the GPU counters (ERR_NVGPUCTRPERM)"; return 77; fi
+    [ $rc = 0 ] || return $rc
+    # wavefronts per shared instruction over the profiled launches (2.0 = conflict-free 8-byte accesses)
+    awk '/smsp__inst_executed_op_shared_(ld|st).sum/ { gsub(",", "", $NF); i += $NF }
+         /l1tex__data_pipe_lsu_wavefronts_mem_shared_op_(ld|st).sum/ { gsub(",", "", $NF); w += $NF }
+         /l1tex__data_bank_conflicts_pipe_lsu_mem_shared_op_(ld|st).sum/ { gsub(",", "", $NF); c += $NF }
+         END { if (i > 0) printf "RESULT %.3g shared instructions, %.3f wavefronts each, %.3g bank conflicts\n", i, w / i, c;
+               else { print "RESULT no shared-memory counters in the ncu output"; exit 1 } }' "$work/logs/banks.log"
+}
+if [ "$runmode" != none ]; then
+    if [ $nogpu = 1 ]; then
+        record banks SKIP 0 "no GPU"
+    else
+        stage banks 90 banks
+        cp "$work/logs/banks.log" "$OUT/banks.txt" 2>/dev/null || :
+        record banks "$(status_of $stage_rc)" "$stage_secs" "$(grep '^RESULT' "$work/logs/banks.log" | tail -1 | cut -d' ' -f2- | cut -c1-150)"
     fi
 fi
 

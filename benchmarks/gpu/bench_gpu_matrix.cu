@@ -173,10 +173,16 @@ int main(int argc, char** argv) {
                     const double dt = now_s() - t1;
                     const double as = static_cast<double>(natoms) * R * steps / dt;
                     const double nsday = steps * p.dt_ps * 1e-3 / dt * 86400.0;
-                    std::printf("%-16s %8ld %5d %-11s %10ld %14.4e %12.3f %10.1f %6d %7d%s\n", m.label, natoms, R, kernel.c_str(), steps,
-                                as, nsday,
-                                static_cast<double>(free0 - free1) / (1024.0 * 1024.0), e.capacity(), e.mtp_chunks(),
-                                e.halted() ? "  (halted!)" : "");
+                    // after the columns: capacity grows (each redid steps, timed ones included) and, for the warp
+                    // kernel, its site capacity and shared block per atom (what sets the warps per SM)
+                    char extra[96] = "";
+                    if (kernel != "thread")
+                        std::snprintf(extra, sizeof extra, "  site_cap %d block %.1fKiB", e.site_capacity(),
+                                      static_cast<double>(e.warp_block_bytes()) / 1024.0);
+                    std::printf("%-16s %8ld %5d %-11s %10ld %14.4e %12.3f %10.1f %6d %7d  grows %ld%s%s\n", m.label, natoms, R, kernel.c_str(),
+                                steps, as, nsday,
+                                static_cast<double>(free0 - free1) / (1024.0 * 1024.0), e.capacity(), e.mtp_chunks(), e.grow_count(),
+                                extra, e.halted() ? "  (halted!)" : "");
                     std::fflush(stdout);
                 } catch (const std::exception& ex) {
                     std::printf("%-16s %8ld %5d %-11s   skipped: %s\n", m.label, natoms, R, kernel.c_str(), ex.what());

@@ -109,7 +109,7 @@ void warp_model(const MtpTables& t, double nn_mean, double slots, int longest_si
     // gather (D of the row and of the mirrored slots, reverse index); tables stay in L2.
     const double hbm = slots * (2 * (4 + 24 + 24) + 24) + slots * (24 + 24 + 4 + 4);
     // the engine's capacities: row slots and site columns with head room (kernels/batch_engine.hpp)
-    const long block = mtp_warp_body_doubles(p, static_cast<int>(slots * 1.25 + 8), longest_site + longest_site / 4 + 8);
+    const long block = mtp_warp_body_doubles(p, static_cast<int>(slots * 1.25 + 8), longest_site + longest_site / 4 + 8, nl);
     std::printf("  warp kernel MODEL (H200: %d lanes, %d forward / %d backward levels): %.3g flop/atom; busiest-lane SM cycles "
                 "per atom: FP64 %.3g, shared/L1 %.3g, phase-wise max %.3g\n",
                 nl, w.counts.n_fwd_levels, w.counts.n_bwd_levels, flops_total, cyc_flop, cyc_byte, cyc);

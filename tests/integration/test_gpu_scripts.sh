@@ -27,7 +27,7 @@ OUT="$tmp/out" MDRUN_GPU_RUN_MODE=loader bash "$root/scripts/gpu_run.sh" "$tmp/b
 cat "$tmp/out/summary.txt"
 [ "$rc" = 0 ] || { echo "FAIL: gpu_run.sh --no-gpu exited $rc"; tail -n 80 "$tmp/out/gpu_run.log"; exit 1; }
 grep -q '^env .*binaries start: loader' "$tmp/out/summary.txt" || { echo "FAIL: the bundled loader did not start mdrun"; exit 1; }
-for s in env gpu_test gpu_required fma cli_mtp cli_born cli_mtp_warp warp_vs_thread device_cuda_refused bench memcheck; do
+for s in env gpu_test gpu_required fma cli_mtp cli_born cli_mtp_warp warp_vs_thread device_cuda_refused bench banks memcheck; do
     grep -q "^$s " "$tmp/out/summary.txt" || { echo "FAIL: stage $s missing from summary.txt"; exit 1; }
 done
 grep -q '^cli_mtp .*PASS.*restart [1-9][0-9]* identical/0 differ' "$tmp/out/summary.txt" || { echo "FAIL: MTP restart comparison"; exit 1; }

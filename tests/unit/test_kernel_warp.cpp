@@ -296,6 +296,87 @@ TEST_CASE("warp kernel: 60-step NVT of several replicas equals the thread kernel
     CHECK(norm(a.first[0].pos[0] - sys[0].pos[0]) > 1e-4);
 }
 
+TEST_CASE("warp kernel: capacities outgrown in the middle of a run are grown and the steps redone, as if they had fitted") {
+    // A constructed clustering: the 96-atom cell's atoms all move towards its centre, so the neighbour
+    // counts inside max_dist (the warp kernel's site capacity) and inside the list cutoff (the row
+    // capacity) grow during the run. The run starts with capacities that fit step 0 exactly; it must
+    // detect the overflow in a later step, grow, redo the steps and end bit for bit where runs with room
+    // from the start (warp and thread kernels) end.
+    Model m("NaO_lev16");
+    System sys = m.sys[2];
+    Vec3 centre{0, 0, 0};
+    for (const Vec3& x : sys.pos) centre = centre + x;
+    centre = centre * (1.0 / static_cast<double>(sys.size()));
+    for (std::size_t a = 0; a < sys.size(); ++a) sys.vel[a] = (centre - sys.pos[a]) * 1.5;  // Å/ps
+    const DynamicsParams dp = nvt_params();
+    NeighborList nl;
+    build_neighbor_list(sys.box, sys.pos, neighbor_list_cutoff(m.pot, dp.skin), nl);
+    int site0 = 0, row0 = 0;
+    for (std::size_t i = 0; i < nl.size(); ++i) {
+        int n = 0;
+        for (int q = nl.offset[i]; q < nl.offset[i + 1]; ++q)
+            n += norm(sys.pos[nl.j[q]] + nl.shift[q] - sys.pos[i]) < m.pot.tables().counts.max_dist ? 1 : 0;
+        site0 = std::max(site0, n);
+        row0 = std::max(row0, nl.offset[i + 1] - nl.offset[i]);
+    }
+    struct Run {
+        System out;
+        BatchObservables obs;
+        long grows_at_setup = 0, grows = 0;
+        int site_cap = 0, cap = 0;
+    };
+    auto run = [&](BatchOptions opt) {
+        HostExec ex;
+        std::vector<BatchReplicaSpec> specs = {mtp_batch_spec(sys, m.pot, dp)};
+        HostEngine eng(ex, m.pot.tables(), specs, opt);
+        eng.setup();
+        Run r;
+        r.grows_at_setup = eng.grow_count();
+        for (int k = 0; k < 4; ++k) eng.advance(40);  // (a checkpoint-like split: each advance redoes its own steps)
+        CHECK_FALSE(eng.halted());
+        r.out = sys;
+        eng.download(0, r.out);
+        r.obs = eng.observe()[0];
+        r.grows = eng.grow_count();
+        r.site_cap = eng.site_capacity();
+        r.cap = eng.capacity();
+        return r;
+    };
+    BatchOptions tight_site = warp();
+    tight_site.site_cap = site0;
+    BatchOptions tight_both = tight_site;
+    tight_both.cap = row0;
+    BatchOptions roomy = warp();
+    roomy.site_cap = 2 * site0;
+    roomy.cap = 2 * row0;
+    BatchOptions thread;
+    thread.cap = 2 * row0;
+    const Run a = run(tight_site), b = run(tight_both), ref = run(roomy), t = run(thread);
+    // the capacities fitted step 0 and were outgrown later
+    CHECK(a.grows_at_setup == 0);
+    CHECK(b.grows_at_setup == 0);
+    CHECK(a.grows >= 1);
+    CHECK(a.site_cap > site0);
+    CHECK(b.site_cap > site0);
+    CHECK(b.cap > row0);
+    CHECK(ref.grows == 0);
+    MESSAGE("step-0 capacities: site " << site0 << ", row " << row0 << "; grown to site " << a.site_cap << " (" << a.grows
+                                       << " grow(s)), and site " << b.site_cap << " + row " << b.cap << " (" << b.grows << ")");
+    auto same = [&](const Run& x, const Run& y) {
+        bool ok = same_bits(x.obs.potential, y.obs.potential) && same_bits(x.obs.temperature, y.obs.temperature);
+        for (int k = 0; k < 9; ++k) ok = ok && same_bits(x.obs.virial.m[k / 3][k % 3], y.obs.virial.m[k / 3][k % 3]);
+        for (std::size_t i = 0; i < sys.size(); ++i)
+            ok = ok && same_bits(x.out.pos[i].x, y.out.pos[i].x) && same_bits(x.out.pos[i].y, y.out.pos[i].y) &&
+                 same_bits(x.out.pos[i].z, y.out.pos[i].z) && same_bits(x.out.vel[i].x, y.out.vel[i].x) &&
+                 same_bits(x.out.vel[i].y, y.out.vel[i].y) && same_bits(x.out.vel[i].z, y.out.vel[i].z);
+        return ok;
+    };
+    CHECK(same(a, ref));
+    CHECK(same(b, ref));
+    CHECK(same(t, ref));
+    CHECK(norm(ref.out.pos[0] - sys.pos[0]) > 1e-2);  // the atoms moved
+}
+
 TEST_CASE("warp kernel: an unknown kernel name or lane count is refused") {
     Model m("NaO_lev16", 1);
     HostExec ex;
