@@ -6,6 +6,7 @@
 // checks the object's symbols). Callers check mtp_fma_available() first (potentials/mtp_arithmetic.hpp).
 #include "potentials/mtp_grade_math.hpp"
 #include "potentials/mtp_group_eval.hpp"
+#include "potentials/mtp_cpu_fused.hpp"
 #include "potentials/mtp_math.hpp"
 
 #if defined(__GNUC__)
@@ -21,7 +22,7 @@ MDRUN_FMA_FLATTEN void evaluate_group(const MtpParamsView& p, int nsites, const 
                                       double* const* rx, double* const* ry, double* const* rz, int* const* nt,
                                       double* const* scr, double* Ml, double* gl, double* v, double* const* dx,
                                       double* const* dy, double* const* dz) {
-    mtp_sites_lanes<kMtpCpuLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
+    mtp_sites_lanes_cpu<kMtpCpuLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
 }
 
 MDRUN_FMA_FLATTEN void evaluate_group_grad(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap,
@@ -29,7 +30,7 @@ MDRUN_FMA_FLATTEN void evaluate_group_grad(const MtpParamsView& p, int nsites, c
                                            double* const* scr, double* Ml, double* gl, double scaling, double* v,
                                            double* const* dx, double* const* dy, double* const* dz,
                                            double* const* rows) {
-    mtp_sites_lanes_with_grad<kMtpCpuLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, scaling, v, dx, dy,
+    mtp_sites_lanes_with_grad_cpu<kMtpCpuLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, scaling, v, dx, dy,
                                             dz, rows);
 }
 

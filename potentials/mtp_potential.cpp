@@ -8,6 +8,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/omp_trap.hpp"
 #include "potentials/mtp_grade_math.hpp"
+#include "potentials/mtp_cpu_fused.hpp"
 #include "potentials/mtp_group_eval.hpp"
 #include "potentials/mtp_math.hpp"
 
@@ -83,7 +84,7 @@ MDRUN_CPU_CLONES void evaluate_group(const MtpParamsView& p, int nsites, const i
                                      double* const* rx, double* const* ry, double* const* rz, int* const* nt,
                                      double* const* scr, double* Ml, double* gl, double* v, double* const* dx,
                                      double* const* dy, double* const* dz) {
-    mtp_sites_lanes<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
+    mtp_sites_lanes_cpu<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, v, dx, dy, dz);
 }
 // The same group with its grade rows (steps where [extrapolation] grades).
 MDRUN_CPU_CLONES void evaluate_group_grad(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap,
@@ -91,7 +92,7 @@ MDRUN_CPU_CLONES void evaluate_group_grad(const MtpParamsView& p, int nsites, co
                                           double* const* scr, double* Ml, double* gl, double scaling, double* v,
                                           double* const* dx, double* const* dy, double* const* dz,
                                           double* const* rows) {
-    mtp_sites_lanes_with_grad<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, scaling, v, dx, dy, dz,
+    mtp_sites_lanes_with_grad_cpu<kLanes>(p, nsites, a, nn, cap, rx, ry, rz, nt, scr, Ml, gl, scaling, v, dx, dy, dz,
                                       rows);
 }
 
