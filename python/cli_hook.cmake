@@ -7,7 +7,9 @@ if(MDRUN_HAVE_PYTHON_MODULE)
        "MDRUN_PY_INSTALLED_DIR=\"${MDRUN_PYTHON_INSTALLED_DIR}\"" "MDRUN_PY_INTERPRETER=\"${Python_EXECUTABLE}\"")
 endif()
 set_source_files_properties(${CMAKE_SOURCE_DIR}/engine/cli/plot_cmd.cpp PROPERTIES COMPILE_DEFINITIONS "${_mdrun_plot_defs}")
-# A wheel (pip install .) carries the command-line program too, in the environment's bin/.
+# A wheel (pip install .) carries the command-line programs too, in the environment's bin/, with the HDF5
+# plugin next to them (the first place mdrun looks for it: engine/cli/h5_plugin_loader.cpp).
 if(SKBUILD)
-  install(TARGETS mdrun RUNTIME DESTINATION "${SKBUILD_SCRIPTS_DIR}" COMPONENT python)
+  install(TARGETS ${MDRUN_PROGRAMS} RUNTIME DESTINATION "${SKBUILD_SCRIPTS_DIR}" COMPONENT python)
+  install(TARGETS mdrun_h5 LIBRARY DESTINATION "${SKBUILD_SCRIPTS_DIR}" COMPONENT python)
 endif()

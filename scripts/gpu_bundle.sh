@@ -37,7 +37,7 @@ if [ -z "$build" ]; then
     build="$root/build-gpu-bundle"
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMDRUN_CUDA=ON \
           -DCMAKE_CUDA_ARCHITECTURES="$arch" -DBUILD_TESTING=ON >/dev/null
-    cmake --build "$build" -j "$(nproc)" --target mdrun test_gpu_vs_cpu gpu_fma_check bench_gpu_matrix
+    cmake --build "$build" -j "$(nproc)" --target mdrun mdrun_h5 test_gpu_vs_cpu gpu_fma_check bench_gpu_matrix
 fi
 bins=("$build/mdrun" "$build/tests/gpu/test_gpu_vs_cpu" "$build/tests/gpu/gpu_fma_check" "$build/benchmarks/gpu/bench_gpu_matrix")
 for b in "${bins[@]}"; do
@@ -52,6 +52,10 @@ esac
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib" "$out/gcc" "$out/glibc" "$out/data" "$out/examples"
 cp "${bins[@]}" "$out/bin/"
+# mdrun's HDF5 part (H5MD, analysis.h5), opened on first use from the executable's directory; its libraries
+# (libhdf5 and what it pulls in) are collected by the ldd loop below like the executables'.
+[ -f "$build/libmdrun_h5.so" ] || { echo "gpu_bundle.sh: $build/libmdrun_h5.so is missing (target mdrun_h5)" >&2; exit 3; }
+cp "$build/libmdrun_h5.so" "$out/bin/"
 strip --strip-debug "$out/bin/"* 2>/dev/null || true
 
 # ---- 2. the shared libraries they load (ldd), sorted into lib/, gcc/ and glibc/ --------------------------

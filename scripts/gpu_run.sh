@@ -78,6 +78,9 @@ for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu
 done
 runmode=none
 RUN=()
+# mdrun opens its HDF5 part from its own directory; through the bundled loader its "own" file would be
+# ld-linux in glibc/, so the bundle names the plugin outright (engine/cli/h5_plugin_loader.cpp).
+[ -f "$B/bin/libmdrun_h5.so" ] && export MDRUN_H5_PLUGIN="$B/bin/libmdrun_h5.so"
 try_mode() {  # mode -> sets RUN when "mdrun --version" works that way
     local r=()
     case "$1" in

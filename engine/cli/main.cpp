@@ -11,6 +11,8 @@
 #endif
 #ifdef MDRUN_HAVE_MPI
 #include "engine/mpi/mpi_run.hpp"
+#else
+#include "engine/cli/mpi_handoff.hpp"
 #endif
 
 namespace {
@@ -38,7 +40,11 @@ const std::vector<mdrun::cli::Subcommand> kSubcommands = {
 
 }  // namespace
 
+// Compiled twice (CMakeLists.txt): into mdrun, and with MDRUN_HAVE_MPI into mdrun_mpi.
 int main(int argc, char** argv) {
+#ifndef MDRUN_HAVE_MPI
+    mdrun::hand_over_to_mdrun_mpi(argv);  // under mpirun/srun (MPI builds): exec the mdrun_mpi next to this one
+#endif
     mdrun::apply_omp_wait_default(argv);  // first: may re-execute mdrun with OMP_WAIT_POLICY=passive
 #ifdef MDRUN_HAVE_CUDA
     mdrun::register_cuda_backend();  // makes `--device cuda|auto` find the GPU backend

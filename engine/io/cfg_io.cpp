@@ -1,5 +1,6 @@
 #include "engine/io/cfg_io.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cerrno>
@@ -356,39 +357,46 @@ void write_cfg(std::ostream& os, const std::vector<CfgConfig>& configs) {
         if (c.has_forces) os << "           fx          fy          fz";
         if (c.has_site_energies) os << "       site_en";
         os << "\n";
-        // Atom lines are formatted in parallel into one buffer of fixed-size slots, then written in order
-        // (the characters of printf("    %ld %d  %.16e ...")).
+        // Atom lines are formatted in parallel into a buffer of fixed-size slots, then written in order
+        // (the characters of printf("    %ld %d  %.16e ...")). The buffer holds a chunk of atoms and is reused
+        // for the next: one sized for all atoms was 256 bytes of fresh, page-faulting memory per atom.
         constexpr std::size_t kSlot = 256;  // 2 integers + 7 numbers of at most 24 characters each, and spaces
-        std::vector<char> text(n * kSlot);
-        std::vector<unsigned short> len(n);
+        constexpr std::size_t kChunk = 2048;
+        const std::size_t chunk = std::min(n, kChunk);
+        std::vector<char> text(chunk * kSlot);
+        std::vector<unsigned short> len(chunk);
+        for (std::size_t a0 = 0; a0 < n; a0 += chunk) {
+            const long m = static_cast<long>(std::min(chunk, n - a0));
 #pragma omp parallel for schedule(static) if (n > 2000)
-        for (long a = 0; a < static_cast<long>(n); ++a) {
-            char* const line = text.data() + static_cast<std::size_t>(a) * kSlot;
-            char* const end = line + kSlot;
-            char* p = put_text(line, "    ");
-            p = std::to_chars(p, end, c.id[a]).ptr;
-            *p++ = ' ';
-            p = std::to_chars(p, end, c.type[a]).ptr;
-            *p++ = ' ';
-            for (double v : {c.pos[a].x, c.pos[a].y, c.pos[a].z}) {
+            for (long q = 0; q < m; ++q) {
+                const std::size_t a = a0 + static_cast<std::size_t>(q);
+                char* const line = text.data() + static_cast<std::size_t>(q) * kSlot;
+                char* const end = line + kSlot;
+                char* p = put_text(line, "    ");
+                p = std::to_chars(p, end, c.id[a]).ptr;
                 *p++ = ' ';
-                p = put_e16(p, end, v);
-            }
-            if (c.has_forces) {
+                p = std::to_chars(p, end, c.type[a]).ptr;
                 *p++ = ' ';
-                for (double v : {c.force[a].x, c.force[a].y, c.force[a].z}) {
+                for (double v : {c.pos[a].x, c.pos[a].y, c.pos[a].z}) {
                     *p++ = ' ';
                     p = put_e16(p, end, v);
                 }
+                if (c.has_forces) {
+                    *p++ = ' ';
+                    for (double v : {c.force[a].x, c.force[a].y, c.force[a].z}) {
+                        *p++ = ' ';
+                        p = put_e16(p, end, v);
+                    }
+                }
+                if (c.has_site_energies) {
+                    p = put_text(p, "  ");
+                    p = put_e16(p, end, c.site_energy[a]);
+                }
+                *p++ = '\n';
+                len[static_cast<std::size_t>(q)] = static_cast<unsigned short>(p - line);
             }
-            if (c.has_site_energies) {
-                p = put_text(p, "  ");
-                p = put_e16(p, end, c.site_energy[a]);
-            }
-            *p++ = '\n';
-            len[static_cast<std::size_t>(a)] = static_cast<unsigned short>(p - line);
+            for (std::size_t q = 0; q < static_cast<std::size_t>(m); ++q) os.write(text.data() + q * kSlot, len[q]);
         }
-        for (std::size_t a = 0; a < n; ++a) os.write(text.data() + a * kSlot, len[a]);
         if (c.has_energy) {
             os << " Energy\n    ";
             write_num(os, c.energy);

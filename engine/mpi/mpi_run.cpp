@@ -337,12 +337,6 @@ int run_md_mpi(const RunOptions& opt) {
 
 }  // namespace
 
-bool launched_by_mpi() {
-    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
-        if (std::getenv(v)) return true;
-    return false;
-}
-
 void register_mpi_runner() {
     if (launched_by_mpi()) set_run_entry(run_md_mpi);
 }

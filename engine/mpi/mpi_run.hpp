@@ -1,4 +1,5 @@
-// `mpirun -n N mdrun config.toml` (issue 15; built when CMake finds MPI, MDRUN_MPI). The [[replica]] list is
+// `mpirun -n N mdrun config.toml` (issue 15; built when CMake finds MPI, MDRUN_MPI, into the executable
+// mdrun_mpi, to which mdrun hands over under a launcher: engine/cli/mpi_handoff.hpp). The [[replica]] list is
 // split over the ranks (engine/run/replica_assign.hpp); each rank runs its replicas as one batched part,
 // exactly like `mdrun config.toml --replicas <its list>` (files in <output.directory>/replicas_<list>/,
 // every replica's own files byte-identical to the one-process run); rank 0 gathers every replica's
@@ -8,12 +9,9 @@
 // written so far stays valid, and `--restart <output.directory>` continues with any number of ranks
 // (engine/run/series_checkpoints.hpp). docs/cluster.md says it for users.
 #pragma once
+#include "engine/core/mpi_launcher.hpp"  // launched_by_mpi(): only then is MPI initialised
 
 namespace mdrun {
-
-// True when a launcher started this process (OpenMPI, PMIx, PMI, i.e. mpirun / srun): only then does
-// `mdrun config.toml` initialise MPI, so a plain `mdrun config.toml` of an MPI build runs exactly as before.
-bool launched_by_mpi();
 
 // Makes `mdrun [run] config.toml` go through the MPI runner when launched_by_mpi().
 void register_mpi_runner();

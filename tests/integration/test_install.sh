@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --install` into a temporary prefix gives a working mdrun: it starts from the prefix (no build tree
-# needed), reports its version, shows help, and converts a structure.
+# needed), reports its version, shows help, and converts a structure; it finds its HDF5 part
+# (<prefix>/lib*/mdrun/libmdrun_h5.so) for an H5MD file, and in MPI builds mdrun_mpi is installed next to it.
 set -euo pipefail
 [ -n "${MDRUN_BINARY_DIR:-}" ] && [ -n "${MDRUN_CMAKE:-}" ] || { echo "MDRUN_BINARY_DIR/MDRUN_CMAKE not set: skipped"; exit 77; }
 prefix=$(mktemp -d)
@@ -15,4 +16,11 @@ case "$version" in "mdrun "*) ;; *) echo "FAIL: --version printed '$version'"; e
 data="${MDRUN_TEST_DATA:-$MDRUN_SOURCE_DIR/tests/data}"
 (cd "$prefix" && env -i PATH=/usr/bin:/bin "$bin" convert "$data/structures/NaAlCl4.POSCAR" out.extxyz --replicate 1,2,1 2>/dev/null)
 [ "$(head -1 "$prefix/out.extxyz")" = "48" ] || { echo "FAIL: installed mdrun convert"; exit 1; }
-echo "installed into $prefix/bin: $version; runs with a bare environment"
+(cd "$prefix" && env -i PATH=/usr/bin:/bin "$bin" convert out.extxyz out.h5md 2>/dev/null) \
+    || { echo "FAIL: installed mdrun cannot write H5MD (plugin not found?)"; ls -R "$prefix"; exit 1; }
+plugin=$(find "$prefix" -name libmdrun_h5.so)
+[ -n "$plugin" ] || { echo "FAIL: libmdrun_h5.so not installed"; exit 1; }
+if [ "${MDRUN_HAVE_MPI:-}" = "ON" ]; then
+    [ -x "$prefix/bin/mdrun_mpi" ] || { echo "FAIL: MPI build but $prefix/bin/mdrun_mpi not installed"; exit 1; }
+fi
+echo "installed into $prefix/bin: $version (${plugin#$prefix/}); runs with a bare environment"

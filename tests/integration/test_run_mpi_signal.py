@@ -93,7 +93,9 @@ try:
     c.check(p.returncode == 128 + signal.SIGTERM, f"SIGTERM to the ranks: exit {p.returncode} (want 143): {err}")
     c.check(err.count("interrupted by signal 15 at step") == 2, "each rank reports its checkpoint: " + err)
     hint = [line for line in err.splitlines() if "continue with: mpirun -n <N> " in line]
-    c.check(hint and f"{MDRUN} run " in hint[0] and "--restart" in hint[0] and f"--steps {STEPS}" in hint[0],
+    # the ranks run mdrun_mpi (mdrun hands over to it under mpirun), and the hint names the program that ran
+    mdrun_mpi = os.path.join(os.path.dirname(MDRUN), "mdrun_mpi")
+    c.check(hint and f"{mdrun_mpi} run " in hint[0] and "--restart" in hint[0] and f"--steps {STEPS}" in hint[0],
             "rank 0 prints the command that continues: " + err)
     steps = interrupted_steps(w, parts)
     c.check(len(steps) == 2 and all(100 <= s < STEPS for s in steps), f"both parts stopped mid-run: {steps}")
