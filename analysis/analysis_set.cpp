@@ -25,6 +25,38 @@ int AnalysisSet::Impl::species_index(const std::string& s) const {
 namespace {
 constexpr int kMaxGroupAtoms = 16;
 
+// The polyanion groups of a checkpoint are adopted on restart, so a CRC-correct but edited checkpoint must not
+// make sample() index outside the atoms, the per-kind ρ(θ,φ) arrays or the fixed per-group scratch: the groups
+// must have the shape of those found in this structure at set-up (same kinds, number of groups and bonds — the
+// correlators were sized by them) and valid CSR offsets and atom indices (found by fuzz_restore).
+void check_loaded_groups(const PolyanionGroups& g, const PolyanionGroups& built, int n_atoms,
+                         const std::string& file) {
+    const auto bad = [&](const std::string& what) {
+        return input_error(file, 0, "checkpoint polyanion groups: " + what + "; analyses cannot continue from it");
+    };
+    if (g.centre_species != built.centre_species) throw bad("the centre species differ from the configuration's");
+    if (g.size() != built.size() || g.bonds() != built.bonds())
+        throw bad("the number of polyanions or bonds differs from this structure's");
+    const std::size_t ng = g.centre.size();
+    // No polyanion analysis: the groups were never searched and stay empty (no CSR sentinel either).
+    if (ng == 0 && g.kind.empty() && g.ligand.empty() && (g.offset.empty() || (g.offset.size() == 1 && g.offset[0] == 0)))
+        return;
+    if (g.kind.size() != ng || g.offset.size() != ng + 1 || g.cutoff_A.size() != g.centre_species.size())
+        throw bad("array sizes are inconsistent");
+    if (g.offset[0] != 0 || g.offset[ng] != g.bonds()) throw bad("ligand offsets do not span the bonds");
+    const int nk = static_cast<int>(g.centre_species.size());
+    for (std::size_t k = 0; k < ng; ++k) {
+        const int len = g.offset[k + 1] - g.offset[k];
+        if (len < 0 || len + 1 > kMaxGroupAtoms) throw bad("group " + std::to_string(k) + " has an invalid size");
+        if (g.centre[k] < 0 || g.centre[k] >= n_atoms) throw bad("centre of group " + std::to_string(k) + " out of range");
+        if (g.kind[k] < 0 || g.kind[k] >= nk) throw bad("kind of group " + std::to_string(k) + " out of range");
+    }
+    for (std::size_t b = 0; b < g.ligand.size(); ++b)
+        if (g.ligand[b] < 0 || g.ligand[b] >= n_atoms) throw bad("ligand " + std::to_string(b) + " out of range");
+    for (double c : g.cutoff_A)
+        if (!(c > 0) || !std::isfinite(c)) throw bad("a bond cutoff is not a positive finite length");
+}
+
 // Centre-ion shell radius per centre species: configured (one radius, or one per centre species), else the
 // first minimum of the centre-ion g(r) of the initial structure (the largest over the ion species).
 std::vector<double> shell_radii(const AnalysisSet::Impl& I, const System& sys, const std::vector<std::string>& ions,
@@ -465,7 +497,10 @@ void AnalysisSet::load(BinaryReader& r) {
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.msd) throw mismatch("msd");
     if (I.cfg.msd) { I.msd.load(r); I.mscd.load(r); I.mscd_series.load(r); }
     // Groups are identified once at the original step 0 and kept: adopt the checkpointed ones.
-    load_groups(r, I.groups);
+    PolyanionGroups loaded;
+    load_groups(r, loaded);
+    check_loaded_groups(loaded, I.groups, static_cast<int>(I.type.size()), r.file());
+    I.groups = std::move(loaded);
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.reorientation) throw mismatch("reorientation");
     if (I.cfg.reorientation) I.reor.load(r);
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.vacf) throw mismatch("vacf");

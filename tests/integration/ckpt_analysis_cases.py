@@ -1,6 +1,6 @@
 """Checkpoint cases for the analysis state behind the CRCs (used by test_malformed_corpus.py): a run of
 fuzz/restore/config.toml (24 atoms of NaAlCl4, every analysis with checkpointed state), then copies of its
-checkpoint with one field of the hop detector or the CNA tracker changed and every CRC32 recomputed
+checkpoint with one field of the hop detector, the CNA tracker or the polyanion groups changed and every CRC32 recomputed
 (ckpt_format.join), as a checkpoint edited by hand would be. Each must be a clear error naming the
 section and the field (analysis/hop_events.cpp, analysis/cna_correlation.cpp: check_loaded)."""
 import math
@@ -49,6 +49,22 @@ def cna_fields(p):
     return f
 
 
+def group_fields(p):
+    """The polyanion groups a restart adopts (analysis/polyanion_groups.cpp save_groups)."""
+    m = _marker(p, "polyanion_groups")
+    (ns,) = struct.unpack_from("<Q", p, m)
+    at = m + 8
+    for _ in range(ns):  # centre species names
+        (n,) = struct.unpack_from("<Q", p, at)
+        at += 8 + n
+    f = {}
+    f["n_centre"], f["centre0"], at = _vec(p, at, 4)
+    f["n_kind"], f["kind0"], at = _vec(p, at, 4)
+    _, f["offset0"], at = _vec(p, at, 4)
+    f["n_ligand"], f["ligand0"], _ = _vec(p, at, 4)
+    return f
+
+
 def _edits():
     """name -> (function(replica payload) -> payload, expected message fragments)."""
     def hop(key, fmt, value, plus=0):
@@ -68,9 +84,17 @@ def _edits():
             return cf.patch(p, f[key] + plus, fmt, v)
         return fn
 
+    def groups(key, value):
+        def fn(p):
+            f = group_fields(p)
+            assert f["n_centre"] > 0 and f["n_ligand"] > 0, "the base run has no polyanion group to edit"
+            return cf.patch(p, f[key], "<i", value)
+        return fn
+
     q = lambda at: (lambda p, f: struct.unpack_from("<q", p, f[at])[0])
     hs = "checkpoint hop state"
     cs = "checkpoint cna_correlation state"
+    gs = "checkpoint polyanion groups"
     return {
         "hop_rbar_count_off": (hop("n_rbar", "<q", lambda p, f: q("n_rbar")(p, f) + 3), [hs, "averaged-position count"]),
         "hop_last_centre_off": (hop("last_centre", "<q", lambda p, f: q("last_centre")(p, f) - 1), [hs, "last evaluated centre"]),
@@ -79,6 +103,10 @@ def _edits():
         "hop_ring_nan": (hop("raw0", "<d", math.nan), [hs, "position ring entry 0 is not finite"]),
         "hop_event_atom_1000": (hop("event0", "<i", 1000), [hs, "event 0: atom 1000 out of range"]),
         "hop_event_time_inf": (hop("event0", "<d", math.inf, 8), [hs, "event 0: times or vector"]),
+        # Found by fuzz_restore: an out-of-range kind wrote outside the rho(theta, phi) counts in sample().
+        "groups_kind_99": (groups("kind0", 99), [gs, "kind of group 0 out of range"]),
+        "groups_centre_negative": (groups("centre0", -1), [gs, "centre of group 0 out of range"]),
+        "groups_ligand_1000": (groups("ligand0", 1000), [gs, "ligand 0 out of range"]),
         "cna_samples_negative": (cna("n", "<q", -5), [cs, "sample count -5"]),
         "cna_spans_opened_negative": (cna("spans_opened", "<q", -1), [cs, "spans opened -1"]),
         "cna_span_ion_1000": (cna("span0", "<i", 1000), [cs, "open span 0: ion 1000 out of range"]),
