@@ -24,6 +24,7 @@
 #include "engine/core/vec3.hpp"
 #include "engine/md/barostat_math.hpp"
 #include "engine/md/integrator_math.hpp"
+#include "engine/md/npt_list_math.hpp"
 #include "kernels/batch_view.hpp"
 #include "kernels/hd_atomic.hpp"
 
@@ -151,20 +152,7 @@ MDRUN_HD_INLINE void npt_remap_cell_body(int r, const BatchView& b) {
     npt_remap_half(r, b);
     npt_set_cell(r, b, b.bar[r].box);
     const double R = b.npt_outer[r], rc = b.npt_rc[r];
-    const Box b0 = npt_box(b.nl_box[r]);
-    const Box& b1 = b.box[r];
-    Mat3 finv = mat3_zero();
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            for (int k = 0; k < 3; ++k) finv.m[i][j] += b1.hinv.m[i][k] * b0.h.m[k][j];
-    double dev2 = 0.0;
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
-            const double d = finv.m[i][j] - (i == j ? 1.0 : 0.0);
-            dev2 += d * d;
-        }
-    const double smin = 1.0 / (1.0 + sqrt(dev2));
-    const double allowed = 0.5 * (smin * R - rc);
+    const double allowed = npt_list_allowance(npt_box(b.nl_box[r]), b.box[r], R, rc);
     if (!(allowed > 0.0)) {
         b.status[r].rebuild = 1;
         b.npt_lim2[r] = 0.0;

@@ -20,6 +20,7 @@
 #include "engine/md/dynamics.hpp"
 #include "engine/core/error.hpp"
 #include "engine/md/checkpoint_state_checks.hpp"
+#include "engine/md/npt_list_math.hpp"
 
 namespace mdrun {
 
@@ -185,20 +186,8 @@ void Dynamics::npt_refresh_shifts() {
 void Dynamics::npt_neighbors() {
     const double rc = pot_.cutoff();
     const double R = rc + std::max(params_.skin, 0.0);
-    const Box b0 = make_box(mtk_lattice_rows(nl_box_));
-    const Box b1 = make_box(mtk_lattice_rows(bar_.box));
-    Mat3 finv = mat3_zero();  // F⁻¹ = h⁻¹ h0 (row-vector convention)
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            for (int k = 0; k < 3; ++k) finv.m[i][j] += b1.hinv.m[i][k] * b0.h.m[k][j];
-    double dev2 = 0.0;
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
-            const double d = finv.m[i][j] - (i == j ? 1.0 : 0.0);
-            dev2 += d * d;
-        }
-    const double smin = 1.0 / (1.0 + std::sqrt(dev2));
-    const double allowed = 0.5 * (smin * R - rc);
+    const double allowed =
+        npt_list_allowance(make_box(mtk_lattice_rows(nl_box_)), make_box(mtk_lattice_rows(bar_.box)), R, rc);
     bool rebuild = !(allowed > 0.0) || nl_.pos_at_build.size() != sys_.size();
     if (!rebuild) {
         const double lim2 = allowed * allowed;
