@@ -96,8 +96,8 @@ try_mode() {  # mode -> sets RUN when "mdrun --version" works that way
     return 1
 }
 # mdrun re-executes itself (/proc/self/exe) to default OMP_WAIT_POLICY to passive unless the variable is set;
-# started through the bundled loader, /proc/self/exe is the loader and that re-execution takes config.toml for
-# the program. Setting the variable here keeps every way of starting working.
+# started through the bundled loader it cannot (/proc/self/exe is the loader) and keeps the runtime's default
+# (engine/core/omp_defaults.cpp), so the variable is set here for every way of starting.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-passive}"
 # MDRUN_GPU_RUN_MODE=native|native+gcc|loader forces one way (the ctest rehearsal uses the loader).
 for m in ${MDRUN_GPU_RUN_MODE:-native native+gcc loader}; do try_mode "$m" && break; done

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/results_h5.hpp"
+#include "engine/core/executable_path.hpp"
 #include "engine/cli/h5_plugin.hpp"
 #include "engine/core/error.hpp"
 
@@ -37,9 +38,8 @@ Loaded load() {
     if (const char* env = std::getenv("MDRUN_H5_PLUGIN"); env && *env) {
         candidates.push_back(env);
     } else {
-        std::error_code ec;
-        const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-        if (!ec) {
+        const fs::path exe = executable_path();
+        if (!exe.empty()) {
             candidates.push_back((exe.parent_path() / kPlugin).string());
             candidates.push_back((exe.parent_path() / MDRUN_PLUGIN_FROM_BIN / kPlugin).lexically_normal().string());
         }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/core/executable_path.hpp"
 #include "engine/core/mpi_launcher.hpp"
 
 namespace mdrun {
@@ -16,9 +17,8 @@ namespace mdrun {
 void hand_over_to_mdrun_mpi(char** argv) {
 #ifdef MDRUN_MPI_SIBLING
     if (!launched_by_mpi()) return;
-    std::error_code ec;
-    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    const std::string target = ec ? std::string("mdrun_mpi") : (exe.parent_path() / "mdrun_mpi").string();
+    const std::filesystem::path exe = executable_path();
+    const std::string target = exe.empty() ? std::string("mdrun_mpi") : (exe.parent_path() / "mdrun_mpi").string();
     execv(target.c_str(), argv);  // argv[0] unchanged: messages still say what the user typed
     std::fprintf(stderr,
                  "mdrun: error: started by an MPI launcher, but the MPI executable %s could not be run (%s); "

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/core/error.hpp"
+#include "engine/core/executable_path.hpp"
 #include "engine/cli/subcommands.hpp"
 
 namespace mdrun {
@@ -24,9 +25,8 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path self_dir() {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path() : exe.parent_path();
+    const fs::path exe = executable_path();
+    return exe.empty() ? fs::path() : exe.parent_path();
 }
 
 bool is_file(const fs::path& p) {

@@ -1,5 +1,7 @@
 #include "engine/core/omp_defaults.hpp"
 
+#include "engine/core/executable_path.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +13,7 @@ namespace {
 // Set by apply_omp_wait_default before re-executing, so that the new process knows the policy is ours.
 const char* const kMarker = "MDRUN_OMP_WAIT_DEFAULT";
 bool g_defaulted = false;  // this process runs with the policy mdrun chose
+bool g_explicit_loader = false;  // started as `ld.so [options] mdrun ...`: no re-execution (below)
 }  // namespace
 
 void apply_omp_wait_default(char** argv) {
@@ -20,6 +23,14 @@ void apply_omp_wait_default(char** argv) {
         return;
     }
     if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+    // Started through an explicit dynamic loader (`ld-linux-x86-64.so.2 --library-path DIR mdrun ...`, as the
+    // GPU bundle does on machines with an older glibc), /proc/self/exe is the loader and its options are gone:
+    // re-executing it would run the loader with mdrun's arguments. The kernel then started the loader as the
+    // program (engine/core/executable_path.hpp). Keep the runtime's default there; run.log says so.
+    if (started_through_explicit_loader()) {
+        g_explicit_loader = true;
+        return;
+    }
     setenv("OMP_WAIT_POLICY", "passive", 1);
     setenv(kMarker, "1", 1);
     execv("/proc/self/exe", argv);
@@ -39,6 +50,9 @@ const char* omp_wait_description() {
         text = std::string(policy) + " (OMP_WAIT_POLICY)";
     else if (spin)
         text = std::string("spin count ") + spin + " (GOMP_SPINCOUNT)";
+    else if (g_explicit_loader)
+        text = "the OpenMP runtime's default (mdrun was started through the dynamic loader, so it could not set "
+               "OMP_WAIT_POLICY=passive itself; set it in the environment)";
     else
         text = "the OpenMP runtime's default (re-execution with OMP_WAIT_POLICY=passive was not possible)";
     return text.c_str();

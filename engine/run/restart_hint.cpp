@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "engine/core/executable_path.hpp"
+
 namespace mdrun {
 
 namespace fs = std::filesystem;
@@ -14,9 +16,8 @@ std::string absolute(const std::string& p) { return fs::absolute(p).lexically_no
 
 // The executable that is running, so that the command works whatever PATH says.
 std::string this_program() {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string("mdrun") : exe.string();
+    const fs::path exe = executable_path();
+    return exe.empty() ? std::string("mdrun") : exe.string();
 }
 
 }  // namespace

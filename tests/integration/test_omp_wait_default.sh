@@ -50,4 +50,18 @@ env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_NUM_THREADS=1 "$MDRUN_BIN" "$work/c
 grep -q "waiting: passive (mdrun's default" "$work/out/run.log" || fail "run.log: $(grep waiting "$work/out/run.log")"
 OMP_WAIT_POLICY=active OMP_NUM_THREADS=1 "$MDRUN_BIN" "$work/c.toml" --quiet
 grep -q "waiting: active (OMP_WAIT_POLICY)" "$work/out/run.log" || fail "run.log: $(grep waiting "$work/out/run.log")"
+# Started through an explicit dynamic loader (the GPU bundle's `ld.so --library-path DIR mdrun ...`),
+# /proc/self/exe is the loader: mdrun must not re-execute it (that ran the loader with mdrun's arguments and
+# printed the loader's own version), but run with the runtime's default and say so in run.log.
+interp=$(readelf -l "$MDRUN_BIN" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+if [ -n "$interp" ] && [ -x "$interp" ]; then
+    out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$interp" "$MDRUN_BIN" --version 2>&1)
+    case "$out" in "mdrun "*) ;; *) fail "through $interp: mdrun --version printed '$out'";; esac
+    env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_NUM_THREADS=1 "$interp" "$MDRUN_BIN" "$work/c.toml" --quiet \
+        || fail "run through $interp failed"
+    grep -q "waiting: the OpenMP runtime's default (mdrun was started through the dynamic loader" \
+        "$work/out/run.log" || fail "through $interp, run.log: $(grep waiting "$work/out/run.log")"
+else
+    echo "no program interpreter found in $MDRUN_BIN: explicit-loader case skipped"
+fi
 echo "OpenMP wait default: PASSIVE unless the user sets OMP_WAIT_POLICY or GOMP_SPINCOUNT"
