@@ -198,6 +198,7 @@ void BornCoulDsfPotential::compute_half(const System& sys, const NeighborList& n
     const int ns = nspecies_;
     const bool coul = coulomb_;
     const DsfCoeffs dsf = dsf_;
+    const PairArithmetic arith = params_.arithmetic;
     force.resize(nn);
     if (want_site_energy) out.site_energy.resize(nn);
     Vec3* F = force.data();
@@ -244,10 +245,13 @@ void BornCoulDsfPotential::compute_half(const System& sys, const NeighborList& n
                     br[k] = sqrt(brsq[k]);
                     bp[k] = ci + type[bj[k]];
                 }
-                for (int k = 0; k < m; ++k) bexp[k] = exp(born_exp_arg(*bp[k], br[k]));
+                for (int k = 0; k < m; ++k) bexp[k] = born_exp_arg(*bp[k], br[k]);
+                exp_batch(arith, bexp, bexp, m);
                 if (coul) {
-                    for (int k = 0; k < m; ++k) bd[k] = exp(dsf_exp_arg(dsf, brsq[k]));
-                    for (int k = 0; k < m; ++k) bc[k] = erfc(dsf_erfc_arg(dsf, br[k]));
+                    for (int k = 0; k < m; ++k) bd[k] = dsf_exp_arg(dsf, brsq[k]);
+                    exp_batch(arith, bd, bd, m);
+                    for (int k = 0; k < m; ++k) bc[k] = dsf_erfc_arg(dsf, br[k]);
+                    erfc_batch(arith, bc, bc, m);
                 }
                 for (int k = 0; k < m; ++k) {
                     const int j = bj[k];

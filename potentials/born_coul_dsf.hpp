@@ -16,6 +16,7 @@
 
 #include "potentials/pair_born_dsf_math.hpp"
 #include "potentials/potential.hpp"
+#include "potentials/special_batch.hpp"
 
 namespace mdrun {
 
@@ -33,6 +34,9 @@ struct BornCoulDsfParams {
     // CPU MD: evaluate from a half list (the fast form). false: from a full list, whose summation order the
     // batched (GPU) backend follows, so that the two backends agree bit for bit ([potential].neighbor_list).
     bool half_list = true;
+    // Half-list evaluation: exp/erfc from libm ("exact", as LAMMPS) or libmvec's four-lane AVX2 variants
+    // ("vector", the default of [potential].arithmetic; potentials/special_batch.hpp).
+    PairArithmetic arithmetic = PairArithmetic::Exact;
 };
 
 class BornCoulDsfPotential : public Potential {

@@ -78,8 +78,18 @@ int species_index(const System& sys, const std::string& el) {
 
 // [potential] kind = "born-coul-dsf": cutoff, alpha, coulomb, charges = {El = q}, pairs = [{a, b, A, rho, sigma, C, D}].
 std::unique_ptr<Potential> make_born_coul_dsf(const toml::value& t, const System& sys, const std::string& cfg) {
-    check_known_keys(t, {"kind", "cutoff", "alpha", "coulomb", "charges", "pairs", "neighbor_list"}, kWhere, cfg);
+    check_known_keys(t, {"kind", "cutoff", "alpha", "coulomb", "charges", "pairs", "neighbor_list", "arithmetic"}, kWhere,
+                     cfg);
     BornCoulDsfParams p;
+    // arithmetic = "vector" (default: libmvec's AVX2 exp/erfc) | "exact" (libm, as LAMMPS; bitwise as before).
+    p.arithmetic = PairArithmetic::Vector;
+    if (has_key(t, "arithmetic")) {
+        const std::string a = get_string(t, "arithmetic", kWhere, cfg);
+        if (a != "vector" && a != "exact")
+            throw Error(cfg + ": [potential].arithmetic must be \"vector\" (libmvec's AVX2 exp/erfc, the default) or "
+                        "\"exact\" (libm's, as LAMMPS) for kind = \"born-coul-dsf\", got \"" + a + "\"");
+        p.arithmetic = a == "exact" ? PairArithmetic::Exact : PairArithmetic::Vector;
+    }
     if (has_key(t, "neighbor_list")) {
         const std::string form = get_string(t, "neighbor_list", kWhere, cfg);
         if (form != "half" && form != "full")

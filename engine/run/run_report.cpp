@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "potentials/born_coul_dsf.hpp"
 #include "potentials/mtp_potential.hpp"
 
 namespace mdrun {
@@ -37,6 +38,11 @@ void log_start_state(RunLog& log, Backend& backend, const std::vector<std::uniqu
                      (backend.name() == "cpu" ? describe_mtp_arithmetic(mtp->requested_arithmetic())
                                               : std::string("the ") + backend.name() +
                                                     " kernels' own (the build's; [potential].arithmetic is for the CPU)"));
+        // born/coul/dsf's exp/erfc ([potential].arithmetic; docs/dynamics.md).
+        const auto* born = dynamic_cast<const BornCoulDsfPotential*>(rep.potential.get());
+        if (born && backend.name() == "cpu" && born->params().half_list)
+            log.line(who(rep) + ": " + born->name() + " arithmetic: " +
+                     describe_pair_arithmetic(born->params().arithmetic));
         const ReplicaObservables o = backend.observables(static_cast<int>(r));
         const double n = static_cast<double>(rep.sys.size());
         log.line(who(rep) + ": potential energy at step " + std::to_string(step) + ": " + g(o.potential_eV) +

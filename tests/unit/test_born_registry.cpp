@@ -83,6 +83,20 @@ TEST_CASE("born-coul-dsf neighbor_list: half (default) or full, anything else an
     CHECK(e.find("cfg/run.toml: [potential].neighbor_list must be \"half\" or \"full\", got \"quarter\"") != std::string::npos);
 }
 
+TEST_CASE("born-coul-dsf arithmetic: vector (default) or exact, anything else an error naming the key") {
+    System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
+    auto arith = [&](const std::string& extra) {
+        auto pot = make_potential(parse(std::string(kNaCl) + extra), sys, "cfg/run.toml");
+        return dynamic_cast<const BornCoulDsfPotential&>(*pot).params().arithmetic;
+    };
+    CHECK(arith("") == PairArithmetic::Vector);
+    CHECK(arith("arithmetic = \"vector\"\n") == PairArithmetic::Vector);
+    CHECK(arith("arithmetic = \"exact\"\n") == PairArithmetic::Exact);
+    const std::string e = error_of(std::string(kNaCl) + "arithmetic = \"fma\"\n", sys);
+    CHECK(e.find("cfg/run.toml: [potential].arithmetic must be \"vector\"") != std::string::npos);
+    CHECK(e.find("got \"fma\"") != std::string::npos);
+}
+
 TEST_CASE("registry errors name the key") {
     System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
     std::string bad = kNaCl;
