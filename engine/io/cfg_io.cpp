@@ -13,6 +13,7 @@
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/stage_context.hpp"
+#include "engine/io/number_format.hpp"
 
 namespace mdrun {
 
@@ -302,16 +303,13 @@ CfgConfig read_block(LineReader& r) {
     return c;
 }
 
-// "%.16e" without printf: std::to_chars with a precision is specified to give printf's characters, at a
-// fraction of the cost (formatting dominated writing big .cfg files; calc-efs writes one per call).
-char* put_e16(char* p, char* end, double v) { return std::to_chars(p, end, v, std::chars_format::scientific, 16).ptr; }
-char* put_text(char* p, const char* t) {
-    while (*t) *p++ = *t++;
-    return p;
-}
+// "%.16e" without printf (number_format.hpp): formatting dominated writing big .cfg files, and calc-efs
+// writes one per call.
+using numfmt::put_e16;
+using numfmt::put_text;
 
 void write_num(std::ostream& os, double v) {
-    char buf[40];
+    char buf[numfmt::kMaxNumberChars];
     os.write(buf, put_e16(buf, buf + sizeof buf, v) - buf);
 }
 

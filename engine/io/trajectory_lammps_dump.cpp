@@ -7,14 +7,16 @@
 // species index + 1 and `element` names it. Each frame is written in one piece and flushed. Continuing
 // after a checkpoint truncates the file before the first frame with TIMESTEP > resume_step.
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <initializer_list>
+#include <string>
+#include <vector>
 
 #include "engine/core/error.hpp"
 #include "engine/core/lammps_cell.hpp"
 #include "engine/core/line_reader.hpp"
+#include "engine/io/number_format.hpp"
 #include "engine/io/trajectory.hpp"
 
 namespace mdrun {
@@ -88,33 +90,57 @@ public:
     }
 
     void write_frame(const System& sys, long step, double /*time_ps*/) override {
+        using namespace numfmt;
         const LammpsCell lc = lammps_cell(sys.box, path_);
         const std::size_t n = sys.size();
-        std::ostringstream os;
-        char buf[320];
-        os << "ITEM: TIMESTEP\n" << step << "\nITEM: NUMBER OF ATOMS\n" << n << "\n";
+        std::string out;  // the frame goes out in one write, so a kill rarely leaves half a frame
+        out.reserve(512 + n * (2 * kMaxIntChars + 6 * (kMaxNumberChars + 1) + 8));
+        out += "ITEM: TIMESTEP\n" + std::to_string(step) + "\nITEM: NUMBER OF ATOMS\n" + std::to_string(n) + "\n";
         const double lx = lc.h.m[0][0], ly = lc.h.m[1][1], lz = lc.h.m[2][2];
+        // The characters of printf("%.17g") for every number (number_format.hpp), so files written before and
+        // after the switch from snprintf, and the two halves of a continued run, read and diff alike.
+        const auto line = [&out](std::initializer_list<double> nums) {
+            const char* sep = "";
+            for (double u : nums) {
+                out += sep;
+                append_g17(out, u);
+                sep = " ";
+            }
+            out += '\n';
+        };
         if (lc.tilted) {
             const double xy = lc.h.m[1][0], xz = lc.h.m[2][0], yz = lc.h.m[2][1];
             const double xlo = std::min({0.0, xy, xz, xy + xz}), xhi = lx + std::max({0.0, xy, xz, xy + xz});
             const double ylo = std::min(0.0, yz), yhi = ly + std::max(0.0, yz);
-            std::snprintf(buf, sizeof buf,
-                          "ITEM: BOX BOUNDS xy xz yz pp pp pp\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n",
-                          xlo, xhi, xy, ylo, yhi, xz, 0.0, lz, yz);
+            out += "ITEM: BOX BOUNDS xy xz yz pp pp pp\n";
+            line({xlo, xhi, xy});
+            line({ylo, yhi, xz});
+            line({0.0, lz, yz});
         } else {
-            std::snprintf(buf, sizeof buf, "ITEM: BOX BOUNDS pp pp pp\n0 %.17g\n0 %.17g\n0 %.17g\n", lx, ly, lz);
+            out += "ITEM: BOX BOUNDS pp pp pp\n";
+            line({0.0, lx});  // "0 %.17g": %.17g of 0.0 is "0"
+            line({0.0, ly});
+            line({0.0, lz});
         }
-        os << buf << "ITEM: ATOMS id type element xu yu zu vx vy vz\n";
+        out += "ITEM: ATOMS id type element xu yu zu vx vy vz\n";
+        // " <type> <element>" is the same for every atom of a species: built once per frame, not per atom.
+        std::vector<std::string> type_text(sys.species.size());
+        for (std::size_t t = 0; t < type_text.size(); ++t) type_text[t] = " " + std::to_string(t + 1) + " " + sys.species[t];
         const bool has_v = sys.vel.size() == n;
+        char buf[6 * (kMaxNumberChars + 1) + 2];
         for (std::size_t i = 0; i < n; ++i) {
             const Vec3 x = to_lammps_frame(sys.box, lc, sys.pos[i]);
             const Vec3 v = has_v ? to_lammps_frame(sys.box, lc, sys.vel[i]) : Vec3{0, 0, 0};
             const long id = sys.id.size() == n ? sys.id[i] : static_cast<long>(i) + 1;
-            std::snprintf(buf, sizeof buf, "%ld %d %s %.17g %.17g %.17g %.17g %.17g %.17g\n", id, sys.type[i] + 1,
-                          sys.species[static_cast<std::size_t>(sys.type[i])].c_str(), x.x, x.y, x.z, v.x, v.y, v.z);
-            os << buf;
+            char* const end = buf + sizeof buf;
+            out.append(buf, put_int(buf, end, id));
+            out += type_text[static_cast<std::size_t>(sys.type[i])];
+            char* p = buf;
+            for (double u : {x.x, x.y, x.z, v.x, v.y, v.z}) p = put_g17(put_char(p, ' '), end, u);
+            p = put_char(p, '\n');
+            out.append(buf, p);
         }
-        out_ << os.str();
+        out_.write(out.data(), static_cast<std::streamsize>(out.size()));
         flush();
     }
 

@@ -9,6 +9,7 @@
 #include "engine/core/atomic_file.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/lammps_cell.hpp"
+#include "engine/io/number_format.hpp"
 #include "engine/io/structure_io.hpp"
 
 namespace mdrun {
@@ -31,7 +32,12 @@ void write_lammps_data(const std::string& path, const System& sys) {
                         " have different masses; a LAMMPS data file has one mass per type");
 
     write_file_atomically(path, [&](std::ostream& os) {
+        // Atom lines without snprintf (number_format.hpp), with the same characters as printf("%.17g"): one line
+        // holds at most 5 integers and 4 numbers, and the spaces between them.
+        using namespace numfmt;
         char buf[256];
+        char* const end = buf + sizeof buf;
+        static_assert(sizeof buf >= 5 * (kMaxIntChars + 1) + 4 * (kMaxNumberChars + 1) + 1, "room for an atom line");
         os << "LAMMPS data file written by mdrun (types:";
         for (std::size_t t = 0; t < ntypes; ++t) os << " " << t + 1 << "=" << sys.species[t];
         os << ")\n\n" << n << " atoms\n" << ntypes << " atom types\n\n";
@@ -61,21 +67,24 @@ void write_lammps_data(const std::string& path, const System& sys) {
             }
             const Vec3 x = lower ? wrapped_position(sys, i) : vec_mat(Vec3{f[0], f[1], f[2]}, hl);
             const long id = sys.id.size() == n ? sys.id[i] : (long)i + 1;
-            if (charged)
-                std::snprintf(buf, sizeof buf, "%ld %d %.17g %.17g %.17g %.17g %ld %ld %ld\n", id, sys.type[i] + 1,
-                              sys.charge[i], x.x, x.y, x.z, img[0], img[1], img[2]);
-            else
-                std::snprintf(buf, sizeof buf, "%ld %d %.17g %.17g %.17g %ld %ld %ld\n", id, sys.type[i] + 1, x.x, x.y,
-                              x.z, img[0], img[1], img[2]);
-            os << buf;
+            // "%ld %d [%.17g] %.17g %.17g %.17g %ld %ld %ld\n" (charge only in the charge style)
+            char* p = put_int(buf, end, id);
+            p = put_int(put_char(p, ' '), end, sys.type[i] + 1);
+            if (charged) p = put_g17(put_char(p, ' '), end, sys.charge[i]);
+            for (double u : {x.x, x.y, x.z}) p = put_g17(put_char(p, ' '), end, u);
+            for (long m : img) p = put_int(put_char(p, ' '), end, m);
+            p = put_char(p, '\n');
+            os.write(buf, p - buf);
         }
         if (sys.vel.size() == n) {
             os << "\nVelocities\n\n";
             for (std::size_t i = 0; i < n; ++i) {
                 const Vec3 v = lower ? sys.vel[i] : vec_mat(vec_mat(sys.vel[i], sys.box.hinv), hl);
                 const long id = sys.id.size() == n ? sys.id[i] : (long)i + 1;
-                std::snprintf(buf, sizeof buf, "%ld %.17g %.17g %.17g\n", id, v.x, v.y, v.z);
-                os << buf;
+                char* p = put_int(buf, end, id);  // "%ld %.17g %.17g %.17g\n"
+                for (double u : {v.x, v.y, v.z}) p = put_g17(put_char(p, ' '), end, u);
+                p = put_char(p, '\n');
+                os.write(buf, p - buf);
             }
         }
     });
