@@ -39,7 +39,8 @@ while [ $# -gt 0 ]; do
         --mlp) mlp="$2"; shift 2 ;;
         --steps) steps4096="$2"; steps216=$(( $2 * 10 )); shift 2 ;;
         --case) cases+=("$2"); shift 2 ;;
-        --mtp) mtp_cases+=("$2 $3"); shift 3 ;;
+        --mtp) [ -f "$2" ] && [ -f "$3" ] || { echo "side_by_side.sh: --mtp: no file '$2' or '$3'" >&2; exit 2; }
+               mtp_cases+=("$(realpath "$2") $(realpath "$3")"); shift 3 ;;  # absolute: the runs start in their own folders
         -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "side_by_side.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
