@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace mdrun {
@@ -13,7 +14,8 @@ namespace {
 // Set by apply_omp_wait_default before re-executing, so that the new process knows the policy is ours.
 const char* const kMarker = "MDRUN_OMP_WAIT_DEFAULT";
 bool g_defaulted = false;  // this process runs with the policy mdrun chose
-bool g_explicit_loader = false;  // started as `ld.so [options] mdrun ...`: no re-execution (below)
+bool g_explicit_loader = false;
+bool g_under_valgrind = false;  // started by valgrind: no re-execution (below)  // started as `ld.so [options] mdrun ...`: no re-execution (below)
 }  // namespace
 
 void apply_omp_wait_default(char** argv) {
@@ -29,6 +31,13 @@ void apply_omp_wait_default(char** argv) {
     // program (engine/core/executable_path.hpp). Keep the runtime's default there; run.log says so.
     if (started_through_explicit_loader()) {
         g_explicit_loader = true;
+        return;
+    }
+    // Under valgrind /proc/self/exe is valgrind's tool binary, which refuses to be executed directly ("You
+    // cannot run ... directly"); its preload library in LD_PRELOAD tells the case. Keep the default there too.
+    const char* preload = std::getenv("LD_PRELOAD");
+    if (preload && std::strstr(preload, "vgpreload")) {
+        g_under_valgrind = true;
         return;
     }
     setenv("OMP_WAIT_POLICY", "passive", 1);
@@ -53,6 +62,9 @@ const char* omp_wait_description() {
     else if (g_explicit_loader)
         text = "the OpenMP runtime's default (mdrun was started through the dynamic loader, so it could not set "
                "OMP_WAIT_POLICY=passive itself; set it in the environment)";
+    else if (g_under_valgrind)
+        text = "the OpenMP runtime's default (running under valgrind, which cannot re-execute mdrun; set "
+               "OMP_WAIT_POLICY in the environment)";
     else
         text = "the OpenMP runtime's default (re-execution with OMP_WAIT_POLICY=passive was not possible)";
     return text.c_str();

@@ -64,4 +64,9 @@ if [ -n "$interp" ] && [ -x "$interp" ]; then
 else
     echo "no program interpreter found in $MDRUN_BIN: explicit-loader case skipped"
 fi
+# Under valgrind, /proc/self/exe is valgrind's tool, which refuses to be executed: no re-execution there.
+if command -v valgrind >/dev/null; then
+    out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT valgrind --tool=none -q "$MDRUN_BIN" --version 2>&1)
+    case "$out" in "mdrun "*) ;; *) fail "under valgrind: mdrun --version printed '$out'";; esac
+fi
 echo "OpenMP wait default: PASSIVE unless the user sets OMP_WAIT_POLICY or GOMP_SPINCOUNT"
