@@ -1,4 +1,4 @@
-// `mdrun [run] CONFIG.toml [--restart FILE] [--device cpu|cuda|auto] [--steps N] [--quiet]`
+// `mdrun [run] CONFIG.toml [--restart FILE] [--device cpu|cuda|auto] [--steps N] [--quiet] [--fixed-threads]`
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -51,6 +51,9 @@ cli::Action setup_run(CLI::App& app) {
                    "<output.directory>` combines the parts afterwards")
         ->type_name("LIST");
     app.add_flag("-q,--quiet", st->opt.quiet, "no progress lines on stderr");
+    app.add_flag("--fixed-threads", st->opt.fixed_threads,
+                 "keep OMP_NUM_THREADS threads for the whole run (default: mdrun probes fewer/more threads now "
+                 "and then and keeps the faster; results do not depend on the count)");
     return [st] {
         RunOptions opt = st->opt;
         if (opt.config_path.empty()) throw UsageError("no config file given (usage: mdrun CONFIG.toml [options])");

@@ -2,8 +2,12 @@
 // that advances the replicas between output steps.
 #include "engine/run/run_loop.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 
 #include "analysis/analysis_set.hpp"
 #include "engine/run/progress.hpp"
@@ -11,6 +15,7 @@
 #include "engine/run/run_report.hpp"
 #include "engine/run/run_session.hpp"
 #include "engine/run/stage_run.hpp"
+#include "engine/run/thread_governor.hpp"
 
 namespace mdrun {
 
@@ -52,8 +57,14 @@ void run_steps(RunSession& s) {
     long chunk_cap = 10;  // grows so one chunk takes about 0.25 s: progress stays live, overhead stays small
     bool checkpointed_last = false;
     std::vector<bool> warned;  // close-pair warning already in run.log, per replica
+    const int max_threads = omp_get_max_threads();
+    // MDRUN_THREAD_GOVERNOR_SCALE (tests only): shorter holds and probes, so that a short run switches.
+    const char* gscale = std::getenv("MDRUN_THREAD_GOVERNOR_SCALE");
+    const double scale = gscale ? std::max(1e-6, std::atof(gscale)) : 1.0;
+    ThreadGovernor governor(max_threads, backend.name() == "cpu" && !s.opt.fixed_threads, scale);
     while (s.step < s.total) {
         const long next = next_stop(s, chunk_cap);
+        if (governor.enabled()) omp_set_num_threads(governor.threads());
         const auto t0 = RunClock::now();
         const SafetyStop stop = backend.advance(next - s.step);
         const double dt_chunk = seconds_since(t0);
@@ -62,6 +73,10 @@ void run_steps(RunSession& s) {
         const long done = backend.step() - s.step;  // fewer than asked when a replica stopped
         if (done <= 0) continue;
         s.step = backend.step();
+        if (governor.record(done, dt_chunk))
+            s.log->line("step " + std::to_string(s.step) + ": OpenMP threads now " +
+                        std::to_string(governor.current()) + " (" + governor.reason() +
+                        "; the cores are shared or the work too small for more; results do not depend on it)");
         if (dt_chunk > 0) {
             const double rate = static_cast<double>(done) / dt_chunk;
             chunk_cap = std::max(1L, std::min(100000L, static_cast<long>(rate * 0.25)));
@@ -84,6 +99,18 @@ void run_steps(RunSession& s) {
         if (s.opt.on_progress) s.opt.on_progress(s.step, s.total);
         if (g_signal != 0) break;
         if (running_replicas(s.reps) == 0) break;  // a series part whose replicas all stopped (RunConfig::in_series)
+    }
+    if (governor.enabled()) {
+        omp_set_num_threads(max_threads);
+        std::string line = "OpenMP threads over the run (thread governor; --fixed-threads keeps " +
+                           std::to_string(max_threads) + "):";
+        for (int k = max_threads; k >= 1; --k)
+            if (governor.seconds_at(k) > 0) {
+                char b[64];
+                std::snprintf(b, sizeof b, " %d: %.1f s", k, governor.seconds_at(k));
+                line += b;
+            }
+        s.log->line(line);
     }
     if (!checkpointed_last) write_checkpoint_now(s);  // a checkpoint is also written at the end of the run
     s.signal = s.step < s.total ? g_signal : 0;

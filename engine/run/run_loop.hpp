@@ -20,6 +20,7 @@ struct RunOptions {
     std::string device = "auto";  // cpu | cuda | auto
     long steps_override = -1;   // --steps N: final step of the run (replaces [md].steps)
     bool quiet = false;         // no progress lines
+    bool fixed_threads = false;  // --fixed-threads: no thread governor (engine/run/thread_governor.hpp)
     std::vector<int> replicas;  // --replicas 3,4: only these [[replica]] tables (1-based; empty = all)
     // MPI ranks (engine/mpi/mpi_run.cpp): restart_data = a checkpoint already read (and regrouped from the
     // pieces of an earlier run); restart_file then only names it in messages. in_series: see
