@@ -108,7 +108,7 @@ double first_shell_minimum(const System& sys, int at, int bt, double r_max) {
         for (int sl = nl.offset[i]; sl < nl.offset[i + 1]; ++sl) {
             const std::size_t j = static_cast<std::size_t>(nl.j[static_cast<std::size_t>(sl)]);
             if (sys.type[j] != bt) continue;
-            const double r = norm(sys.pos[j] + nl.shift[static_cast<std::size_t>(sl)] - sys.pos[i]);
+            const double r = norm(sys.pos[j] + slot_shift(nl, static_cast<std::size_t>(sl)) - sys.pos[i]);
             const int b = static_cast<int>(r / dr);
             if (r > 0 && b < nb) h[b] += 1.0;
         }

@@ -290,8 +290,10 @@ private:
                     const std::vector<Vec3>& x = specs_[r].sys->pos;
                     for (std::size_t i = 0; i < nl.size(); ++i) {
                         int n = 0;
-                        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s)
-                            n += sqrt(norm2(x[nl.j[s]] + nl.shift[s] - x[i])) < mtp_.max_dist ? 1 : 0;
+                        for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+                            const Vec3 d = x[nl.j[s]] + slot_shift(nl, static_cast<std::size_t>(s)) - x[i];
+                            n += sqrt(norm2(d)) < mtp_.max_dist ? 1 : 0;
+                        }
                         longest_site = std::max(longest_site, n);
                     }
                 }

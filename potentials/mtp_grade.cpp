@@ -85,7 +85,7 @@ void mtp_site_gradients(const MtpPotential& pot, const System& sys, const Neighb
                 pout[l] = rows.data() + static_cast<size_t>(i) * nc;
                 int k = 0;
                 for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
-                    const Vec3 r = sys.pos[nl.j[s]] + nl.shift[s] - sys.pos[i];
+                    const Vec3 r = sys.pos[nl.j[s]] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i];
                     if (!(std::sqrt(norm2(r)) < rc)) continue;  // strict r < max_dist, as MLIP
                     rx[l][k] = r.x;
                     ry[l][k] = r.y;

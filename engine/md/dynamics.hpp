@@ -111,7 +111,7 @@ private:
     void npt_scale_velocities();
     void npt_remap();
     void npt_neighbors();        // rebuild test with cell deformation, rebuild, image shifts for this cell
-    void npt_record_images();    // integer image of every list slot (after a build), as nl_.image
+    void npt_record_images();    // the list's distinct images after a build (the builder's table, or from its shifts)
     void npt_refresh_shifts();   // image shifts = image · h for the current cell
     void npt_save(BinaryWriter& w) const;
     void npt_load(BinaryReader& r);

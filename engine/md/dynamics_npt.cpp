@@ -14,7 +14,10 @@
 // The kinetic part of the pressure is Σ m v⊗v over all atoms (frozen ones contribute nothing), and the
 // MTK terms use the number of all atoms, as LAMMPS' atom->natoms.
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "engine/md/dynamics.hpp"
@@ -146,9 +149,21 @@ void Dynamics::npt_remap() {
 }
 
 void Dynamics::npt_record_images() {
+    // The builder's own table of distinct images (integer image per entry, nl_.image indexing it), unless the
+    // list fell back to per-slot shifts (images spanning more than 65536 codes): then derive it from those.
+    nl_image_.clear();
+    if (nl_.image.size() == nl_.j.size() && !nl_.image.empty()) {
+        for (const std::array<int, 3>& g : nl_.image_lattice) {
+            if (std::abs(g[0]) > INT16_MAX || std::abs(g[1]) > INT16_MAX || std::abs(g[2]) > INT16_MAX)
+                throw Error("NPT neighbour list: an image more than " + std::to_string(INT16_MAX) + " cells away");
+            nl_image_.push_back(Image16{static_cast<std::int16_t>(g[0]), static_cast<std::int16_t>(g[1]),
+                                        static_cast<std::int16_t>(g[2])});
+        }
+        nl_.image_shift.resize(nl_image_.size());
+        return;
+    }
     const std::size_t np = nl_.shift.size();
     nl_.image.resize(np);
-    nl_image_.clear();
     const Box b = make_box(mtk_lattice_rows(nl_box_));
     // Distinct images are few (27 for a cell wider than twice the list cutoff): a lookup table over
     // |n| <= 20 per direction gives each one its index.
@@ -162,6 +177,9 @@ void Dynamics::npt_record_images() {
                         " cells away (the cell is far too small for the cutoff)");
         int& id = lut[(static_cast<std::size_t>(a + R) * W + static_cast<std::size_t>(bb + R)) * W + static_cast<std::size_t>(c + R)];
         if (id < 0) {
+            if (nl_image_.size() >= 65536)
+                throw Error("NPT neighbour list: more than 65536 distinct images (the cell is far too small for "
+                            "the cutoff)");
             id = static_cast<int>(nl_image_.size());
             nl_image_.push_back(Image16{static_cast<std::int16_t>(a), static_cast<std::int16_t>(bb), static_cast<std::int16_t>(c)});
         }

@@ -17,10 +17,10 @@ namespace mdrun {
 
 namespace {
 
+// A slot of a full-list row while it is built: j and its image relative to the unwrapped positions.
 struct Candidate {
     int j;
     int img[3];
-    Vec3 shift;
 };
 
 bool candidate_less(const Candidate& a, const Candidate& b) {
@@ -91,6 +91,7 @@ void build_half(const Grid& g, const int m[3], int n, double rc2, const Box& box
     nl.shift.clear();
     nl.reverse.clear();
     nl.image.clear();
+    nl.image_lattice.clear();
     nl.image_shift.clear();
     nl.code_image.resize(static_cast<std::size_t>(2 * m[0] + 1) * w1 * w2);
     for (int a = -m[0]; a <= m[0]; ++a)
@@ -134,6 +135,103 @@ void build_half(const Grid& g, const int m[3], int n, double rc2, const Box& box
             ++s;
         });
     }
+}
+
+// The rows of a full list: one search per atom (gather: the row's candidates, sorted). Each thread keeps the
+// rows of its (static, contiguous) block of atoms in private j / slot arrays (the list's own layout: the slot
+// is a 2-byte image code, or the 24-byte shift of the fall-back), then copies them to their final place once
+// the row offsets are known; with one thread they become the list as they are (a swap, no copy). A static
+// schedule over the same range gives every thread the same atoms in both loops. The arrays are reserved from
+// the expected pair count: growing them by doubling faulted in twice the memory (calc-efs of 5632 atoms: half
+// of its page faults were here). Sets nl.offset, nl.j, `slots` and sizes nl.reverse. No exception may leave an
+// OpenMP region (that is std::terminate): the first one is returned, and the other threads skip their work.
+template <class Slot, class Gather, class Make>
+std::exception_ptr build_full_rows(int n, double expected_pairs, Gather&& gather, NeighborList& nl,
+                                   std::vector<Slot>& slots, Make&& make) {
+    nl.offset.assign(static_cast<std::size_t>(n) + 1, 0);
+    std::vector<std::vector<int>> per_thread_j;
+    std::vector<std::vector<Slot>> per_thread_slot;
+    std::exception_ptr failure;
+    bool failed = false;
+    auto fail = [&](std::exception_ptr e) {
+#pragma omp critical(mdrun_neighbor_failure)
+        if (!failure) failure = e;
+#pragma omp atomic write
+        failed = true;
+    };
+#pragma omp parallel
+    {
+      try {
+        const int nthreads = omp_get_num_threads();
+#pragma omp single
+        {
+            per_thread_j.resize(static_cast<std::size_t>(nthreads));
+            per_thread_slot.resize(static_cast<std::size_t>(nthreads));
+        }
+        std::vector<int>& mine_j = per_thread_j[static_cast<std::size_t>(omp_get_thread_num())];
+        std::vector<Slot>& mine_slot = per_thread_slot[static_cast<std::size_t>(omp_get_thread_num())];
+        // Half again the estimate of this thread's share (it assumes a uniform density; real cells hold more
+        // pairs within the cutoff): reserved pages that are never written cost no memory (no page is touched).
+        const auto share = static_cast<std::size_t>(std::min(1.5 * expected_pairs / nthreads + 64.0, 1e9));
+        mine_j.reserve(share);
+        mine_slot.reserve(share);
+        std::vector<Candidate> buf;
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; ++i) {
+            bool stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop) continue;
+            try {
+                gather(i, buf);
+                nl.offset[i + 1] = static_cast<int>(buf.size());
+                for (const Candidate& c : buf) {
+                    mine_j.push_back(c.j);
+                    mine_slot.push_back(make(c));
+                }
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        }
+#pragma omp single
+        {
+            try {
+                if (!failed) {
+                    long long total = 0;
+                    for (int i = 0; i < n; ++i) {
+                        total += nl.offset[i + 1];
+                        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
+                        nl.offset[i + 1] = static_cast<int>(total);
+                    }
+                    const std::size_t np = nl.offset[n];
+                    if (nthreads == 1) {
+                        nl.j.swap(per_thread_j[0]);
+                        slots.swap(per_thread_slot[0]);
+                    } else {
+                        nl.j.resize(np);
+                        slots.resize(np);
+                    }
+                    nl.reverse.resize(np);
+                }
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        }
+        std::size_t k = 0;
+        if (!failed && nthreads > 1) {
+#pragma omp for schedule(static)
+            for (int i = 0; i < n; ++i) {
+                for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
+                    nl.j[s] = mine_j[k];
+                    slots[s] = mine_slot[k];
+                }
+            }
+        }
+      } catch (...) {
+        fail(std::current_exception());
+      }
+    }
+    return failure;
 }
 
 }  // namespace
@@ -280,112 +378,54 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
     nl.code_image.clear();
     nl.wrap.clear();
 
+    // Image of a pair relative to the unwrapped positions: img + wrap_i - wrap_j, with img in [-m, m] (the
+    // cell images the search reaches), so within [-M, M] per direction, M = m + the spread of the wraps. Coded
+    // lexicographically over that box (code order = image order) in 2 bytes when it holds at most 65536
+    // images; else the list keeps a Cartesian shift per slot.
+    long long M[3] = {0, 0, 0}, W[3] = {1, 1, 1};
+    bool compact = true;
+    {
+        long long ncodes = 1;
+        for (int k = 0; k < 3; ++k) {
+            if (!g.periodic[k] || n == 0) continue;
+            int lo = wrap[0][k], hi = wrap[0][k];
+            for (int i = 1; i < n; ++i) lo = std::min(lo, wrap[i][k]), hi = std::max(hi, wrap[i][k]);
+            M[k] = m[k] + (static_cast<long long>(hi) - lo);
+            W[k] = 2 * M[k] + 1;
+            if (W[k] > 65536) compact = false;
+            else ncodes *= W[k];
+            if (ncodes > 65536) compact = false;
+        }
+    }
+
     auto gather = [&](int i, std::vector<Candidate>& out) {
         out.clear();
         search_row(g, box, geo, rc2, i, [&](int jj, const int img[3]) {
             Candidate c;
             c.j = jj;
-            // Image relative to the unwrapped positions: shift = (T + (wrap_i - wrap_j))·h.
             c.img[0] = img[0] + wrap[i][0] - wrap[jj][0];
             c.img[1] = img[1] + wrap[i][1] - wrap[jj][1];
             c.img[2] = img[2] + wrap[i][2] - wrap[jj][2];
-            c.shift = to_cartesian(box, Vec3{double(c.img[0]), double(c.img[1]), double(c.img[2])});
             out.push_back(c);
         });
         std::sort(out.begin(), out.end(), candidate_less);
     };
-
-    nl.offset.assign(n + 1, 0);
-    // One search per atom: each thread keeps the rows of its (static, contiguous) block of atoms in private
-    // j / shift arrays (the list's own layout, 28 bytes a pair), then copies them to their final place once
-    // the row offsets are known; with one thread they become the list as they are (a swap, no copy). A
-    // static schedule over the same range gives every thread the same atoms in both loops. The arrays are
-    // reserved from the expected pair count: growing them by doubling faulted in twice the memory (calc-efs
-    // of 5632 atoms: half of its page faults were here).
-    std::vector<std::vector<int>> per_thread_j;
-    std::vector<std::vector<Vec3>> per_thread_shift;
     const double expected_pairs = estimate_neighbor_pairs(box, static_cast<std::size_t>(n), cutoff);
-    // No exception may leave an OpenMP region (that is std::terminate): the first one is kept and rethrown
-    // after the region, and the other threads skip their remaining work.
     std::exception_ptr failure;
-    bool failed = false;
-    auto fail = [&](std::exception_ptr e) {
-#pragma omp critical(mdrun_neighbor_failure)
-        if (!failure) failure = e;
-#pragma omp atomic write
-        failed = true;
-    };
-#pragma omp parallel
-    {
-      try {
-        const int nthreads = omp_get_num_threads();
-#pragma omp single
-        {
-            per_thread_j.resize(static_cast<std::size_t>(nthreads));
-            per_thread_shift.resize(static_cast<std::size_t>(nthreads));
-        }
-        std::vector<int>& mine_j = per_thread_j[static_cast<std::size_t>(omp_get_thread_num())];
-        std::vector<Vec3>& mine_shift = per_thread_shift[static_cast<std::size_t>(omp_get_thread_num())];
-        // Half again the estimate of this thread's share (it assumes a uniform density; real cells hold more
-        // pairs within the cutoff): reserved pages that are never written cost no memory (no page is touched).
-        const auto share = static_cast<std::size_t>(std::min(1.5 * expected_pairs / nthreads + 64.0, 1e9));
-        mine_j.reserve(share);
-        mine_shift.reserve(share);
-        std::vector<Candidate> buf;
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; ++i) {
-            bool stop;
-#pragma omp atomic read
-            stop = failed;
-            if (stop) continue;
-            try {
-                gather(i, buf);
-                nl.offset[i + 1] = static_cast<int>(buf.size());
-                for (const Candidate& c : buf) {
-                    mine_j.push_back(c.j);
-                    mine_shift.push_back(c.shift);
-                }
-            } catch (...) {
-                fail(std::current_exception());
-            }
-        }
-#pragma omp single
-        {
-            try {
-                if (!failed) {
-                    long long total = 0;
-                    for (int i = 0; i < n; ++i) {
-                        total += nl.offset[i + 1];
-                        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
-                        nl.offset[i + 1] = static_cast<int>(total);
-                    }
-                    const std::size_t np = nl.offset[n];
-                    if (nthreads == 1) {
-                        nl.j.swap(per_thread_j[0]);
-                        nl.shift.swap(per_thread_shift[0]);
-                    } else {
-                        nl.j.resize(np);
-                        nl.shift.resize(np);
-                    }
-                    nl.reverse.resize(np);
-                }
-            } catch (...) {
-                fail(std::current_exception());
-            }
-        }
-        std::size_t k = 0;
-        if (!failed && nthreads > 1) {
-#pragma omp for schedule(static)
-            for (int i = 0; i < n; ++i) {
-                for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
-                    nl.j[s] = mine_j[k];
-                    nl.shift[s] = mine_shift[k];
-                }
-            }
-        }
-      } catch (...) {
-        fail(std::current_exception());
-      }
+    if (compact) {
+        std::vector<Vec3>().swap(nl.shift);
+        failure = build_full_rows(n, expected_pairs, gather, nl, nl.image, [&](const Candidate& c) {
+            return static_cast<std::uint16_t>(((c.img[0] + M[0]) * W[1] + (c.img[1] + M[1])) * W[2] +
+                                              (c.img[2] + M[2]));
+        });
+    } else {
+        std::vector<std::uint16_t>().swap(nl.image);
+        nl.image_lattice.clear();
+        nl.image_shift.clear();
+        // Shift = (T + (wrap_i - wrap_j))·h.
+        failure = build_full_rows(n, expected_pairs, gather, nl, nl.shift, [&](const Candidate& c) {
+            return to_cartesian(box, Vec3{double(c.img[0]), double(c.img[1]), double(c.img[2])});
+        });
     }
     if (failure) {
         const bool want_half = nl.want_half;
@@ -397,6 +437,31 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
             throw Error("neighbour list: out of memory building the list for " + std::to_string(n) +
                         " atoms with a cutoff of " + std::to_string(cutoff) + " Å");
         }
+    }
+    if (compact) {
+        // The table of the images in use, in code order, and every slot's code replaced by its table index. The
+        // shift is the per-slot expression of the fall-back, (T + (wrap_i - wrap_j))·h, so r_ij is the same bits.
+        const std::size_t ncodes = static_cast<std::size_t>(W[0] * W[1] * W[2]);
+        std::vector<int> index(ncodes, -1);
+        const std::size_t np = nl.image.size();
+        std::uint16_t* im = nl.image.data();
+        for (std::size_t s = 0; s < np; ++s) index[im[s]] = 0;
+        nl.image_lattice.clear();
+        nl.image_shift.clear();
+        for (std::size_t c = 0; c < ncodes; ++c) {
+            if (index[c] < 0) continue;
+            index[c] = static_cast<int>(nl.image_lattice.size());
+            const long long q = static_cast<long long>(c);
+            const int a = static_cast<int>(q / (W[1] * W[2]) - M[0]);
+            const int b = static_cast<int>((q / W[2]) % W[1] - M[1]);
+            const int d = static_cast<int>(q % W[2] - M[2]);
+            nl.image_lattice.push_back({a, b, d});
+            nl.image_shift.push_back(to_cartesian(box, Vec3{double(a), double(b), double(d)}));
+        }
+        const int* idx = index.data();
+        const long long nps = static_cast<long long>(np);
+#pragma omp parallel for schedule(static)
+        for (long long s = 0; s < nps; ++s) im[s] = static_cast<std::uint16_t>(idx[im[s]]);
     }
     // Reverse slots, in one sequential sweep over the rows (O(pairs), no search): row j is sorted by (i, image),
     // so the pairs j -> i of all images form one block, and the blocks appear in increasing i. Visiting rows in

@@ -1,7 +1,11 @@
 // Neighbour list built from a cell list, for triclinic cells of any size: cells thinner than the cutoff get
 // several images of one atom and self-images. Two forms:
-//  - full (the default; many-body potentials such as the MTP): every pair i->j and j->i, each slot with its
-//    Cartesian image shift, so that r_ij = pos[j] + shift - pos[i], and the slot of its mirror;
+//  - full (the default; many-body potentials such as the MTP): every pair i->j and j->i, each slot with the
+//    2-byte index of its image into a per-list table of the distinct images (integer image and its Cartesian
+//    shift), so that r_ij = pos[j] + image_shift[image[s]] - pos[i] (slot_shift), and the slot of its mirror:
+//    10 bytes a slot (j, image, reverse). Only when the images of a build span more than 65536 codes (atoms
+//    unwrapped far apart, or a cell far thinner than the cutoff) does it keep a 24-byte shift per slot instead
+//    (32 bytes a slot), as the half list falls back to a full one;
 //  - half (pair potentials, requested with want_half): every unordered pair once, each slot 6 bytes (j and a
 //    2-byte code of the cell image); r_ij = (pos[j] - W_j) + T[code] - (pos[i] - W_i) with W = wrap·h and
 //    T = code_image·h in the current cell (half_list_vectors). About 1/8 of the full list's bytes per pair.
@@ -36,15 +40,19 @@ struct NeighborList {
     std::vector<std::array<int, 3>> wrap;
     std::vector<int> offset;     // CSR row starts, size N+1: neighbours of i are slots offset[i]..offset[i+1]-1
     std::vector<int> j;          // neighbour atom index per slot
-    std::vector<Vec3> shift;     // Cartesian image shift per slot: r_ij = pos[j] + shift - pos[i]
-    std::vector<int> reverse;    // slot of the reverse pair (j -> i, -shift) in j's row
+    std::vector<int> reverse;    // slot of the reverse pair (j -> i, the negated image) in j's row
     std::vector<Vec3> pos_at_build;  // positions used for the build (for the skin test)
-    // Optional, set by the NPT integrator after each build (the builder leaves them empty): the slot's image
-    // as an index into image_shift, the Cartesian shift of each distinct image in the current cell. When
-    // image has one entry per slot, potentials read image_shift[image[s]] instead of shift[s], so a cell that
-    // changes every step costs an update of a few dozen vectors instead of one per slot.
+    // Full lists: per slot the index of its image (relative to the unwrapped build positions) into the table
+    // of the list's distinct images, in increasing lexicographic order: image_lattice the integer image
+    // (lattice units), image_shift its Cartesian shift image_lattice·h in the build cell. Read through
+    // slot_shift(). The NPT integrator rewrites image_shift for the current cell every step (a few dozen
+    // vectors instead of one per slot).
     std::vector<std::uint16_t> image;
+    std::vector<std::array<int, 3>> image_lattice;
     std::vector<Vec3> image_shift;
+    // Fall-back of a full list whose images span more than 65536 codes (image, image_lattice and image_shift
+    // then empty): the Cartesian image shift per slot, r_ij = pos[j] + shift[s] - pos[i]. Empty otherwise.
+    std::vector<Vec3> shift;
 
     NeighborScratch scratch;
 
@@ -68,7 +76,7 @@ inline bool half_owner(int i, int j, const int img[3]) {
     return img[2] > 0;
 }
 
-// r_ij shift of slot s (see `image`).
+// r_ij shift of slot s of a full list (see `image`; `shift` when the list fell back to per-slot shifts).
 inline const Vec3& slot_shift(const NeighborList& nl, std::size_t s) {
     return nl.image.size() == nl.j.size() && !nl.image.empty() ? nl.image_shift[nl.image[s]] : nl.shift[s];
 }
@@ -83,10 +91,11 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 // Expected number of list slots (ordered pairs, images included) for n atoms in `box` with `cutoff`: the mean
 // density times the cutoff sphere, per atom (capped at n - 1 per atom when no direction is periodic).
 double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
-// Bytes the list needs while it is built (slots + per-thread candidates), per slot, and the per-pair scratch a
-// potential keeps (forces per slot, site terms): used by the run's memory estimate.
-// (Full lists; a half list needs 6 bytes per unordered pair, 3 per full-list slot.)
-constexpr double kNeighborBytesPerPair = 32.0 + 40.0;
+// Bytes the list needs while it is built, per slot: the list (j, image, reverse: 10) and the per-thread rows
+// (j, image: 6; with one thread they become the list), and the per-pair scratch a potential keeps (forces
+// per slot, site terms): used by the run's memory estimate. (Compact full lists; the per-slot-shift fall-back
+// needs 32 + 28, a half list 6 bytes per unordered pair, 3 per full-list slot.)
+constexpr double kNeighborBytesPerPair = 10.0 + 6.0;
 constexpr double kPotentialScratchBytesPerPair = 64.0;
 
 // True when any atom moved more than skin/2 since the list was built (the standard Verlet criterion).

@@ -64,7 +64,7 @@ void check_min_distance(const System& sys, double rmin, const std::string& file)
     for (std::size_t i = 0; i < nl.size(); ++i)
         for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
             const std::size_t j = static_cast<std::size_t>(nl.j[static_cast<std::size_t>(s)]);
-            const double r = norm(sys.pos[j] + nl.shift[static_cast<std::size_t>(s)] - sys.pos[i]);
+            const double r = norm(sys.pos[j] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i]);
             if (r >= rmin) continue;
             if (j >= i) ++count;  // each unordered pair once (self-images: j == i)
             if (r < best) {

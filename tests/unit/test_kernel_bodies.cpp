@@ -58,7 +58,7 @@ public:
             std::vector<int> nt(cap), slot(cap);
             int nn = 0;
             for (int s = s0; s < s1; ++s) {
-                const Vec3 r = sys.pos[nl.j[s]] + nl.shift[s] - sys.pos[i];
+                const Vec3 r = sys.pos[nl.j[s]] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i];
                 const double d = std::sqrt(norm2(r));
                 D[s] = Vec3{0, 0, 0};
                 if (!(d < p.max_dist)) continue;
@@ -146,9 +146,9 @@ TEST_CASE("kernel bodies: neighbour rows equal the CPU list (small cells with se
                 const int s = nl.offset[a] + k;
                 const long g = static_cast<long>(i) * cap + k;
                 CHECK(jj[g] - first == nl.j[s]);
-                CHECK(shift[g].x == nl.shift[s].x);
-                CHECK(shift[g].y == nl.shift[s].y);
-                CHECK(shift[g].z == nl.shift[s].z);
+                CHECK(shift[g].x == slot_shift(nl, static_cast<std::size_t>(s)).x);
+                CHECK(shift[g].y == slot_shift(nl, static_cast<std::size_t>(s)).y);
+                CHECK(shift[g].z == slot_shift(nl, static_cast<std::size_t>(s)).z);
                 // reverse: same (row, position) as the CPU's reverse slot
                 const int rs = nl.reverse[s];
                 const int rj = nl.j[s];
@@ -445,8 +445,8 @@ TEST_CASE("kernel bodies: non-periodic directions (slab and cluster) match the C
             rows_same = rows_same && count[first + a] == n;
             for (int k = 0; k < n && rows_same; ++k) {
                 const long g = static_cast<long>(first + a) * eng.capacity() + k;
-                rows_same = jj[g] - first == nl.j[nl.offset[a] + k] && shift[g].x == nl.shift[nl.offset[a] + k].x &&
-                            shift[g].z == nl.shift[nl.offset[a] + k].z;
+                const Vec3& cpu = slot_shift(nl, static_cast<std::size_t>(nl.offset[a] + k));
+                rows_same = jj[g] - first == nl.j[nl.offset[a] + k] && shift[g].x == cpu.x && shift[g].z == cpu.z;
             }
         }
         CHECK(rows_same);

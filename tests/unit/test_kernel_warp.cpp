@@ -314,8 +314,10 @@ TEST_CASE("warp kernel: capacities outgrown in the middle of a run are grown and
     int site0 = 0, row0 = 0;
     for (std::size_t i = 0; i < nl.size(); ++i) {
         int n = 0;
-        for (int q = nl.offset[i]; q < nl.offset[i + 1]; ++q)
-            n += norm(sys.pos[nl.j[q]] + nl.shift[q] - sys.pos[i]) < m.pot.tables().counts.max_dist ? 1 : 0;
+        for (int q = nl.offset[i]; q < nl.offset[i + 1]; ++q) {
+            const Vec3 d = sys.pos[nl.j[q]] + slot_shift(nl, static_cast<std::size_t>(q)) - sys.pos[i];
+            n += norm(d) < m.pot.tables().counts.max_dist ? 1 : 0;
+        }
         site0 = std::max(site0, n);
         row0 = std::max(row0, nl.offset[i + 1] - nl.offset[i]);
     }

@@ -208,8 +208,10 @@ TEST_CASE("warp kernel banks: every phase's shared-memory accesses are at most 2
         int longest = 0, row = 0;
         for (std::size_t i = 0; i < nl.size(); ++i) {
             int n = 0;
-            for (int q = nl.offset[i]; q < nl.offset[i + 1]; ++q)
-                n += norm(sys.pos[nl.j[q]] + nl.shift[q] - sys.pos[i]) < pot.tables().counts.max_dist ? 1 : 0;
+            for (int q = nl.offset[i]; q < nl.offset[i + 1]; ++q) {
+                const Vec3 d = sys.pos[nl.j[q]] + slot_shift(nl, static_cast<std::size_t>(q)) - sys.pos[i];
+                n += norm(d) < pot.tables().counts.max_dist ? 1 : 0;
+            }
             longest = std::max(longest, n);
             row = std::max(row, nl.offset[i + 1] - nl.offset[i]);
         }

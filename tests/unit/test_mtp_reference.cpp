@@ -213,7 +213,7 @@ TEST_CASE("the batched CPU evaluator is bitwise the single-site mtp_site (the GP
         std::vector<double> rx, ry, rz;
         std::vector<int> nt, slot;
         for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
-            const Vec3 d = sys.pos[nl.j[s]] + nl.shift[s] - sys.pos[i];
+            const Vec3 d = sys.pos[nl.j[s]] + slot_shift(nl, static_cast<std::size_t>(s)) - sys.pos[i];
             if (!(std::sqrt(norm2(d)) < p.max_dist)) continue;
             rx.push_back(d.x);
             ry.push_back(d.y);
