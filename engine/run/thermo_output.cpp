@@ -37,7 +37,7 @@ std::string ThermoWriter::format_row(const ReplicaObservables& o, double time_ps
 
 ThermoWriter::ThermoWriter(const std::string& path, long resume_step, bool with_grade, bool cell_columns,
                            bool stage_column)
-    : path_(path), with_grade_(with_grade), cell_(cell_columns), stage_(stage_column) {
+    : path_(path), cell_(cell_columns), stage_(stage_column), with_grade_(with_grade) {
     const std::string head = (cell_columns ? header_npt() : std::string(header())) + (with_grade ? ",max_grade" : "") +
                              (stage_column ? ",stage" : "");
     if (resume_step >= 0) {
