@@ -12,6 +12,7 @@
 #include "engine/core/omp_defaults.hpp"
 #include "engine/core/version.hpp"
 #include "engine/run/build_replicas.hpp"
+#include "engine/core/dir_lock.hpp"
 #include "engine/run/output_directory.hpp"
 #include "engine/run/replica_select.hpp"
 #include "engine/run/replica_stop.hpp"
@@ -108,6 +109,16 @@ bool load_run_config(RunSession& s) {
     if (s.restart && s.ckpt.step >= s.total) {
         if (s.ckpt.step > s.total || !final_outputs_missing(cfg)) {  // nothing to do: say so and touch nothing
             std::fprintf(stderr, "mdrun: %s\n", already_complete_message(opt.restart_file, s.ckpt, s.total).c_str());
+            // A kill between the run's last write and the removal of its lock leaves a stale mdrun.lock in an
+            // otherwise complete directory: taking the lock proves no process holds it, and releasing it removes
+            // the file. A lock that a live process holds is left alone.
+            std::error_code ec;
+            if (fs::exists(fs::path(cfg.output.directory) / lock_file_name(), ec)) {
+                try {
+                    DirectoryLock stale(cfg.output.directory);
+                } catch (const Error&) {
+                }
+            }
             return false;
         }
         // Killed after the last checkpoint, before the final structures: the run goes through its stages

@@ -92,7 +92,16 @@ try:
     log = open(os.path.join(d, "out", "run.log")).read()
     assert "removed " + orphans[0] in log, log
     same(ref, d)
-    print("  stale lock ignored, orphaned temporary files removed, torn thermo.csv row trimmed")
+    # 5. A kill after the last write but before the lock's removal leaves a stale lock in a complete
+    #    directory: the restart says the run is complete, changes no output, and removes the stale lock.
+    with open(os.path.join(d, "out", "mdrun.lock"), "w") as f:
+        f.write("pid 1 on host elsewhere, started 2020-01-01T00:00:00Z\n")
+    r = h.run(d, cfg(200), "--restart", ck)
+    assert "already complete" in r.stderr, r.stderr
+    assert "mdrun.lock" not in os.listdir(os.path.join(d, "out")), "stale mdrun.lock left in a complete run"
+    same(ref, d)
+    print("  stale lock ignored, orphaned temporary files removed, torn thermo.csv row trimmed, stale lock of a"
+          " complete run removed")
 finally:
     h.cleanup(ref)
     h.cleanup(d)
