@@ -67,7 +67,11 @@ struct CallBuffers {
     std::vector<Mat3> site_virial;
     std::vector<long> close_count;
     std::vector<std::pair<int, double>> close_example;
+    std::vector<Vec3> chunk_force;  // MtpForceSum::Chunks: one force array per chunk
 };
+
+// MtpForceSum::Chunks: chunks of site groups, a number fixed by the atom count (never by the threads).
+int force_chunks(int ngroups) { return std::max(1, std::min(8, ngroups / 32)); }
 
 // The group evaluation is compiled twice on x86-64 with GCC: for the portable baseline (SSE2) and for
 // x86-64-v3 (AVX2), chosen at run time from the CPU (an ifunc). `flatten` inlines the shared math of
@@ -132,7 +136,6 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     if (rows) rows->resize(static_cast<size_t>(n) * nc);  // every row is written below
     const long npairs = static_cast<long>(nl.pairs());
     static thread_local CallBuffers call;
-    call.D.resize(npairs);  // every slot is written below
     call.site.resize(n);
     call.site_virial.resize(n);
     call.close_count.assign(n, 0);
@@ -147,22 +150,35 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     // Tiny systems run on the calling thread: a parallel region costs more than their evaluation, and
     // on a busy machine waiting threads make it far worse.
     OmpTrap trap;
+    const bool by_slots = force_sum_ == MtpForceSum::Slots;
+    const int ngroups = (n + kLanes - 1) / kLanes;
+    const int nchunk = force_chunks(ngroups);
+    if (by_slots) {
+        D.resize(npairs);  // every slot is written below
+    } else {
+        std::vector<Vec3>().swap(D);  // not used: give its memory back
+        call.chunk_force.resize(static_cast<size_t>(n) * nchunk);
+    }
+    // (`call` is thread_local: inside the parallel region only these references name the calling thread's.)
+    Vec3* const chunk_force = call.chunk_force.data();
 #pragma omp parallel if (n >= 64)
     {
         static thread_local GroupBuffers buf;
-        const int ngroups = (n + kLanes - 1) / kLanes;
-#pragma omp for schedule(dynamic, 2)
-        for (int grp = 0; grp < ngroups; ++grp) {
+        int a[kLanes] = {}, nn[kLanes] = {};
+        double* rx[kLanes], *ry[kLanes], *rz[kLanes], *dx[kLanes], *dy[kLanes], *dz[kLanes], *scr[kLanes];
+        int* nt[kLanes];
+        double v[kLanes];
+        // Evaluates the sites of group grp: site energies and virials stored, dV_i/dr_ij left in dx/dy/dz[l][k]
+        // for neighbour k of lane l (slot buf.slot[l][k]). Returns the number of sites (0 after a failed
+        // allocation, which the trap reports after the region).
+        auto evaluate_sites = [&](int grp) -> int {
             const int first = grp * kLanes;
             const int nsites = std::min(kLanes, n - first);
             int longest = 0;
             for (int l = 0; l < nsites; ++l)
                 longest = std::max(longest, nl.offset[first + l + 1] - nl.offset[first + l]);
             trap.run([&] { buf.reserve(p, longest); });  // the only allocation in the region
-            if (trap.failed()) continue;
-            int a[kLanes] = {}, nn[kLanes] = {};
-            double* rx[kLanes], *ry[kLanes], *rz[kLanes], *dx[kLanes], *dy[kLanes], *dz[kLanes], *scr[kLanes];
-            int* nt[kLanes];
+            if (trap.failed()) return 0;
             for (int l = 0; l < kLanes; ++l) {
                 rx[l] = buf.rx[l].data(); ry[l] = buf.ry[l].data(); rz[l] = buf.rz[l].data();
                 dx[l] = buf.dx[l].data(); dy[l] = buf.dy[l].data(); dz[l] = buf.dz[l].data();
@@ -178,7 +194,7 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                     const int j = nl.j[s];
                     const Vec3 r = sys.pos[j] + slot_shift(nl, static_cast<std::size_t>(s)) - xi;
                     const double d = std::sqrt(norm2(r));
-                    D[s] = Vec3{0, 0, 0};
+                    if (by_slots) D[s] = Vec3{0, 0, 0};
                     if (!(d < rc)) continue;  // strict r < max_dist, as MLIP
                     if (d < rmin) {
                         if (close_count[i] == 0) close_example[i] = {j, d};
@@ -193,7 +209,6 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                 }
                 nn[l] = k;
             }
-            double v[kLanes];
             const bool fma = arithmetic_ == MtpArithmetic::Fma;  // resolved at construction (CPU check)
             if (rows) {
                 double* out_rows[kLanes];
@@ -216,23 +231,57 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                 const int i = first + l;
                 site[i] = v[l];
                 Mat3 w = mat3_zero();
-                for (int k = 0; k < nn[l]; ++k) {
-                    const Vec3 d{dx[l][k], dy[l][k], dz[l][k]};
-                    D[buf.slot[l][k]] = d;
-                    add_outer(w, d, Vec3{rx[l][k], ry[l][k], rz[l][k]}, -1.0);
-                }
+                for (int k = 0; k < nn[l]; ++k)
+                    add_outer(w, Vec3{dx[l][k], dy[l][k], dz[l][k]}, Vec3{rx[l][k], ry[l][k], rz[l][k]}, -1.0);
                 site_virial[i] = w;
             }
-        }
-        // Deterministic gather: F_i = sum_s D_{i,s} - sum_s D_{j(s), reverse(s)}.
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; ++i) {
-            Vec3 f{0, 0, 0};
-            for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
-                f += D[s];
-                f -= D[nl.reverse[s]];
+            return nsites;
+        };
+        if (by_slots) {
+#pragma omp for schedule(dynamic, 2)
+            for (int grp = 0; grp < ngroups; ++grp) {
+                const int nsites = evaluate_sites(grp);
+                for (int l = 0; l < nsites; ++l)
+                    for (int k = 0; k < nn[l]; ++k) D[buf.slot[l][k]] = Vec3{dx[l][k], dy[l][k], dz[l][k]};
             }
-            force[i] = f;
+            // Deterministic gather: F_i = sum_s D_{i,s} - sum_s D_{j(s), reverse(s)}.
+#pragma omp for schedule(static)
+            for (int i = 0; i < n; ++i) {
+                Vec3 f{0, 0, 0};
+                for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s) {
+                    f += D[s];
+                    f -= D[nl.reverse[s]];
+                }
+                force[i] = f;
+            }
+        } else {
+            // Each chunk's groups in order, into the chunk's own array: F_i += sum_k D_ik, F_j(k) -= D_ik.
+#pragma omp for schedule(dynamic, 1)
+            for (int c = 0; c < nchunk; ++c) {
+                Vec3* acc = chunk_force + static_cast<size_t>(n) * c;
+                std::fill(acc, acc + n, Vec3{0, 0, 0});
+                const int g0 = static_cast<int>(static_cast<long long>(ngroups) * c / nchunk);
+                const int g1 = static_cast<int>(static_cast<long long>(ngroups) * (c + 1) / nchunk);
+                for (int grp = g0; grp < g1; ++grp) {
+                    const int nsites = evaluate_sites(grp);
+                    for (int l = 0; l < nsites; ++l) {
+                        Vec3 fi{0, 0, 0};
+                        for (int k = 0; k < nn[l]; ++k) {
+                            const Vec3 d{dx[l][k], dy[l][k], dz[l][k]};
+                            fi += d;
+                            acc[nl.j[buf.slot[l][k]]] -= d;
+                        }
+                        acc[grp * kLanes + l] += fi;
+                    }
+                }
+            }
+            // Per atom, the chunks' sums in chunk order.
+#pragma omp for schedule(static)
+            for (int i = 0; i < n; ++i) {
+                Vec3 f = chunk_force[static_cast<size_t>(i)];
+                for (int c = 1; c < nchunk; ++c) f += chunk_force[static_cast<size_t>(n) * c + i];
+                force[i] = f;
+            }
         }
     }
     if (trap.failed()) {

@@ -1,7 +1,6 @@
 // Moment Tensor Potential on the CPU (OpenMP over atoms). Evaluates exactly what MLIP-2 evaluates
 // (../shared/docs/mtp.md) through the shared per-site math of potentials/mtp_math.hpp; forces are
-// assembled by a deterministic gather over the neighbour list's reverse slots, so results do not
-// depend on the number of threads.
+// summed in a fixed order (MtpForceSum below), so results do not depend on the number of threads.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,6 +11,15 @@
 #include "potentials/potential.hpp"
 
 namespace mdrun {
+
+// How the CPU adds the per-neighbour derivatives dV_i/dr_ij into forces. Both are deterministic and give results
+// independent of the thread count; they differ in the order of the additions (last bits) and in memory:
+//  - Slots: dV_i/dr_ij is stored per neighbour slot (24 bytes each) and gathered per atom in slot order
+//    through the reverse slots: the order of the CUDA backend, bit for bit (the library default).
+//  - Chunks: the groups of sites are cut into a fixed number of chunks set by the atom count; each chunk adds
+//    its sites' derivatives into a force array of its own, and the arrays are summed per atom in chunk order
+//    (as born/coul/dsf's half list): 24 bytes per atom and chunk instead of 24 per slot (mdrun's default).
+enum class MtpForceSum { Slots, Chunks };
 
 class MtpPotential : public Potential {
 public:
@@ -40,6 +48,8 @@ public:
     const std::vector<int>& species_map() const { return species_map_; }
     MtpArithmetic arithmetic() const { return arithmetic_; }            // the mode used
     MtpArithmetic requested_arithmetic() const { return requested_; }  // the mode asked for
+    void set_force_sum(MtpForceSum s) { force_sum_ = s; }
+    MtpForceSum force_sum() const { return force_sum_; }
 
     // Cutoff to build a neighbour list with for this potential alone: a hair above max_dist, because
     // the list tests wrapped coordinates while the potential tests pos[j]+shift-pos[i] strictly.
@@ -53,6 +63,7 @@ private:
     std::vector<int> species_map_;
     MtpArithmetic requested_ = MtpArithmetic::Exact;
     MtpArithmetic arithmetic_ = MtpArithmetic::Exact;
+    MtpForceSum force_sum_ = MtpForceSum::Slots;
 };
 
 }  // namespace mdrun

@@ -36,8 +36,18 @@ void require_element(const std::string& el, const std::string& key, const std::s
 // [potential] kind = "mtp", file = "pot.mtp", elements = ["Na", "Al", "Cl"] (MTP species 0, 1, 2),
 // arithmetic = "fma" (default) | "exact" (potentials/mtp_arithmetic.hpp).
 std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, const std::string& cfg) {
-    check_known_keys(t, {"kind", "file", "elements", "arithmetic"}, kWhere, cfg);
+    check_known_keys(t, {"kind", "file", "elements", "arithmetic", "force_sum"}, kWhere, cfg);
     const MtpArithmetic arithmetic = mtp_arithmetic_of(t, cfg);
+    // force_sum = "chunks" (default: 24 bytes per atom and chunk) | "slots" (the CUDA backend's order, bit for
+    // bit; 24 bytes per neighbour slot). potentials/mtp_potential.hpp.
+    MtpForceSum force_sum = MtpForceSum::Chunks;
+    if (has_key(t, "force_sum")) {
+        const std::string s = get_string(t, "force_sum", kWhere, cfg);
+        if (s != "chunks" && s != "slots")
+            throw Error(cfg + ": [potential].force_sum must be \"chunks\" (the default) or \"slots\" (the CUDA "
+                        "backend's summation order), got \"" + s + "\"");
+        force_sum = s == "slots" ? MtpForceSum::Slots : MtpForceSum::Chunks;
+    }
     if (!has_key(t, "file")) throw Error(cfg + ": [potential].file is required for kind = \"mtp\" (the .mtp file)");
     if (!has_key(t, "elements"))
         throw Error(cfg + ": [potential].elements is required for kind = \"mtp\" (element of MTP species 0, 1, ...)");
@@ -58,7 +68,9 @@ std::unique_ptr<Potential> make_mtp(const toml::value& t, const System& sys, con
                         toml::format(toml::find(t, "elements"), 0) + ")");
         species_map.push_back(idx);
     }
-    return std::make_unique<MtpPotential>(std::move(model), std::move(species_map), arithmetic);
+    auto pot = std::make_unique<MtpPotential>(std::move(model), std::move(species_map), arithmetic);
+    pot->set_force_sum(force_sum);
+    return pot;
 }
 
 }  // namespace

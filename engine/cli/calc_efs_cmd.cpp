@@ -55,7 +55,8 @@ int calc_efs(const std::vector<std::string>& pos, bool site_energies, MtpArithme
         if (f) std::rethrow_exception(f);
     std::vector<int> identity(model.species_count);
     for (int k = 0; k < model.species_count; ++k) identity[k] = k;
-    const MtpPotential pot(model, identity, arithmetic);
+    MtpPotential pot(model, identity, arithmetic);
+    pot.set_force_sum(MtpForceSum::Chunks);  // mdrun's default (potentials/mtp_potential.hpp): less memory
 
     NeighborList nl;
     std::vector<Vec3> force;

@@ -92,11 +92,12 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 // density times the cutoff sphere, per atom (capped at n - 1 per atom when no direction is periodic).
 double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
 // Bytes the list needs while it is built, per slot: the list (j, image, reverse: 10) and the per-thread rows
-// (j, image: 6; with one thread they become the list), and the per-pair scratch a potential keeps (forces
-// per slot, site terms): used by the run's memory estimate. (Compact full lists; the per-slot-shift fall-back
-// needs 32 + 28, a half list 6 bytes per unordered pair, 3 per full-list slot.)
+// (j, image: 6; with one thread they become the list), and the per-pair scratch a potential keeps (the MTP's
+// dV_i/dr_ij per slot, 24 bytes, with [potential].force_sum = "slots"; none with the default "chunks"), with
+// a margin: used by the run's memory estimate, a bound for either form. (Compact full lists; the
+// per-slot-shift fall-back needs 32 + 28, a half list 6 bytes per unordered pair, 3 per full-list slot.)
 constexpr double kNeighborBytesPerPair = 10.0 + 6.0;
-constexpr double kPotentialScratchBytesPerPair = 64.0;
+constexpr double kPotentialScratchBytesPerPair = 32.0;
 
 // True when any atom moved more than skin/2 since the list was built (the standard Verlet criterion).
 bool needs_rebuild(const NeighborList& nl, const std::vector<Vec3>& pos, double skin);

@@ -52,6 +52,7 @@ public:
         std::vector<int> identity(model_.species_count);
         for (int k = 0; k < model_.species_count; ++k) identity[k] = k;
         pot_ = std::make_unique<MtpPotential>(model_, identity, mode);
+        pot_->set_force_sum(MtpForceSum::Chunks);  // as mdrun and calc-efs (bit-identical to them)
     }
 
     int species_count() const { return model_.species_count; }

@@ -9,6 +9,7 @@
 #include "engine/core/error.hpp"
 #include "engine/md/neighbor_list.hpp"
 #include "lammps_ref_helpers.hpp"
+#include "potentials/mtp_potential.hpp"
 #include "potentials/registry.hpp"
 
 using namespace mdrun;
@@ -157,4 +158,22 @@ TEST_CASE("mtp: a structure element that the potential lacks is an error") {
     const std::string e = error_of("kind = \"mtp\"\nfile = \"" + mtp + "\"\nelements = [\"Na\", \"O\"]\n", sys);
     CHECK(e.find("Cl") != std::string::npos);
     CHECK(e.find("lacks") != std::string::npos);
+}
+
+TEST_CASE("mtp force_sum: chunks (default) or slots, anything else an error naming the key") {
+    System sys = read_nacl_data(ref_dir() + "/data/nacl216_seed20240501.data");
+    const std::string mtp = std::string(MDRUN_TEST_DATA) + "/mtp/NaAlBr4_chgnet/pot.mtp";
+    // NaAlBr4's potential covers Na (and Al, Br): the NaCl structure's Cl is missing, so use Na only
+    sys.species = {"Na", "Al"};
+    const std::string base = "kind = \"mtp\"\nfile = \"" + mtp + "\"\nelements = [\"Na\", \"Al\", \"Br\"]\n";
+    auto sum = [&](const std::string& extra) {
+        auto pot = make_potential(parse(base + extra), sys, "cfg/run.toml");
+        return dynamic_cast<const MtpPotential&>(*pot).force_sum();
+    };
+    CHECK(sum("") == MtpForceSum::Chunks);
+    CHECK(sum("force_sum = \"chunks\"\n") == MtpForceSum::Chunks);
+    CHECK(sum("force_sum = \"slots\"\n") == MtpForceSum::Slots);
+    const std::string e = error_of(base + "force_sum = \"atoms\"\n", sys);
+    CHECK(e.find("cfg/run.toml: [potential].force_sum must be \"chunks\"") != std::string::npos);
+    CHECK(e.find("got \"atoms\"") != std::string::npos);
 }

@@ -284,7 +284,7 @@ std::string run_config(const fs::path& out, long steps, long checkpoint_every, b
            "[potential]\nkind = \"mtp\"\nfile = \"" + sh + "/mtp/Na3PS4_tensornet/pot.mtp\"\n"
            "elements = [\"Na\", \"P\", \"S\"]\n"
            // exact: the kernel bodies are compiled without contraction, so only the exact CPU mode is bitwise theirs
-           "arithmetic = \"exact\"\n"
+           "arithmetic = \"exact\"\nforce_sum = \"slots\"\n"
            "[md]\nensemble = \"nvt\"\ntimestep_fs = 2.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 900.0\nvelocities = \"maxwell\"\nseed = 3\nneighbor_skin = 0.6\n"
            "[[replica]]\nname = \"T900\"\n"

@@ -8,7 +8,8 @@
 // CPU's operations in its order: the same barostat_math functions, kinetic sums and virials summed in atom
 // order (one reduction lane below 4097 atoms), the same list rows (sorted by (j, image)), image shifts n·h with
 // the CPU's formula, and no FMA contraction on the host. born/coul/dsf uses [potential].neighbor_list = "full"
-// (the CPU's half list sums pairs in another order); the MTP has one list form. So every output file
+// (the CPU's half list sums pairs in another order) and the MTP force_sum = "slots" (the CPU's default
+// chunks do too). So every output file
 // (thermo.csv with the cell and pressure-tensor columns, trajectories, final structures, the checkpoint's
 // dynamics and barostat sections) must be byte-identical, and a batched restart from a mid-run checkpoint must
 // end byte-identical to the uninterrupted batched run.
@@ -86,7 +87,7 @@ std::string mtp_config(const fs::path& out, long steps, long checkpoint_every) {
     return "[structure]\nfile = \"" + dir + "/supercell_b6167.cfg\"\nformat = \"cfg\"\nelements = [\"Na\", \"Al\", \"Cl\"]\n"
            "[potential]\nkind = \"mtp\"\nfile = \"" + dir + "/pot.mtp\"\nelements = [\"Na\", \"Al\", \"Cl\"]\n"
            // exact: the kernel bodies are compiled without contraction, so only the exact CPU mode is bitwise theirs
-           "arithmetic = \"exact\"\n"
+           "arithmetic = \"exact\"\nforce_sum = \"slots\"\n"
            "[md]\nensemble = \"npt\"\ntimestep_fs = 1.0\nsteps = " + std::to_string(steps) + "\n"
            "temperature_K = 300.0\nvelocities = \"maxwell\"\nseed = 5\nneighbor_skin = 0.3\n"
            "pressure_bar = 30000.0\npdamp_fs = 50.0\n" +

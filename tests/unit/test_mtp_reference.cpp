@@ -56,11 +56,13 @@ Eval evaluate(const MtpPotential& pot, const CfgConfig& c) {
     return e;
 }
 
-MtpPotential load(const std::string& folder) {
+MtpPotential load(const std::string& folder, MtpForceSum sum = MtpForceSum::Slots) {
     MtpModel m = read_mtp(folder + "/pot.mtp");
     std::vector<int> ident(m.species_count);
     for (int k = 0; k < m.species_count; ++k) ident[k] = k;
-    return MtpPotential(std::move(m), ident);
+    MtpPotential pot(std::move(m), ident);
+    pot.set_force_sum(sum);
+    return pot;
 }
 
 // (input, reference) pairs of one folder, by the naming rules of tests/data/mtp/SOURCE.md.
@@ -96,6 +98,9 @@ std::vector<std::pair<std::string, std::string>> pairs_in(const std::string& fol
 }  // namespace
 
 TEST_CASE("MTP matches mlp calc-efs on every reference configuration") {
+    // Both force summations (potentials/mtp_potential.hpp): per slot (the CUDA order) and per chunk (mdrun's).
+  for (const MtpForceSum sum : {MtpForceSum::Slots, MtpForceSum::Chunks}) {
+    INFO((sum == MtpForceSum::Slots ? "force_sum slots" : "force_sum chunks"));
     REQUIRE(fs::is_directory(kMtpDir));
     long checked = 0, folders = 0;
     bool saw_close_pairs = false;
@@ -103,7 +108,7 @@ TEST_CASE("MTP matches mlp calc-efs on every reference configuration") {
         const std::string folder = dir.path().string();
         if (!fs::exists(folder + "/pot.mtp")) continue;
         ++folders;
-        const MtpPotential pot = load(folder);
+        const MtpPotential pot = load(folder, sum);
         for (const auto& [input, ref] : pairs_in(folder)) {
             const std::vector<CfgConfig> in = read_cfg(input), want = read_cfg(ref);
             REQUIRE(in.size() == want.size());
@@ -139,6 +144,32 @@ TEST_CASE("MTP matches mlp calc-efs on every reference configuration") {
     // DFT snapshots to their first 10: see tests/data/mtp/SOURCE.md).
     CHECK(checked >= 108);
     CHECK(saw_close_pairs);  // the ZrYbO DFT snapshots have r < min_dist and must still match
+  }
+}
+
+TEST_CASE("MTP force sums: chunks equal slots in energy and stress bit for bit, in forces to round-off") {
+    double worst = 0.0;
+    for (const char* name : {"NaO_lev16", "La2Zr2O7_lev22", "ZrYbO_lev18"}) {
+        const std::string folder = kMtpDir + "/" + name;
+        const MtpPotential slots = load(folder, MtpForceSum::Slots), chunks = load(folder, MtpForceSum::Chunks);
+        for (const auto& [input, ref] : pairs_in(folder)) {
+            for (const CfgConfig& c : read_cfg(input)) {
+                const Eval a = evaluate(slots, c), b = evaluate(chunks, c);
+                CHECK(a.energy == b.energy);  // the same site energies, summed in atom order
+                for (int q = 0; q < 6; ++q) CHECK(a.ps[q] == b.ps[q]);
+                double fmax = 0.0, df = 0.0;
+                for (size_t i = 0; i < a.force.size(); ++i) {
+                    fmax = std::max({fmax, std::fabs(a.force[i].x), std::fabs(a.force[i].y), std::fabs(a.force[i].z)});
+                    df = std::max({df, std::fabs(a.force[i].x - b.force[i].x), std::fabs(a.force[i].y - b.force[i].y),
+                                   std::fabs(a.force[i].z - b.force[i].z)});
+                }
+                // (relative to at least 1 eV/A: the ideal-lattice configurations have forces of ~1e-15)
+                worst = std::max(worst, df / std::max(fmax, 1.0));
+            }
+        }
+    }
+    MESSAGE("chunks vs slots: largest force difference " << worst << " of max(largest force, 1 eV/A)");
+    CHECK(worst < 1e-13);
 }
 
 TEST_CASE("MTP site energies match reference_site_energies.csv") {
@@ -173,7 +204,8 @@ TEST_CASE("MTP site energies match reference_site_energies.csv") {
 
 TEST_CASE("MTP results do not depend on the number of OpenMP threads") {
     const std::string folder = kMtpDir + "/ZrYbO_lev18";
-    const MtpPotential pot = load(folder);
+  for (const MtpForceSum sum : {MtpForceSum::Slots, MtpForceSum::Chunks}) {
+    const MtpPotential pot = load(folder, sum);
     std::vector<CfgConfig> in = read_cfg(folder + "/input.cfg");
     in.push_back(read_cfg(folder + "/big2511_input.cfg")[0]);  // large enough to run in parallel
     const int saved = omp_get_max_threads();
@@ -190,6 +222,7 @@ TEST_CASE("MTP results do not depend on the number of OpenMP threads") {
         CHECK(same);
     }
     omp_set_num_threads(saved);
+  }
 }
 
 TEST_CASE("the batched CPU evaluator is bitwise the single-site mtp_site (the GPU's per-thread path)") {
