@@ -70,8 +70,11 @@ struct CallBuffers {
     std::vector<Vec3> chunk_force;  // MtpForceSum::Chunks: one force array per chunk
 };
 
-// MtpForceSum::Chunks: chunks of site groups, a number fixed by the atom count (never by the threads).
-int force_chunks(int ngroups) { return std::max(1, std::min(8, ngroups / 32)); }
+// MtpForceSum::Chunks: chunks of site groups, a number fixed by the atom count (never by the threads): 16
+// whenever there are 16 groups, so that up to 16 threads share the work evenly (dynamic schedule) at any
+// size, for 16 × 24 = 384 bytes per atom. More threads per system than that: force_sum = "slots".
+constexpr int kForceChunks = 16;
+int force_chunks(int ngroups) { return std::max(1, std::min(kForceChunks, ngroups)); }
 
 // The group evaluation is compiled twice on x86-64 with GCC: for the portable baseline (SSE2) and for
 // x86-64-v3 (AVX2), chosen at run time from the CPU (an ifunc). `flatten` inlines the shared math of
