@@ -26,30 +26,11 @@ if [ "$case_" = mtp ]; then
     sed "s|^directory = .*|directory = \"$work/out\"|; s|^file = \"\\(.*\\)\"|file = \"$repo/inputs/NaAlCl4/\\1\"|" \
         "$repo/inputs/NaAlCl4/config.toml" > "$work/c.toml"
 else
-    cat > "$work/c.toml" <<TOML
-[structure]
-file = "$repo/tests/data/lammps_reference/data/nacl4096_seed7.data"
-format = "lammps-data"
-elements = ["Na", "Cl"]
-[potential]
-kind = "born-coul-dsf"
-cutoff = 8.0
-alpha = 0.2
-pairs = [ { a = "Na", b = "Na", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },
-          { a = "Na", b = "Cl", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },
-          { a = "Cl", b = "Cl", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]
-[md]
-ensemble = "nve"
-timestep_fs = 1.0
-velocities = "file"
-neighbor_skin = 2.0
-steps = 1
-[output]
-directory = "$work/out"
-thermo_every = 1000
-trajectory_every = 0
-checkpoint_every = 0
-TOML
+    # The bundled NaCl example's potential and settings on the 4096-atom cell, NVE, output only at the end.
+    sed -e "s|^file = \"nacl216_seed20240501.data\"|file = \"$repo/tests/data/lammps_reference/data/nacl4096_seed7.data\"|" \
+        -e 's|^ensemble = .*|ensemble = "nve"|' -e "s|^directory = .*|directory = \"$work/out\"|" \
+        -e 's|^trajectory_every = .*|trajectory_every = 0|' -e 's|^thermo_every = .*|thermo_every = 1000|' \
+        -e 's|^checkpoint_every = .*|checkpoint_every = 0|' "$repo/inputs/NaCl_born_dsf/config.toml" > "$work/c.toml"
 fi
 wall() {  # threads args...: wall seconds of one run
     local n="$1"; shift

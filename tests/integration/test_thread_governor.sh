@@ -7,30 +7,14 @@
 set -euo pipefail
 [ -n "${MDRUN_BIN:-}" ] || { echo "MDRUN_BIN not set: skipped"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
-data="${MDRUN_TEST_DATA:-$(dirname "$0")/../data}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cat > "$work/c.toml" <<TOML
-[structure]
-file = "$data/lammps_reference/data/nacl216_seed20240501.data"
-elements = ["Na", "Cl"]
-[potential]
-kind = "born-coul-dsf"
-cutoff = 8.0
-alpha = 0.2
-pairs = [ { a = "Na", b = "Na", A = 0.263704, rho = 0.317, sigma = 2.340, C = 1.048573, D = -0.499321 },
-          { a = "Na", b = "Cl", A = 0.210963, rho = 0.317, sigma = 2.755, C = 6.990490, D = -8.675698 },
-          { a = "Cl", b = "Cl", A = 0.158222, rho = 0.317, sigma = 3.170, C = 72.40150, D = -145.4271 } ]
-[md]
-ensemble = "nvt"
-temperature_K = 900.0
-steps = 3000
-velocities = "file"
-[output]
-directory = "out"
-thermo_every = 10
-trajectory_every = 0
-TOML
+src="${MDRUN_SOURCE_DIR:-$(dirname "$0")/../..}"
+# The bundled NaCl example (inputs/NaCl_born_dsf), NVT at 600 K, without trajectory, thermo every 10 steps.
+sed -e "s|^file = \"nacl216_seed20240501.data\"|file = \"$src/inputs/NaCl_born_dsf/nacl216_seed20240501.data\"|" \
+    -e 's|^directory = .*|directory = "out"|' -e 's|^trajectory_every = .*|trajectory_every = 0|' \
+    -e 's|^thermo_every = .*|thermo_every = 10|' -e 's|^steps = .*|steps = 3000|' \
+    "$src/inputs/NaCl_born_dsf/config.toml" > "$work/c.toml"
 run() {  # name threads [args]
     local name="$1" n="$2"
     shift 2
