@@ -124,7 +124,9 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     if (nl.cutoff < model_.max_dist)
         throw Error("MTP: neighbour list cutoff " + std::to_string(nl.cutoff) + " Å is below the potential's max_dist " +
                     std::to_string(model_.max_dist) + " Å");
-    std::vector<int> mtp_type(n);
+    static thread_local std::vector<int> mtp_type_buffer;  // kept between calls, as the buffers below
+    std::vector<int>& mtp_type = mtp_type_buffer;
+    mtp_type.resize(n);
     for (int i = 0; i < n; ++i) {
         const int t = sys.type[i];
         if (t < 0 || t >= static_cast<int>(species_map_.size()))
