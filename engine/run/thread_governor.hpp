@@ -20,7 +20,7 @@ namespace mdrun {
 
 class ThreadGovernor {
 public:
-    static constexpr double kFirstHoldS = 10.0;
+    static constexpr double kFirstHoldS = 3.0;
     static constexpr double kProbeS = 1.0;
     static constexpr double kMaxHoldS = 640.0;
     static constexpr double kMargin = 0.05;
