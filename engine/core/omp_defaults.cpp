@@ -14,8 +14,8 @@ namespace {
 // Set by apply_omp_wait_default before re-executing, so that the new process knows the policy is ours.
 const char* const kMarker = "MDRUN_OMP_WAIT_DEFAULT";
 bool g_defaulted = false;  // this process runs with the policy mdrun chose
-bool g_explicit_loader = false;
-bool g_under_valgrind = false;  // started by valgrind: no re-execution (below)  // started as `ld.so [options] mdrun ...`: no re-execution (below)
+// Why this process did not re-execute itself although no policy was set (run.log), or null.
+const char* g_no_reexec = nullptr;
 }  // namespace
 
 void apply_omp_wait_default(char** argv) {
@@ -30,14 +30,15 @@ void apply_omp_wait_default(char** argv) {
     // re-executing it would run the loader with mdrun's arguments. The kernel then started the loader as the
     // program (engine/core/executable_path.hpp). Keep the runtime's default there; run.log says so.
     if (started_through_explicit_loader()) {
-        g_explicit_loader = true;
+        g_no_reexec = "mdrun was started through the dynamic loader, so it could not set OMP_WAIT_POLICY=passive itself; "
+                      "set it in the environment";
         return;
     }
     // Under valgrind /proc/self/exe is valgrind's tool binary, which refuses to be executed directly ("You
     // cannot run ... directly"); its preload library in LD_PRELOAD tells the case. Keep the default there too.
     const char* preload = std::getenv("LD_PRELOAD");
     if (preload && std::strstr(preload, "vgpreload")) {
-        g_under_valgrind = true;
+        g_no_reexec = "running under valgrind, which cannot re-execute mdrun; set OMP_WAIT_POLICY in the environment";
         return;
     }
     setenv("OMP_WAIT_POLICY", "passive", 1);
@@ -59,12 +60,8 @@ const char* omp_wait_description() {
         text = std::string(policy) + " (OMP_WAIT_POLICY)";
     else if (spin)
         text = std::string("spin count ") + spin + " (GOMP_SPINCOUNT)";
-    else if (g_explicit_loader)
-        text = "the OpenMP runtime's default (mdrun was started through the dynamic loader, so it could not set "
-               "OMP_WAIT_POLICY=passive itself; set it in the environment)";
-    else if (g_under_valgrind)
-        text = "the OpenMP runtime's default (running under valgrind, which cannot re-execute mdrun; set "
-               "OMP_WAIT_POLICY in the environment)";
+    else if (g_no_reexec)
+        text = std::string("the OpenMP runtime's default (") + g_no_reexec + ")";
     else
         text = "the OpenMP runtime's default (re-execution with OMP_WAIT_POLICY=passive was not possible)";
     return text.c_str();

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
 
 #include "analysis/analysis_set.hpp"
@@ -102,15 +101,8 @@ void run_steps(RunSession& s) {
     }
     if (governor.enabled()) {
         omp_set_num_threads(max_threads);
-        std::string line = "OpenMP threads over the run (thread governor; --fixed-threads keeps " +
-                           std::to_string(max_threads) + "):";
-        for (int k = max_threads; k >= 1; --k)
-            if (governor.seconds_at(k) > 0) {
-                char b[64];
-                std::snprintf(b, sizeof b, " %d: %.1f s", k, governor.seconds_at(k));
-                line += b;
-            }
-        s.log->line(line);
+        s.log->line("OpenMP threads over the run (thread governor; --fixed-threads keeps " +
+                    std::to_string(max_threads) + "):" + governor.summary());
     }
     if (!checkpointed_last) write_checkpoint_now(s);  // a checkpoint is also written at the end of the run
     s.signal = s.step < s.total ? g_signal : 0;

@@ -8,11 +8,11 @@
 
 #include "engine/core/format_number.hpp"
 #include "engine/core/atomic_file.hpp"
+#include "engine/core/dir_lock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/omp_defaults.hpp"
 #include "engine/core/version.hpp"
 #include "engine/run/build_replicas.hpp"
-#include "engine/core/dir_lock.hpp"
 #include "engine/run/output_directory.hpp"
 #include "engine/run/replica_select.hpp"
 #include "engine/run/replica_stop.hpp"

@@ -18,6 +18,17 @@ double ThreadGovernor::seconds_at(int threads) const {
     return threads >= 1 && threads <= max_ ? spent_[threads] : 0.0;
 }
 
+std::string ThreadGovernor::summary() const {
+    std::string line;
+    for (int k = max_; k >= 1; --k)
+        if (spent_[k] > 0) {
+            char b[64];
+            std::snprintf(b, sizeof b, " %d: %.1f s", k, spent_[k]);
+            line += b;
+        }
+    return line;
+}
+
 void ThreadGovernor::start_probe() {
     // Alternate between half and double the current count (within 1..max); at an end only one exists.
     const int down = std::max(1, current_ / 2), up = std::min(max_, current_ * 2);

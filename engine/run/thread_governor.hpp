@@ -38,8 +38,10 @@ public:
     bool record(long steps, double seconds);
     const std::string& reason() const { return reason_; }
 
-    // Wall seconds spent with each count so far (index = threads, up to max), for run.log's summary.
+    // Wall seconds spent with each count so far (index = threads, up to max).
     double seconds_at(int threads) const;
+    // run.log's end-of-run line: the seconds at each count used, e.g. " 2: 13.3 s 1: 45.5 s".
+    std::string summary() const;
 
 private:
     enum class Phase { Hold, Probe, Recheck };
