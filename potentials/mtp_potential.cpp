@@ -68,6 +68,7 @@ struct CallBuffers {
     std::vector<long> close_count;
     std::vector<std::pair<int, double>> close_example;
     std::vector<Vec3> chunk_force;  // MtpForceSum::Chunks: one force array per chunk
+    std::vector<int> mtp_type;      // the MTP species of every atom
 };
 
 // MtpForceSum::Chunks: chunks of site groups, a number fixed by the atom count (never by the threads): 16
@@ -124,8 +125,8 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     if (nl.cutoff < model_.max_dist)
         throw Error("MTP: neighbour list cutoff " + std::to_string(nl.cutoff) + " Å is below the potential's max_dist " +
                     std::to_string(model_.max_dist) + " Å");
-    static thread_local std::vector<int> mtp_type_buffer;  // kept between calls, as the buffers below
-    std::vector<int>& mtp_type = mtp_type_buffer;
+    static thread_local CallBuffers call;
+    std::vector<int>& mtp_type = call.mtp_type;
     mtp_type.resize(n);
     for (int i = 0; i < n; ++i) {
         const int t = sys.type[i];
@@ -140,7 +141,6 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     const int nc = mtp_coeff_count(p);
     if (rows) rows->resize(static_cast<size_t>(n) * nc);  // every row is written below
     const long npairs = static_cast<long>(nl.pairs());
-    static thread_local CallBuffers call;
     call.site.resize(n);
     call.site_virial.resize(n);
     call.close_count.assign(n, 0);
@@ -152,8 +152,6 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     std::vector<std::pair<int, double>>& close_example = call.close_example;
     force.assign(n, Vec3{0, 0, 0});
 
-    // Tiny systems run on the calling thread: a parallel region costs more than their evaluation, and
-    // on a busy machine waiting threads make it far worse.
     OmpTrap trap;
     const bool by_slots = force_sum_ == MtpForceSum::Slots;
     const int ngroups = (n + kLanes - 1) / kLanes;
@@ -166,6 +164,8 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
     }
     // (`call` is thread_local: inside the parallel region only these references name the calling thread's.)
     Vec3* const chunk_force = call.chunk_force.data();
+    // Tiny systems run on the calling thread: a parallel region costs more than their evaluation, and
+    // on a busy machine waiting threads make it far worse.
 #pragma omp parallel if (n >= 64)
     {
         static thread_local GroupBuffers buf;
