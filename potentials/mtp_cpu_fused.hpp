@@ -102,14 +102,14 @@ inline void mtp_neighbor_derivatives_fused(const MtpParamsView& p, int nnb, int 
 }
 
 // mtp_sites_lanes (mtp_math.hpp) with the fused last stage: the CPU's force pass. Bitwise mtp_sites_lanes
-// without contraction.
-template <int B>
+// without contraction and with the shared stage 1 (`Prepare`, see mtp_lanes_moments_and_gradients).
+template <int B, class Prepare = MtpPrepareNeighbors>
 inline void mtp_sites_lanes_cpu(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
                                 double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
                                 double* const* scratch, double* Ml, double* gl, double* v, double* const* dx,
                                 double* const* dy, double* const* dz) {
     MtpSiteScratch w[B];
-    mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
+    mtp_lanes_moments_and_gradients<B, Prepare>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
     for (int l = 0; l < n_sites && l < B; ++l) {
         v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
         mtp_neighbor_derivatives_fused(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
@@ -117,15 +117,15 @@ inline void mtp_sites_lanes_cpu(const MtpParamsView& p, int n_sites, const int* 
 }
 
 // mtp_sites_lanes_with_grad (mtp_grade_math.hpp) with the same fused last stage, so a grading step's forces
-// are bitwise those of mtp_sites_lanes_cpu in either arithmetic mode.
-template <int B>
+// are bitwise those of mtp_sites_lanes_cpu in either arithmetic mode (given the same `Prepare`).
+template <int B, class Prepare = MtpPrepareNeighbors>
 inline void mtp_sites_lanes_with_grad_cpu(const MtpParamsView& p, int n_sites, const int* a, const int* nnb, int cap,
                                           double* const* rx, double* const* ry, double* const* rz, int* const* ntype,
                                           double* const* scratch, double* Ml, double* gl, double scaling, double* v,
                                           double* const* dx, double* const* dy, double* const* dz,
                                           double* const* rows) {
     MtpSiteScratch w[B];
-    mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
+    mtp_lanes_moments_and_gradients<B, Prepare>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
     const int nc = mtp_coeff_count(p);
     for (int l = 0; l < n_sites && l < B; ++l) {
         v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);

@@ -15,6 +15,12 @@ namespace mdrun {
 #endif
 constexpr int kMtpCpuLanes = MDRUN_MTP_CPU_LANES;
 
+// The FMA group computes radial functions in blocks of this many neighbours (potentials/mtp_cpu_blocked.hpp):
+// its caller sorts each row by neighbour species and pads it to a multiple of kMtpBlock (pad slots at
+// r = max_dist, the species of the row's last neighbour), passes the padded lengths, and makes the scratch
+// stride `cap` a multiple of kMtpBlock.
+constexpr int kMtpBlock = 4;
+
 namespace mtp_fma {
 void evaluate_group(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap, double* const* rx,
                     double* const* ry, double* const* rz, int* const* nt, double* const* scr, double* Ml, double* gl,

@@ -373,8 +373,15 @@ MDRUN_HD_INLINE double mtp_site(const MtpParamsView& p, int a, int nnb, int cap,
 // The front half of a B-site lane batch, shared by the force pass (mtp_sites_lanes) and the grade pass
 // (mtp_sites_grad_lanes of mtp_grade_math.hpp): each lane's basic moments, the lane-interleaved forward and
 // backward contractions, and dE/dM of the basic moments copied back into w[l].g for l < n_sites.
-// Lanes >= n_sites carry zero moments. Ml, gl: n_alpha * B doubles each.
-template <int B>
+// Lanes >= n_sites carry zero moments. Ml, gl: n_alpha * B doubles each. `Prepare` is stage 1
+// (MtpPrepareNeighbors: mtp_prepare_neighbors; the CPU's FMA build passes its blocked form).
+struct MtpPrepareNeighbors {
+    MDRUN_HD_INLINE void operator()(const MtpParamsView& p, int a, int nnb, int cap, const double* rx, const double* ry,
+                                    const double* rz, const int* ntype, const MtpSiteScratch& w) const {
+        mtp_prepare_neighbors(p, a, nnb, cap, rx, ry, rz, ntype, w);
+    }
+};
+template <int B, class Prepare = MtpPrepareNeighbors>
 MDRUN_HD_INLINE void mtp_lanes_moments_and_gradients(const MtpParamsView& p, int n_sites, const int* a, const int* nnb,
                                                      int cap, double* const* rx, double* const* ry, double* const* rz,
                                                      int* const* ntype, double* const* scratch, double* Ml, double* gl,
@@ -382,7 +389,7 @@ MDRUN_HD_INLINE void mtp_lanes_moments_and_gradients(const MtpParamsView& p, int
     for (int l = 0; l < B; ++l) {
         w[l] = mtp_scratch_layout(p, cap, scratch[l]);
         if (l < n_sites) {
-            mtp_prepare_neighbors(p, a[l], nnb[l], cap, rx[l], ry[l], rz[l], ntype[l], w[l]);
+            Prepare{}(p, a[l], nnb[l], cap, rx[l], ry[l], rz[l], ntype[l], w[l]);
             mtp_basic_moments(p, nnb[l], cap, w[l]);
         } else {
             for (int k = 0; k < p.n_basic; ++k) w[l].M[k] = 0.0;

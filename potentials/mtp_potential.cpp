@@ -39,15 +39,26 @@ struct GroupBuffers {
     std::vector<double> rx[kLanes], ry[kLanes], rz[kLanes], dx[kLanes], dy[kLanes], dz[kLanes], scratch[kLanes];
     std::vector<int> ntype[kLanes], slot[kLanes];
     std::vector<double> Ml, gl;
+    // One row before its sort by species (FMA arithmetic), and the species' start slots.
+    std::vector<double> sx, sy, sz;
+    std::vector<int> stype, sslot, species_start;
     int cap = 0;
+    // Room for rows of n slots (padded ones of the FMA group included).
     void reserve(const MtpParamsView& p, int n) {
         const size_t moments = static_cast<size_t>(p.n_alpha) * kLanes;
         if (Ml.size() < moments) {
             Ml.resize(moments);
             gl.resize(moments);
         }
-        if (n > cap) cap = std::max(n, 2 * cap);
+        // A multiple of the FMA group's block, so that every padded row fits.
+        if (n > cap) cap = (std::max(n, 2 * cap) + kMtpBlock - 1) / kMtpBlock * kMtpBlock;
         const size_t need = static_cast<size_t>(mtp_grade_scratch_size(p, cap));  // (G of the grade rows too)
+        if (sx.size() < static_cast<size_t>(cap)) {
+            for (auto* v : {&sx, &sy, &sz}) v->resize(cap);
+            stype.resize(cap);
+            sslot.resize(cap);
+        }
+        species_start.resize(static_cast<size_t>(p.n_species) + 1);
         for (int l = 0; l < kLanes; ++l) {
             if (rx[l].size() < static_cast<size_t>(cap)) {
                 for (auto* v : {&rx[l], &ry[l], &rz[l], &dx[l], &dy[l], &dz[l]}) v->resize(cap);
@@ -57,6 +68,39 @@ struct GroupBuffers {
             // The scratch size also depends on the potential (another MtpPotential may have used it).
             if (scratch[l].size() < need) scratch[l].resize(need);
         }
+    }
+    // The FMA group's row layout (potentials/mtp_group_eval.hpp): the k slots of lane l sorted by neighbour
+    // species (stable: within a species the list's order), then padded to a multiple of kMtpBlock with slots at
+    // r = pad_r (max_dist) carrying the last species. Returns the padded length.
+    int sort_and_pad(int l, int k, int n_species, double pad_r) {
+        int* start = species_start.data();
+        std::fill(start, start + n_species + 1, 0);
+        for (int q = 0; q < k; ++q) start[ntype[l][q] + 1]++;
+        if (n_species > 1 && k > 0 && start[ntype[l][0] + 1] != k) {  // more than one species in the row
+            for (int t = 0; t < n_species; ++t) start[t + 1] += start[t];
+            std::copy(rx[l].begin(), rx[l].begin() + k, sx.begin());
+            std::copy(ry[l].begin(), ry[l].begin() + k, sy.begin());
+            std::copy(rz[l].begin(), rz[l].begin() + k, sz.begin());
+            std::copy(ntype[l].begin(), ntype[l].begin() + k, stype.begin());
+            std::copy(slot[l].begin(), slot[l].begin() + k, sslot.begin());
+            for (int q = 0; q < k; ++q) {
+                const int d = start[stype[q]]++;
+                rx[l][d] = sx[q];
+                ry[l][d] = sy[q];
+                rz[l][d] = sz[q];
+                ntype[l][d] = stype[q];
+                slot[l][d] = sslot[q];
+            }
+        }
+        const int padded = (k + kMtpBlock - 1) / kMtpBlock * kMtpBlock;
+        const int last = k > 0 ? ntype[l][k - 1] : 0;
+        for (int q = k; q < padded; ++q) {
+            rx[l][q] = pad_r;
+            ry[l][q] = 0.0;
+            rz[l][q] = 0.0;
+            ntype[l][q] = last;
+        }
+        return padded;
     }
 };
 
@@ -173,6 +217,7 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
         double* rx[kLanes], *ry[kLanes], *rz[kLanes], *dx[kLanes], *dy[kLanes], *dz[kLanes], *scr[kLanes];
         int* nt[kLanes];
         double v[kLanes];
+        int npad[kLanes] = {};  // padded row lengths of the FMA group
         // Evaluates the sites of group grp: site energies and virials stored, dV_i/dr_ij left in dx/dy/dz[l][k]
         // for neighbour k of lane l (slot buf.slot[l][k]). Returns the number of sites (0 after a failed
         // allocation, which the trap reports after the region).
@@ -182,6 +227,7 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
             int longest = 0;
             for (int l = 0; l < nsites; ++l)
                 longest = std::max(longest, nl.offset[first + l + 1] - nl.offset[first + l]);
+            const bool fma = arithmetic_ == MtpArithmetic::Fma;  // resolved at construction (CPU check)
             trap.run([&] { buf.reserve(p, longest); });  // the only allocation in the region
             if (trap.failed()) return 0;
             for (int l = 0; l < kLanes; ++l) {
@@ -213,20 +259,20 @@ void MtpPotential::evaluate(const System& sys, const NeighborList& nl, std::vect
                     ++k;
                 }
                 nn[l] = k;
+                if (fma) npad[l] = buf.sort_and_pad(l, k, p.n_species, rc);
             }
-            const bool fma = arithmetic_ == MtpArithmetic::Fma;  // resolved at construction (CPU check)
             if (rows) {
                 double* out_rows[kLanes];
                 for (int l = 0; l < kLanes; ++l)
                     out_rows[l] = rows->data() + static_cast<size_t>(first + std::min(l, nsites - 1)) * nc;
                 if (fma)
-                    mtp_fma::evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(),
+                    mtp_fma::evaluate_group_grad(p, nsites, a, npad, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(),
                                                  buf.gl.data(), model_.scaling, v, dx, dy, dz, out_rows);
                 else
                     evaluate_group_grad(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
                                         model_.scaling, v, dx, dy, dz, out_rows);
             } else if (fma) {
-                mtp_fma::evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
+                mtp_fma::evaluate_group(p, nsites, a, npad, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(),
                                         v, dx, dy, dz);
             } else {
                 evaluate_group(p, nsites, a, nn, buf.cap, rx, ry, rz, nt, scr, buf.Ml.data(), buf.gl.data(), v, dx,

@@ -157,3 +157,34 @@ TEST_CASE("MTP fma vs exact: below 1e-10 relative on every reference configurati
     // Where FMA runs, the modes must really differ (else the FMA object would not be in use).
     if (mtp_fma_available()) CHECK(differing > checked / 2);
 }
+
+// Rows the references do not have: the FMA group sorts each row by neighbour species and pads it to a multiple
+// of four slots (potentials/mtp_cpu_blocked.hpp). An atom with no neighbour (an empty row: zero force), a pair
+// (one-slot rows), and rows of one species only must agree with the exact mode like any other.
+TEST_CASE("MTP fma vs exact: empty, one-slot and one-species rows") {
+    const MtpModel model = read_mtp(kMtpDir + "/NaO_lev16/pot.mtp");
+    const MtpPotential exact(model, {0, 1}, MtpArithmetic::Exact);
+    const MtpPotential fma(model, {0, 1}, MtpArithmetic::Fma);
+    CfgConfig c;
+    c.lattice = mat3_zero();
+    for (int k = 0; k < 3; ++k) c.lattice.m[k][k] = 30.0;
+    c.has_lattice = true;
+    // An O-O pair 2.1 Å apart, a Na three far from everything in a tight Na cluster, and a lone Na.
+    c.pos = {{1, 1, 1}, {3.1, 1, 1}, {15, 15, 15}, {17.4, 15, 15}, {15, 17.3, 15.2}, {16, 16, 17.1}, {8, 24, 8}};
+    c.type = {1, 1, 0, 0, 0, 0, 0};
+    const Efs a = evaluate(exact, c), b = evaluate(fma, c);
+    CHECK(std::fabs(b.energy - a.energy) <= 1e-12 * std::fabs(a.energy));
+    double fmax = 1.0;
+    for (const Vec3& f : a.force) fmax = std::max({fmax, std::fabs(f.x), std::fabs(f.y), std::fabs(f.z)});
+    for (size_t i = 0; i < a.force.size(); ++i) {
+        INFO("atom " << i);
+        CHECK(std::fabs(b.force[i].x - a.force[i].x) <= 1e-12 * fmax);
+        CHECK(std::fabs(b.force[i].y - a.force[i].y) <= 1e-12 * fmax);
+        CHECK(std::fabs(b.force[i].z - a.force[i].z) <= 1e-12 * fmax);
+    }
+    CHECK(a.force[6].x == 0.0);  // the lone atom (no neighbour within max_dist = 6 Å)
+    CHECK(b.force[6].x == 0.0);
+    CHECK(b.force[6].y == 0.0);
+    CHECK(b.force[6].z == 0.0);
+    CHECK(std::fabs(b.force[0].x) > 1e-3);  // the pair really interacts
+}
