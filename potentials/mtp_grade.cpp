@@ -8,6 +8,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/omp_trap.hpp"
 #include "potentials/mtp_grade_math.hpp"
+#include "potentials/mtp_group_eval.hpp"
 
 namespace mdrun {
 
@@ -25,7 +26,7 @@ namespace {
 #define MDRUN_GRADE_CLONES
 #endif
 
-constexpr int kLanes = 4;  // sites per group, as the force evaluation (mtp_potential.cpp)
+constexpr int kLanes = kMtpCpuLanes;  // sites per group, as the force evaluation (mtp_potential.cpp)
 
 MDRUN_GRADE_CLONES void group_grad(const MtpParamsView& p, int nsites, const int* a, const int* nn, int cap,
                                    double* const* rx, double* const* ry, double* const* rz, int* const* nt,

@@ -9,9 +9,11 @@
 namespace mdrun {
 
 // Atoms evaluated together: the contractions run on this many sites at once (SIMD over atoms, one load of
-// each table index for all of them; mtp_sites_lanes). Results do not depend on the grouping.
+// each table index for all of them; mtp_sites_lanes). Each site's numbers do not depend on the grouping
+// (the chunked force sum's order follows the groups: force_sum = "chunks" moves at round-off with it).
+// 8 = two AVX2 vectors per table row: 4-10 % faster than 4 at lev16-lev22 (benchmarks/README.md).
 #ifndef MDRUN_MTP_CPU_LANES
-#define MDRUN_MTP_CPU_LANES 4
+#define MDRUN_MTP_CPU_LANES 8
 #endif
 constexpr int kMtpCpuLanes = MDRUN_MTP_CPU_LANES;
 
