@@ -233,7 +233,11 @@ inline bool cell_image(int& a, int& img, int nc, bool periodic) {
         img = 0;
         return a >= 0 && a < nc;
     }
-    img = a >= 0 ? a / nc : -((nc - 1 - a) / nc);  // floor(a / nc)
+    // floor(a / nc): the search reaches mostly the home image or a neighbouring one, so those skip the division.
+    if (a >= 0 && a < nc) img = 0;
+    else if (a < 0 && a >= -nc) img = -1;
+    else if (a >= nc && a < 2 * nc) img = 1;
+    else img = a >= 0 ? a / nc : -((nc - 1 - a) / nc);
     a -= img * nc;
     return true;
 }
@@ -308,9 +312,9 @@ struct Search {
     }
 
     // The unsorted keys (KeyCoder) of row i into keys[0, count); returns count. slot_key[s] = (j << 16) -
-    // linear(wrap_j) for the atom j in cell-list slot s. Outside the home image every candidate's key is
-    // written and the count advanced by the distance test, without a branch (about one candidate in three is
-    // a pair, so a branch would be mispredicted often); the same test as search_row, so the same pairs.
+    // linear(wrap_j) for the atom j in cell-list slot s. Every candidate's key is written and the count
+    // advanced by the distance test (and, in the home image, j != i), without a branch: about one candidate in
+    // four is a pair, so a branch would be mispredicted often. The same test as search_row, so the same pairs.
     int row_keys(int i, const KeyCoder& kc, const std::array<int, 3>& wi, const long long* slot_key,
                  std::vector<std::uint64_t>& keys) const {
         const Vec3 xi = wrapped[i];
@@ -323,14 +327,10 @@ struct Search {
                 keys.resize(2 * static_cast<std::size_t>(count + (end - begin)));
             std::uint64_t* out = keys.data();
             const long long base = kc.code(img, wi);
-            if (img[0] == 0 && img[1] == 0 && img[2] == 0) {
-                for (int s = begin; s < end; ++s)
-                    if (norm2(cp[s] + T - xi) < r2 && ca[s] != i) out[count++] = static_cast<std::uint64_t>(slot_key[s] + base);
-                return;
-            }
+            const int self = img[0] == 0 && img[1] == 0 && img[2] == 0 ? i : -1;  // i itself is no pair
             for (int s = begin; s < end; ++s) {
                 out[count] = static_cast<std::uint64_t>(slot_key[s] + base);
-                count += norm2(cp[s] + T - xi) < r2 ? 1 : 0;
+                count += static_cast<int>(norm2(cp[s] + T - xi) < r2) & static_cast<int>(ca[s] != self);
             }
         });
         return count;
@@ -524,6 +524,11 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
 #pragma omp atomic write
         failed = true;
     };
+    // The neighbours of thread 0's rows in search order are kept in nl.reverse: the same type, and dead until
+    // the reverse sweep after the scatter overwrites it; its size grows to the list's in the single below,
+    // which keeps them. With one thread that saves the 4-byte half of the rows (the list is then 12 bytes a
+    // slot while it builds and afterwards: j, image, reverse, and the kept 2-byte image codes of the rows).
+    auto thread_neighbors = [&](std::size_t t) -> std::vector<int>& { return t == 0 ? nl.reverse : scr.thread_j[t]; };
     auto is_failed = [&] {
         bool f;
 #pragma omp atomic read
@@ -552,12 +557,12 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
         bool ready = false;
         try {
             if (!is_failed()) {
-                scr.thread_j[t].clear();
+                thread_neighbors(t).clear();
                 scr.thread_image[t].clear();
                 scr.thread_count[t].assign(static_cast<std::size_t>(n), 0);
                 // See build_full_rows (reserved pages that are never written cost nothing).
                 const auto share = static_cast<std::size_t>(std::min(1.5 * expected_pairs / nthreads + 64.0, 1e9));
-                scr.thread_j[t].reserve(share);
+                thread_neighbors(t).reserve(share);
                 scr.thread_image[t].reserve(share);
                 ready = true;
             }
@@ -570,7 +575,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
             try {
                 thread_local std::vector<std::uint64_t> keys;
                 const int found = search.row_keys(i, kc, wrap[i], slot_key, keys);
-                std::vector<int>& uj = scr.thread_j[t];
+                std::vector<int>& uj = thread_neighbors(t);
                 std::vector<std::uint16_t>& uc = scr.thread_image[t];
                 int* count = scr.thread_count[t].data();
                 const std::size_t at = uj.size();
@@ -624,7 +629,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
                     at += here;
                 }
             }
-            const int* uj = scr.thread_j[t].data();
+            const int* uj = thread_neighbors(t).data();
             const std::uint16_t* uc = scr.thread_image[t].data();
             int* cursor = scr.thread_count[t].data();
             int* js = nl.j.data();

@@ -22,8 +22,9 @@ namespace mdrun {
 
 // Buffers of the builder, kept with the list so that a rebuild reuses them (no allocation, no page faults).
 // thread_j / thread_image / thread_count: a compact full list's rows in search order, per thread, before they
-// are transposed into the sorted list (and each thread's pair count per neighbour atom); cell_pos and
-// slot_key: per cell-list slot, the wrapped position and the atom's part of its sort key.
+// are transposed into the sorted list (and each thread's pair count per neighbour atom; thread 0 keeps its
+// neighbours in the list's `reverse` instead of thread_j); cell_pos and slot_key: per cell-list slot, the
+// wrapped position and the atom's part of its sort key.
 struct NeighborScratch {
     std::vector<Vec3> frac, wrapped, cell_pos;
     std::vector<std::array<int, 3>> wrap;
@@ -102,8 +103,8 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 // density times the cutoff sphere, per atom (capped at n - 1 per atom when no direction is periodic).
 double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
 // Bytes the list needs while it is built, per slot: the list (j, image, reverse: 10) and the per-thread rows
-// (j, image: 6; kept in the scratch between builds, so this is also what a built list holds), and the
-// per-pair scratch a potential keeps (the MTP's
+// (j, image: 6; with one thread only the 2-byte image, j being kept in `reverse` until it is computed; the
+// rows stay in the scratch between builds), and the per-pair scratch a potential keeps (the MTP's
 // dV_i/dr_ij per slot, 24 bytes, with [potential].force_sum = "slots"; none with the default "chunks"), with
 // a margin: used by the run's memory estimate, a bound for either form. (Compact full lists; the
 // per-slot-shift fall-back needs 32 + 28, a half list 6 bytes per unordered pair, 3 per full-list slot.)
