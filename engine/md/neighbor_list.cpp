@@ -18,7 +18,7 @@ namespace mdrun {
 namespace {
 
 // A slot of a full-list row of the per-slot-shift fall-back while it is built: j and its image relative to
-// the unwrapped positions. (Compact rows sort 64-bit keys instead, see full_row_keys.)
+// the unwrapped positions. (Compact rows are not sorted but transposed: build_compact_rows.)
 struct Candidate {
     int j;
     int img[3];
@@ -573,7 +573,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
         for (int i = 0; i < n; ++i) {
             if (!ready || is_failed()) continue;
             try {
-                thread_local std::vector<std::uint64_t> keys;
+                thread_local std::vector<std::uint64_t> keys;  // one row's candidates; kept across rows and builds
                 const int found = search.row_keys(i, kc, wrap[i], slot_key, keys);
                 std::vector<int>& uj = thread_neighbors(t);
                 std::vector<std::uint16_t>& uc = scr.thread_image[t];
@@ -767,8 +767,9 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         }
     }
 
-    // Cells of half the cutoff: the stencil then covers about 2.4 times the cutoff sphere's volume instead of
-    // 6.4 times (27 cells of the cutoff), so far fewer distance checks; the pairs found are the same.
+    // Cells of half the cutoff: at most 125 cells of (cutoff/2)^3 instead of 27 of cutoff^3 around an atom
+    // (fewer where the stencil drops corners), so far fewer distance checks (NaO at 6 Å: 4.6 candidates per
+    // pair instead of 10.6); the pairs found are the same.
     const Grid fine = make_grid(box, cutoff, 2, smin, smax, n);
     const std::vector<StencilRow> stencil = make_stencil(fine, box, cutoff, n);
     const Search search{fine, stencil, box, assign_cells(fine, frac, wrapped, scr), wrapped.data(), rc2};
