@@ -21,10 +21,18 @@
 namespace mdrun {
 
 // Buffers of the builder, kept with the list so that a rebuild reuses them (no allocation, no page faults).
+// thread_j / thread_image / thread_count: a compact full list's rows in search order, per thread, before they
+// are transposed into the sorted list (and each thread's pair count per neighbour atom; thread 0 keeps its
+// neighbours in the list's `reverse` instead of thread_j); cell_pos and slot_key: per cell-list slot, the
+// wrapped position and the atom's part of its sort key.
 struct NeighborScratch {
-    std::vector<Vec3> frac, wrapped;
+    std::vector<Vec3> frac, wrapped, cell_pos;
     std::vector<std::array<int, 3>> wrap;
-    std::vector<int> cell_of, cell_start, cell_atoms, fill;
+    std::vector<int> cell_of, cell_start, cell_atoms, fill, cursor;
+    std::vector<long long> slot_key;
+    std::vector<std::vector<int>> thread_j;
+    std::vector<std::vector<std::uint16_t>> thread_image;
+    std::vector<std::vector<int>> thread_count;
 };
 
 struct NeighborList {
@@ -83,7 +91,10 @@ inline const Vec3& slot_shift(const NeighborList& nl, std::size_t s) {
 
 // Builds the list of all image pairs with |r_ij| < cutoff: full, or half when nl.want_half (see the top).
 // Deterministic: within a row of a full list, slots are sorted by (j, image); a half list's rows are in the
-// fixed order of the cell search. Rows are built in parallel with OpenMP; the result does not depend on threads.
+// fixed order of the cell search over cells at least the cutoff wide. (A full list searches cells of half the
+// cutoff with a stencil that skips cells out of reach, and gets its rows sorted by transposing the rows of
+// the search instead of sorting them; the pairs, and so the list, are the same.) Rows are built in parallel
+// with OpenMP; the result does not depend on threads.
 // Throws mdrun::Error (never std::bad_alloc, never from inside the OpenMP region) when the list cannot be
 // built: more pairs than an int slot index holds, or an allocation that fails.
 void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cutoff, NeighborList& nl);
@@ -92,7 +103,8 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
 // density times the cutoff sphere, per atom (capped at n - 1 per atom when no direction is periodic).
 double estimate_neighbor_pairs(const Box& box, std::size_t n, double cutoff);
 // Bytes the list needs while it is built, per slot: the list (j, image, reverse: 10) and the per-thread rows
-// (j, image: 6; with one thread they become the list), and the per-pair scratch a potential keeps (the MTP's
+// (j, image: 6; with one thread only the 2-byte image, j being kept in `reverse` until it is computed; the
+// rows stay in the scratch between builds), and the per-pair scratch a potential keeps (the MTP's
 // dV_i/dr_ij per slot, 24 bytes, with [potential].force_sum = "slots"; none with the default "chunks"), with
 // a margin: used by the run's memory estimate, a bound for either form. (Compact full lists; the
 // per-slot-shift fall-back needs 32 + 28, a half list 6 bytes per unordered pair, 3 per full-list slot.)

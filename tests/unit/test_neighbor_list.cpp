@@ -4,10 +4,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <tuple>
 #include <vector>
+
+#include <omp.h>
 
 #include "engine/md/neighbor_list.hpp"
 
@@ -193,4 +196,156 @@ TEST_CASE("neighbour list: non-periodic directions") {
     check_case(Mat3{{{0, 0, 0}, {0, 0, 0}, {0, 0, 0}}}, 60, 4.0, 6, 10.0);
     check_case(Mat3{{{6, 0, 0}, {0, 0, 0}, {0, 0, 0}}}, 40, 4.0, 7, 8.0);
     check_case(Mat3{{{3, 3, 0}, {0, 0, 0}, {0, 0, 7}}}, 40, 4.5, 8, 8.0);
+}
+
+namespace {
+
+// The exact list, field for field, by a straightforward O(N^2) search over images: the builder's wrapped
+// positions and its distance expression ((wrapped_j + T) - wrapped_i, T = cell image·h), every slot's image
+// relative to the unwrapped positions, rows sorted by (j, image), the table of the images in use, reverse slots
+// by lookup. Whatever cells, stencil or sort the builder uses, its full list must be this, bit for bit.
+// Returns whether the list kept image codes (else it fell back to per-slot shifts).
+bool check_exact_full_list(const Box& box, const std::vector<Vec3>& pos, double rc) {
+    const int n = static_cast<int>(pos.size());
+    std::vector<std::array<int, 3>> wrap(n);
+    std::vector<Vec3> wrapped(n);
+    for (int i = 0; i < n; ++i) {
+        const Vec3 s = to_fractional(box, pos[i]);
+        const double sv[3] = {s.x, s.y, s.z};
+        for (int k = 0; k < 3; ++k) {
+            wrap[i][k] = 0;
+            if (!box.periodic[k]) continue;
+            wrap[i][k] = static_cast<int>(std::floor(sv[k]));
+            if (sv[k] - std::floor(sv[k]) >= 1.0) wrap[i][k] += 1;
+        }
+        wrapped[i] = pos[i] - to_cartesian(box, Vec3{double(wrap[i][0]), double(wrap[i][1]), double(wrap[i][2])});
+    }
+    int n_img[3];
+    for (int k = 0; k < 3; ++k) {
+        const double recip = std::sqrt(box.hinv.m[0][k] * box.hinv.m[0][k] + box.hinv.m[1][k] * box.hinv.m[1][k] +
+                                       box.hinv.m[2][k] * box.hinv.m[2][k]);
+        n_img[k] = box.periodic[k] ? static_cast<int>(rc * recip) + 2 : 0;
+    }
+    using Slot = std::tuple<int, std::array<int, 3>>;  // j, image
+    std::vector<std::vector<Slot>> rows(n);
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+            const Vec3 f = to_fractional(box, wrapped[j] - wrapped[i]);
+            const int c0 = box.periodic[0] ? -static_cast<int>(std::lround(f.x)) : 0;
+            const int c1 = box.periodic[1] ? -static_cast<int>(std::lround(f.y)) : 0;
+            const int c2 = box.periodic[2] ? -static_cast<int>(std::lround(f.z)) : 0;
+            for (int a = c0 - n_img[0]; a <= c0 + n_img[0]; ++a)
+                for (int b = c1 - n_img[1]; b <= c1 + n_img[1]; ++b)
+                    for (int c = c2 - n_img[2]; c <= c2 + n_img[2]; ++c) {
+                        if (i == j && a == 0 && b == 0 && c == 0) continue;
+                        const Vec3 T = to_cartesian(box, Vec3{double(a), double(b), double(c)});
+                        if (norm2(wrapped[j] + T - wrapped[i]) < rc * rc)
+                            rows[i].emplace_back(j, std::array<int, 3>{a + wrap[i][0] - wrap[j][0],
+                                                                       b + wrap[i][1] - wrap[j][1],
+                                                                       c + wrap[i][2] - wrap[j][2]});
+                    }
+        }
+    std::vector<int> offset(1, 0), js;
+    std::vector<std::array<int, 3>> images;
+    for (auto& r : rows) {
+        std::sort(r.begin(), r.end());
+        for (const auto& [j, g] : r) js.push_back(j), images.push_back(g);
+        offset.push_back(static_cast<int>(js.size()));
+    }
+    std::vector<int> reverse(js.size());
+    for (int i = 0; i < n; ++i)
+        for (int s = offset[i]; s < offset[i + 1]; ++s) {
+            const std::array<int, 3>& g = images[s];
+            const Slot mirror{i, {-g[0], -g[1], -g[2]}};
+            const auto& r = rows[static_cast<std::size_t>(js[s])];
+            const auto it = std::lower_bound(r.begin(), r.end(), mirror);
+            REQUIRE(it != r.end());
+            REQUIRE(*it == mirror);
+            reverse[s] = offset[js[s]] + static_cast<int>(it - r.begin());
+        }
+    bool compact = true;
+    const int saved_threads = omp_get_max_threads();
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        NeighborList nl;
+        for (int build = 0; build < 2; ++build) {  // a fresh list, then a rebuild into its buffers
+            build_neighbor_list(box, pos, rc, nl);
+            REQUIRE(!nl.half);
+            CHECK(nl.offset == offset);
+            CHECK(nl.j == js);
+            CHECK(nl.reverse == reverse);
+            compact = !nl.image.empty() || nl.shift.empty();
+            if (compact) {
+                std::vector<std::array<int, 3>> table = images;
+                std::sort(table.begin(), table.end());
+                table.erase(std::unique(table.begin(), table.end()), table.end());
+                CHECK(nl.image_lattice == table);
+                REQUIRE(nl.image_shift.size() == table.size());
+                for (std::size_t k = 0; k < table.size(); ++k) {
+                    const Vec3 S = to_cartesian(box, Vec3{double(table[k][0]), double(table[k][1]), double(table[k][2])});
+                    CHECK((nl.image_shift[k].x == S.x && nl.image_shift[k].y == S.y && nl.image_shift[k].z == S.z));
+                }
+                REQUIRE(nl.image.size() == js.size());
+                for (std::size_t s = 0; s < js.size(); ++s) {
+                    const auto at = std::lower_bound(table.begin(), table.end(), images[s]) - table.begin();
+                    CHECK(nl.image[s] == at);
+                }
+                CHECK(nl.shift.empty());
+            } else {
+                REQUIRE(nl.shift.size() == js.size());
+                for (std::size_t s = 0; s < js.size(); ++s) {
+                    const Vec3 S = to_cartesian(box, Vec3{double(images[s][0]), double(images[s][1]), double(images[s][2])});
+                    CHECK((nl.shift[s].x == S.x && nl.shift[s].y == S.y && nl.shift[s].z == S.z));
+                }
+                CHECK(nl.image_lattice.empty());
+            }
+        }
+    }
+    omp_set_num_threads(saved_threads);
+    return compact;
+}
+
+}  // namespace
+
+TEST_CASE("neighbour list: every field exactly as an O(N^2) search over images builds it") {
+    std::mt19937_64 rng(2026);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int c = 0; c < 48; ++c) {
+        const int kind = c % 8;
+        Mat3 h{};
+        const double L = 4.0 + 12.0 * u(rng);
+        for (int a = 0; a < 3; ++a) h.m[a][a] = L * (0.4 + u(rng));
+        if (kind >= 2)  // tilted
+            h.m[1][0] = (u(rng) - 0.5) * L, h.m[2][0] = (u(rng) - 0.5) * L, h.m[2][1] = (u(rng) - 0.5) * L;
+        if (kind == 3) h.m[1][1] *= 0.15;  // a cell far thinner than the cutoff
+        for (int a = 0; a < 3; ++a) {
+            if (kind == 4) h.m[0][a] = 0.0;                     // one non-periodic direction
+            if (kind == 5) h.m[1][a] = h.m[2][a] = 0.0;         // two
+            if (kind == 6) h.m[0][a] = h.m[1][a] = h.m[2][a] = 0.0;  // a cluster
+        }
+        const Box box = make_box(h);
+        const int n = 1 + static_cast<int>(u(rng) * (kind == 3 ? 12 : 70));
+        const double rc = 2.5 + 3.5 * u(rng);
+        const int wander = kind == 7 ? 3 : (c % 3 == 0 ? 1 : 0);  // unwrapped positions, several cells apart
+        const Mat3 full = inverse(box.hinv);
+        std::vector<Vec3> pos(static_cast<std::size_t>(n));
+        for (auto& p : pos) {
+            double s[3];
+            for (int k = 0; k < 3; ++k) {
+                s[k] = u(rng) * 1.6 - 0.3;
+                if (box.periodic[k]) s[k] += std::floor(u(rng) * (2 * wander + 1)) - wander;
+                else s[k] *= 12.0;
+            }
+            p = vec_mat(Vec3{s[0], s[1], s[2]}, full);
+        }
+        CAPTURE(c);
+        CHECK(check_exact_full_list(box, pos, rc));
+    }
+    // Atoms unwrapped 40 cells apart: the images span more than 65536 codes (the per-slot-shift fall-back).
+    const Box box = make_box(Mat3{{{12, 0, 0}, {3.5, 11, 0}, {-2.0, 1.5, 12.5}}});
+    std::vector<Vec3> pos;
+    for (int k = 0; k < 40; ++k)
+        pos.push_back(to_cartesian(box, Vec3{u(rng) + std::floor(81 * u(rng)) - 40, u(rng) + std::floor(81 * u(rng)) - 40,
+                                             u(rng) + std::floor(81 * u(rng)) - 40}));
+    CHECK(!check_exact_full_list(box, pos, 5.0));
 }
