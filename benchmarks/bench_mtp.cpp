@@ -37,9 +37,11 @@ double flops_per_site(const MtpParamsView& p, long k) {
     per_nb += 6.0 * p.n_q + 4.0 * p.n_mu * p.n_q + p.n_mu;  // Chebyshev recurrences, sums over k, f/r
     per_nb += p.n_comp - 1;                                 // monomials
     per_nb += 2.0 * p.n_basic;                              // basic moments
-    for (int c = 0; c < p.n_comp; ++c) {                    // derivatives: W, W', A and B per component
+    for (int c = 0; c < p.n_comp; ++c) {  // derivatives: W, W', A, and B along the axes with a power
         const int nb = p.comp_basic_start[c + 1] - p.comp_basic_start[c];
-        if (nb > 0) per_nb += 4.0 * nb + 13.0;
+        if (nb == 0) continue;
+        per_nb += 4.0 * nb + 4.0;
+        for (int axis = 0; axis < 3; ++axis) per_nb += p.comp_pow[3 * c + axis] != 0.0 ? 3.0 : 0.0;
     }
     per_nb += 6.0 + 18.0 + 6.0;  // D = A u + B, virial, force sums
     const double per_site = 3.0 * p.n_times + 6.0 * p.n_times + 2.0 * p.n_scalar;  // contractions, energy
