@@ -105,15 +105,7 @@ inline void radial_row(const MtpParamsView& p, int a, int nnb, int cap, const in
 // Stage 1 of mtp_math.hpp (mtp_prepare_neighbors) with the blocked radial functions.
 inline void prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, const double* rx, const double* ry,
                               const double* rz, const int* ntype, const MtpSiteScratch& w) {
-    for (int j = 0; j < nnb; ++j) {
-        const double r = sqrt(rx[j] * rx[j] + ry[j] * ry[j] + rz[j] * rz[j]);
-        const double ri = 1.0 / r;
-        w.r[j] = r;
-        w.rinv[j] = ri;
-        w.u[0][j] = rx[j] * ri;
-        w.u[1][j] = ry[j] * ri;
-        w.u[2][j] = rz[j] * ri;
-    }
+    mtp_neighbor_geometry(nnb, rx, ry, rz, w);
     switch (p.n_mu) {
         case 1: radial_row<1>(p, a, nnb, cap, ntype, w); break;
         case 2: radial_row<2>(p, a, nnb, cap, ntype, w); break;

@@ -190,9 +190,8 @@ MDRUN_HD_INLINE void mtp_accumulate_AB(int n, double deg, double px, double py, 
     }
 }
 
-// Stage 1: per-neighbour distances, unit vectors, radial functions and all monomials of u.
-MDRUN_HD_INLINE void mtp_prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
-                                           const double* ry, const double* rz, const int* ntype,
+// Distances r, 1/r and unit vectors u of a site's neighbours (the start of stage 1).
+MDRUN_HD_INLINE void mtp_neighbor_geometry(int nnb, const double* rx, const double* ry, const double* rz,
                                            const MtpSiteScratch& w) {
     for (int j = 0; j < nnb; ++j) {
         const double r = sqrt(rx[j] * rx[j] + ry[j] * ry[j] + rz[j] * rz[j]);
@@ -202,8 +201,15 @@ MDRUN_HD_INLINE void mtp_prepare_neighbors(const MtpParamsView& p, int a, int nn
         w.u[0][j] = rx[j] * ri;
         w.u[1][j] = ry[j] * ri;
         w.u[2][j] = rz[j] * ri;
-        mtp_radial(p, a, ntype[j], r, w.f + j, w.fp + j, cap);
     }
+}
+
+// Stage 1: per-neighbour distances, unit vectors, radial functions and all monomials of u.
+MDRUN_HD_INLINE void mtp_prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
+                                           const double* ry, const double* rz, const int* ntype,
+                                           const MtpSiteScratch& w) {
+    mtp_neighbor_geometry(nnb, rx, ry, rz, w);
+    for (int j = 0; j < nnb; ++j) mtp_radial(p, a, ntype[j], w.r[j], w.f + j, w.fp + j, cap);
     for (int mu = 0; mu < p.n_mu; ++mu) {
         const double* f = w.f + static_cast<long>(mu) * cap;
         double* fr = w.fr + static_cast<long>(mu) * cap;

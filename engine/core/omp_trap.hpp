@@ -29,6 +29,16 @@ public:
     void rethrow() const {
         if (error_) std::rethrow_exception(error_);
     }
+    // For code that catches itself: call inside a catch block to keep the exception being handled (the
+    // first one wins), as run() does.
+    void record_current() noexcept {
+#pragma omp critical(mdrun_omp_trap)
+        if (!error_) error_ = std::current_exception();
+#pragma omp atomic write
+        failed_ = 1;
+    }
+    // The kept exception (null when none), for a caller that rethrows it later or elsewhere.
+    std::exception_ptr error() const noexcept { return error_; }
 
 private:
     std::exception_ptr error_;

@@ -12,6 +12,7 @@
 #include <omp.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/omp_trap.hpp"
 
 namespace mdrun {
 
@@ -408,14 +409,7 @@ std::exception_ptr build_full_rows(int n, double expected_pairs, Row&& row, Neig
     std::vector<std::vector<int>> per_thread_j;
     std::vector<std::vector<Slot>> per_thread_slot;
     nl.offset.assign(static_cast<std::size_t>(n) + 1, 0);
-    std::exception_ptr failure;
-    bool failed = false;
-    auto fail = [&](std::exception_ptr e) {
-#pragma omp critical(mdrun_neighbor_failure)
-        if (!failure) failure = e;
-#pragma omp atomic write
-        failed = true;
-    };
+    OmpTrap trap;  // the first exception of any thread; the others then skip their work
 #pragma omp parallel
     {
       try {
@@ -434,20 +428,17 @@ std::exception_ptr build_full_rows(int n, double expected_pairs, Row&& row, Neig
         mine_slot.reserve(share);
 #pragma omp for schedule(static)
         for (int i = 0; i < n; ++i) {
-            bool stop;
-#pragma omp atomic read
-            stop = failed;
-            if (stop) continue;
+            if (trap.failed()) continue;
             try {
                 nl.offset[i + 1] = row(i, mine_j, mine_slot);
             } catch (...) {
-                fail(std::current_exception());
+                trap.record_current();
             }
         }
 #pragma omp single
         {
             try {
-                if (!failed) {
+                if (!trap.failed()) {
                     long long total = 0;
                     for (int i = 0; i < n; ++i) {
                         total += nl.offset[i + 1];
@@ -465,11 +456,11 @@ std::exception_ptr build_full_rows(int n, double expected_pairs, Row&& row, Neig
                     nl.reverse.resize(np);
                 }
             } catch (...) {
-                fail(std::current_exception());
+                trap.record_current();
             }
         }
         std::size_t k = 0;
-        if (!failed && nthreads > 1) {
+        if (!trap.failed() && nthreads > 1) {
 #pragma omp for schedule(static)
             for (int i = 0; i < n; ++i) {
                 for (int s = nl.offset[i]; s < nl.offset[i + 1]; ++s, ++k) {
@@ -479,10 +470,10 @@ std::exception_ptr build_full_rows(int n, double expected_pairs, Row&& row, Neig
             }
         }
       } catch (...) {
-        fail(std::current_exception());
+        trap.record_current();
       }
     }
-    return failure;
+    return trap.error();
 }
 
 // Slots of row i that share one neighbour (several images of it: cells thinner than the cutoff) sorted by
@@ -516,25 +507,12 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
     const int zero[3] = {0, 0, 0};
     const std::array<int, 3> origin{0, 0, 0};
     const long long mirror = 2 * kc.code(zero, origin);
-    std::exception_ptr failure;
-    bool failed = false;
-    auto fail = [&](std::exception_ptr e) {
-#pragma omp critical(mdrun_neighbor_failure)
-        if (!failure) failure = e;
-#pragma omp atomic write
-        failed = true;
-    };
+    OmpTrap trap;  // the first exception of any thread; the others then skip their work
     // The neighbours of thread 0's rows in search order are kept in nl.reverse: the same type, and dead until
     // the reverse sweep after the scatter overwrites it; its size grows to the list's in the single below,
     // which keeps them. With one thread that saves the 4-byte half of the rows (the list is then 12 bytes a
     // slot while it builds and afterwards: j, image, reverse, and the kept 2-byte image codes of the rows).
     auto thread_neighbors = [&](std::size_t t) -> std::vector<int>& { return t == 0 ? nl.reverse : scr.thread_j[t]; };
-    auto is_failed = [&] {
-        bool f;
-#pragma omp atomic read
-        f = failed;
-        return f;
-    };
 #pragma omp parallel
     {
         const int nthreads = omp_get_num_threads();
@@ -548,7 +526,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
                     scr.thread_count.resize(static_cast<std::size_t>(nthreads));
                 }
             } catch (...) {
-                fail(std::current_exception());
+                trap.record_current();
             }
         }
         // Every thread reaches every worksharing construct and barrier, failed or not (a thread that left one
@@ -556,7 +534,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
         int first = n, last = -1;  // this thread's block of rows
         bool ready = false;
         try {
-            if (!is_failed()) {
+            if (!trap.failed()) {
                 thread_neighbors(t).clear();
                 scr.thread_image[t].clear();
                 scr.thread_count[t].assign(static_cast<std::size_t>(n), 0);
@@ -567,11 +545,11 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
                 ready = true;
             }
         } catch (...) {
-            fail(std::current_exception());
+            trap.record_current();
         }
 #pragma omp for schedule(static)
         for (int i = 0; i < n; ++i) {
-            if (!ready || is_failed()) continue;
+            if (!ready || trap.failed()) continue;
             try {
                 thread_local std::vector<std::uint64_t> keys;  // one row's candidates; kept across rows and builds
                 const int found = search.row_keys(i, kc, wrap[i], slot_key, keys);
@@ -591,13 +569,13 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
                 first = std::min(first, i);
                 last = i;
             } catch (...) {
-                fail(std::current_exception());
+                trap.record_current();
             }
         }
 #pragma omp single
         {
             try {
-                if (!is_failed()) {
+                if (!trap.failed()) {
                     long long total = 0;
                     for (int i = 0; i < n; ++i) {
                         long long column = 0;
@@ -613,11 +591,11 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
                     nl.reverse.resize(np);
                 }
             } catch (...) {
-                fail(std::current_exception());
+                trap.record_current();
             }
         }
         // Nothing below allocates or throws, so every thread reaches every barrier.
-        if (!is_failed()) {
+        if (!trap.failed()) {
             // Per destination row, where each thread's slots start: after those of the lower threads.
 #pragma omp for schedule(static)
             for (int i = 0; i < n; ++i) {
@@ -646,7 +624,7 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
             for (int i = 0; i < n; ++i) sort_image_runs(js, codes, nl.offset[i], nl.offset[i + 1]);
         }
     }
-    return failure;
+    return trap.error();
 }
 
 // Reverse slots, in one sequential sweep over the rows (O(pairs), no search): row j is sorted by (i, image),
