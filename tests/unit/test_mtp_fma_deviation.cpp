@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -187,4 +189,66 @@ TEST_CASE("MTP fma vs exact: empty, one-slot and one-species rows") {
     CHECK(b.force[6].y == 0.0);
     CHECK(b.force[6].z == 0.0);
     CHECK(std::fabs(b.force[0].x) > 1e-3);  // the pair really interacts
+}
+
+namespace {
+
+// The level-8 NaAlCl4 potential with `extra` radial functions more than its two, none of them used by a basic
+// moment (so the energy cannot change): the FMA build's blocked radial functions are templated on the count
+// (1..8 in registers, more through mtp_radial per neighbour), and the references have 2 to 6 only.
+MtpModel with_unused_radial_functions(int extra) {
+    std::ifstream in(kMtpDir + "/NaAlCl4_tensornet_lev08/pot.mtp");
+    std::ostringstream text;
+    std::string line;
+    int rows_in_block = 0;
+    auto unused_rows = [&] {
+        for (int k = 0; k < extra; ++k) {
+            text << "\t\t\t{";
+            for (int q = 0; q < 8; ++q) text << (q ? ", " : "") << 0.01 * (k + 1) * (q % 3 - 1);
+            text << "}\n";
+        }
+    };
+    while (std::getline(in, line)) {
+        const bool row = line.find("\t\t\t{") == 0;
+        if (rows_in_block > 0 && !row) {  // the end of a species pair's block: its unused rows follow
+            unused_rows();
+            rows_in_block = 0;
+        }
+        if (line.find("radial_funcs_count = 2") != std::string::npos)
+            line = "\tradial_funcs_count = " + std::to_string(2 + extra);
+        text << line << "\n";
+        if (row) ++rows_in_block;
+    }
+    const fs::path path = fs::temp_directory_path() / ("mdrun_test_unused_mu" + std::to_string(extra) + ".mtp");
+    std::ofstream(path) << text.str();
+    MtpModel m = read_mtp(path.string());
+    fs::remove(path);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("MTP fma: 7 and 9 radial functions (register and fall-back paths) give the 2-function numbers") {
+    const MtpModel base = read_mtp(kMtpDir + "/NaAlCl4_tensornet_lev08/pot.mtp");
+    const std::vector<CfgConfig> in = read_cfg(inputs_in(kMtpDir + "/NaAlCl4_tensornet_lev08")[0]);
+    REQUIRE(!in.empty());
+    const MtpPotential ref(base, {0, 1, 2}, MtpArithmetic::Fma);
+    for (const int extra : {5, 7}) {
+        INFO((2 + extra) << " radial functions");
+        const MtpModel m = with_unused_radial_functions(extra);
+        REQUIRE(m.radial_funcs_count == 2 + extra);
+        const MtpPotential pot(m, {0, 1, 2}, MtpArithmetic::Fma);
+        for (size_t k = 0; k < in.size(); ++k) {
+            const Efs a = evaluate(ref, in[k]), b = evaluate(pot, in[k]);
+            // Each radial function's sum is its own, so within the register path (2 and 7) nothing moves; the
+            // fall-back (9) is the scalar mtp_radial, equal to round-off.
+            const double tol = extra == 5 ? 0.0 : 1e-12;
+            CHECK(std::fabs(b.energy - a.energy) <= tol * std::fabs(a.energy));
+            for (size_t i = 0; i < a.force.size(); ++i) {
+                CHECK(std::fabs(b.force[i].x - a.force[i].x) <= tol * (1.0 + std::fabs(a.force[i].x)));
+                CHECK(std::fabs(b.force[i].y - a.force[i].y) <= tol * (1.0 + std::fabs(a.force[i].y)));
+                CHECK(std::fabs(b.force[i].z - a.force[i].z) <= tol * (1.0 + std::fabs(a.force[i].z)));
+            }
+        }
+    }
 }
