@@ -15,7 +15,7 @@
 // The individual stages (mtp_prepare_neighbors, mtp_basic_moments, mtp_contract_forward,
 // mtp_scalar_energy, mtp_contract_backward, mtp_neighbor_derivatives) are public so a kernel may split
 // them, but mtp_site is the reference composition. mtp_sites_lanes<B> evaluates B sites at once with
-// lane-interleaved moments (the CPU uses B = 4 for SIMD over atoms); it is bitwise mtp_site per lane.
+// lane-interleaved moments (the CPU uses B = 8 for SIMD over atoms); it is bitwise mtp_site per lane.
 //
 // Why this layout: per-neighbour quantities are stored neighbour-contiguous ([quantity][j], stride cap)
 // so every inner loop runs over j with unit stride (vectorisable on the CPU, coalescable on a GPU), and
