@@ -117,14 +117,9 @@ inline void prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, c
         case 8: radial_row<8>(p, a, nnb, cap, ntype, w); break;
         default:  // more radial functions than registers: the shared per-neighbour code
             for (int j = 0; j < nnb; ++j) mtp_radial(p, a, ntype[j], w.r[j], w.f + j, w.fp + j, cap);
-            for (int mu = 0; mu < p.n_mu; ++mu)
-                for (int j = 0; j < nnb; ++j)
-                    w.fr[static_cast<long>(mu) * cap + j] = w.f[static_cast<long>(mu) * cap + j] * w.rinv[j];
+            mtp_radial_over_r(p, nnb, cap, w);
     }
-    for (int j = 0; j < nnb; ++j) w.mono[j] = 1.0;
-    for (int c = 1; c < p.n_comp; ++c)
-        mtp_mul_into(nnb, w.mono + static_cast<long>(p.comp_parent[c]) * cap, w.u[p.comp_axis[c]],
-                     w.mono + static_cast<long>(c) * cap);
+    mtp_monomials(p, nnb, cap, w);
 }
 
 // Stage 1 for mtp_sites_lanes_cpu / mtp_sites_lanes_with_grad_cpu (mtp_cpu_fused.hpp's `Prepare`).

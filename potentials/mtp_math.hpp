@@ -204,22 +204,32 @@ MDRUN_HD_INLINE void mtp_neighbor_geometry(int nnb, const double* rx, const doub
     }
 }
 
+// f_mu / r of every radial function and neighbour (the end of the radial part of stage 1).
+MDRUN_HD_INLINE void mtp_radial_over_r(const MtpParamsView& p, int nnb, int cap, const MtpSiteScratch& w) {
+    for (int mu = 0; mu < p.n_mu; ++mu) {
+        const double* f = w.f + static_cast<long>(mu) * cap;
+        double* fr = w.fr + static_cast<long>(mu) * cap;
+        for (int j = 0; j < nnb; ++j) fr[j] = f[j] * w.rinv[j];
+    }
+}
+
+// All monomials of u for every neighbour, each from its parent (the end of stage 1).
+MDRUN_HD_INLINE void mtp_monomials(const MtpParamsView& p, int nnb, int cap, const MtpSiteScratch& w) {
+    for (int j = 0; j < nnb; ++j) w.mono[j] = 1.0;
+    for (int c = 1; c < p.n_comp; ++c) {
+        mtp_mul_into(nnb, w.mono + static_cast<long>(p.comp_parent[c]) * cap, w.u[p.comp_axis[c]],
+                     w.mono + static_cast<long>(c) * cap);
+    }
+}
+
 // Stage 1: per-neighbour distances, unit vectors, radial functions and all monomials of u.
 MDRUN_HD_INLINE void mtp_prepare_neighbors(const MtpParamsView& p, int a, int nnb, int cap, const double* rx,
                                            const double* ry, const double* rz, const int* ntype,
                                            const MtpSiteScratch& w) {
     mtp_neighbor_geometry(nnb, rx, ry, rz, w);
     for (int j = 0; j < nnb; ++j) mtp_radial(p, a, ntype[j], w.r[j], w.f + j, w.fp + j, cap);
-    for (int mu = 0; mu < p.n_mu; ++mu) {
-        const double* f = w.f + static_cast<long>(mu) * cap;
-        double* fr = w.fr + static_cast<long>(mu) * cap;
-        for (int j = 0; j < nnb; ++j) fr[j] = f[j] * w.rinv[j];
-    }
-    for (int j = 0; j < nnb; ++j) w.mono[j] = 1.0;
-    for (int c = 1; c < p.n_comp; ++c) {
-        mtp_mul_into(nnb, w.mono + static_cast<long>(p.comp_parent[c]) * cap, w.u[p.comp_axis[c]],
-                     w.mono + static_cast<long>(c) * cap);
-    }
+    mtp_radial_over_r(p, nnb, cap, w);
+    mtp_monomials(p, nnb, cap, w);
 }
 
 // Stage 2: basic moments M_beta = sum_j f_mu(r_j) u^(p,q,w) (§3.4.1); products start at zero.
