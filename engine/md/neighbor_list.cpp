@@ -338,6 +338,19 @@ struct Search {
     }
 };
 
+// Row counts to row starts in place: offset[i + 1] holds row i's count on entry and its end on return
+// (offset[0] = 0). Slots are indexed by int (offset, reverse), so a list of more than INT_MAX slots is refused.
+// Returns the slot count.
+std::size_t counts_to_offsets(int* offset, int n) {
+    long long total = 0;
+    for (int i = 0; i < n; ++i) {
+        total += offset[i + 1];
+        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
+        offset[i + 1] = static_cast<int>(total);
+    }
+    return static_cast<std::size_t>(total);
+}
+
 // The half list (neighbor_list.hpp): rows counted in a first sweep, then filled in place by a second, so
 // nothing but the list itself is allocated (a rebuild reuses its storage).
 void build_half(const Search& search, const int m[3], int n, const std::array<int, 3>* wrap, NeighborList& nl) {
@@ -368,15 +381,10 @@ void build_half(const Search& search, const int m[3], int n, const std::array<in
         search.row(i, [&](int jj, const int img[3]) { count += half_owner(i, jj, img) ? 1 : 0; });
         off[i + 1] = count;
     }
-    long long total = 0;
-    for (int i = 0; i < n; ++i) {
-        total += off[i + 1];
-        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
-        off[i + 1] = static_cast<int>(total);
-    }
+    const std::size_t total = counts_to_offsets(off, n);
     try {
-        nl.j.resize(static_cast<std::size_t>(total));
-        nl.code.resize(static_cast<std::size_t>(total));
+        nl.j.resize(total);
+        nl.code.resize(total);
     } catch (const std::bad_alloc&) {
         throw Error("neighbour list: out of memory for " + std::to_string(total) + " pairs of " + std::to_string(n) +
                     " atoms");
@@ -439,13 +447,7 @@ std::exception_ptr build_full_rows(int n, double expected_pairs, Row&& row, Neig
         {
             try {
                 if (!trap.failed()) {
-                    long long total = 0;
-                    for (int i = 0; i < n; ++i) {
-                        total += nl.offset[i + 1];
-                        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
-                        nl.offset[i + 1] = static_cast<int>(total);
-                    }
-                    const std::size_t np = nl.offset[n];
+                    const std::size_t np = counts_to_offsets(nl.offset.data(), n);
                     if (nthreads == 1) {
                         nl.j.swap(per_thread_j[0]);
                         slots.swap(per_thread_slot[0]);
@@ -576,16 +578,13 @@ std::exception_ptr build_compact_rows(int n, double expected_pairs, const Search
         {
             try {
                 if (!trap.failed()) {
-                    long long total = 0;
+                    // Row i's count (its slots) equals column i's (the slots naming i), as a symmetric list has.
                     for (int i = 0; i < n; ++i) {
                         long long column = 0;
                         for (int q = 0; q < nthreads; ++q) column += scr.thread_count[static_cast<std::size_t>(q)][i];
                         if (column != nl.offset[i + 1]) throw Error("internal error: neighbour list is not symmetric");
-                        total += column;
-                        if (total > INT_MAX) throw Error("neighbour list: more than 2^31 pairs; reduce the cutoff");
-                        nl.offset[i + 1] = static_cast<int>(total);
                     }
-                    const auto np = static_cast<std::size_t>(total);
+                    const std::size_t np = counts_to_offsets(nl.offset.data(), n);
                     nl.j.resize(np);
                     nl.image.resize(np);
                     nl.reverse.resize(np);
