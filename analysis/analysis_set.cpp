@@ -504,9 +504,9 @@ void AnalysisSet::load(BinaryReader& r) {
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.reorientation) throw mismatch("reorientation");
     if (I.cfg.reorientation) I.reor.load(r);
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.vacf) throw mismatch("vacf");
-    if (I.cfg.vacf) I.vacf.load(r);
+    if (I.cfg.vacf) I.vacf.load(r, I.vacf_atoms.size());
     if ((r.pod<std::uint8_t>() != 0) != I.cfg.angular_vacf) throw mismatch("angular_vacf");
-    if (I.cfg.angular_vacf) I.wacf.load(r);
+    if (I.cfg.angular_vacf) I.wacf.load(r, static_cast<std::size_t>(I.groups.size()));
     std::vector<std::uint64_t> rc, rt;
     r.vec(rc);
     r.vec(rt);

@@ -113,22 +113,39 @@ void LinearCorrelator::save(BinaryWriter& w) const {
     w.vec(count_);
 }
 
-void LinearCorrelator::load(BinaryReader& r) {
+void LinearCorrelator::load(BinaryReader& r, std::size_t expected_items) {
     r.section("linear_correlator");
     std::vector<int> group;
     r.vec(group);
     const int ng = r.pod<int>(), lags = r.pod<int>();
     if (lags != lags_)
         throw input_error(r.file(), 0, "checkpoint correlator setting max_lag_fs differs from the configuration");
+    if (group.size() != expected_items)
+        throw input_error(r.file(), 0, "checkpoint is corrupt (correlator has " + std::to_string(group.size()) +
+                                           " items, the restored run " + std::to_string(expected_items) + ")");
     // the group of each item indexes per-group sums: checked as the constructor checks it
+    if (ng < 1) throw input_error(r.file(), 0, "checkpoint is corrupt (correlator group count)");
     for (int g : group)
         if (g < 0 || g >= ng) throw input_error(r.file(), 0, "checkpoint is corrupt (correlator item group out of range)");
-    group_ = group;  // items of the checkpointed run (e.g. its polyanion groups)
+    long n = 0;
+    r.pod(n);
+    std::vector<Vec3> ring;
+    std::vector<double> sum;
+    std::vector<std::uint64_t> count;
+    r.vec(ring);
+    r.vec(sum);
+    r.vec(count);
+    // the sizes the constructor gives them: add() indexes them by lag, item and group without checks
+    const std::size_t per_lag_groups = static_cast<std::size_t>(lags) * static_cast<std::size_t>(ng);
+    if (n < 0 || ring.size() != static_cast<std::size_t>(lags) * group.size() || sum.size() != per_lag_groups ||
+        count.size() != per_lag_groups)
+        throw input_error(r.file(), 0, "checkpoint is corrupt (correlator sample count or array sizes)");
+    group_ = std::move(group);  // items of the checkpointed run (e.g. its polyanion groups)
     n_groups_ = ng;
-    r.pod(n_);
-    r.vec(ring_);
-    r.vec(sum_);
-    r.vec(count_);
+    n_ = n;
+    ring_ = std::move(ring);
+    sum_ = std::move(sum);
+    count_ = std::move(count);
 }
 
 }  // namespace mdrun

@@ -29,7 +29,9 @@ public:
     std::size_t memory_bytes() const;
 
     void save(BinaryWriter& w) const;
-    void load(BinaryReader& r);
+    // Restores a saved state for a run whose add() passes expected_items items; a damaged or mismatched
+    // state throws and leaves this correlator as it was.
+    void load(BinaryReader& r, std::size_t expected_items);
 
 private:
     friend struct CorrelatorAccess;

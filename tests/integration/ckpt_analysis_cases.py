@@ -1,6 +1,6 @@
 """Checkpoint cases for the analysis state behind the CRCs (used by test_malformed_corpus.py): a run of
 fuzz/restore/config.toml (24 atoms of NaAlCl4, every analysis with checkpointed state), then copies of its
-checkpoint with one field of the hop detector, the CNA tracker or the polyanion groups changed and every CRC32 recomputed
+checkpoint with one field of the hop detector, the CNA tracker, the polyanion groups or the VACF correlator changed and every CRC32 recomputed
 (ckpt_format.join), as a checkpoint edited by hand would be. Each must be a clear error naming the
 section and the field (analysis/hop_events.cpp, analysis/cna_correlation.cpp: check_loaded)."""
 import math
@@ -65,6 +65,13 @@ def group_fields(p):
     return f
 
 
+def correlator_fields(p):
+    """The first linear correlator (the VACF; analysis/linear_correlator.cpp save)."""
+    m = _marker(p, "linear_correlator")
+    _, _, at = _vec(p, m, 4)  # item groups
+    return {"n_groups": at, "n": at + 8}
+
+
 def _edits():
     """name -> (function(replica payload) -> payload, expected message fragments)."""
     def hop(key, fmt, value, plus=0):
@@ -91,6 +98,9 @@ def _edits():
             return cf.patch(p, f[key], "<i", value)
         return fn
 
+    def corr(key, fmt, value):
+        return lambda p: cf.patch(p, correlator_fields(p)[key], fmt, value)
+
     q = lambda at: (lambda p, f: struct.unpack_from("<q", p, f[at])[0])
     hs = "checkpoint hop state"
     cs = "checkpoint cna_correlation state"
@@ -107,6 +117,9 @@ def _edits():
         "groups_kind_99": (groups("kind0", 99), [gs, "kind of group 0 out of range"]),
         "groups_centre_negative": (groups("centre0", -1), [gs, "centre of group 0 out of range"]),
         "groups_ligand_1000": (groups("ligand0", 1000), [gs, "ligand 0 out of range"]),
+        # Found by fuzz_restore: a correlator's arrays were taken at whatever size the checkpoint gave them.
+        "vacf_samples_negative": (corr("n", "<q", -1), ["checkpoint is corrupt (correlator sample count or array sizes)"]),
+        "vacf_groups_zero": (corr("n_groups", "<i", 0), ["checkpoint is corrupt (correlator group count)"]),
         "cna_samples_negative": (cna("n", "<q", -5), [cs, "sample count -5"]),
         "cna_spans_opened_negative": (cna("spans_opened", "<q", -1), [cs, "spans opened -1"]),
         "cna_span_ion_1000": (cna("span0", "<i", 1000), [cs, "open span 0: ion 1000 out of range"]),

@@ -3,12 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <vector>
 
 #include "analysis/linear_correlator.hpp"
 #include "analysis/spectrum.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 
@@ -73,7 +75,7 @@ TEST_CASE("E2 save/load mid-stream continues bit-identically") {
     BinaryWriter w(buf);
     a.save(w);
     BinaryReader r(buf, "mem");
-    b.load(r);
+    b.load(r, grp.size());
     for (int s = 123; s < 500; ++s) b.add(t[s].data());
     for (int k = 0; k < 2; ++k) {
         const auto x = full.correlation(k), y = b.correlation(k);
@@ -149,4 +151,61 @@ TEST_CASE("spectral overlap below 8 THz: 1 for the same spectrum, ~0 for separat
     const SpectralOverlap hi = spectral_overlap(sa, sc);            // a 12 THz line has no weight below 8 THz
     CHECK(hi.fraction_b < 0.01);
     CHECK(same.resolution_THz == doctest::Approx(0.1));
+}
+
+// A checkpoint whose correlator arrays do not have the sizes the constructor gives them (found by fuzz_restore:
+// a too-short per-group sum was indexed by add()) is a clear error, and the correlator keeps its state.
+TEST_CASE("E2 load rejects damaged or mismatched states and keeps the old one") {
+    const std::vector<int> grp = {0, 1, 0};
+    const int lags = 5;  // LinearCorrelator(grp, 2, 4): 5 lags
+    struct State {
+        std::vector<int> group;
+        int ng, lags;
+        long n;
+        std::size_t ring, sum, count;
+    };
+    const State good{grp, 2, lags, 7, lags * grp.size(), lags * 2u, lags * 2u};
+    const auto write = [](const State& s) {
+        auto buf = std::make_shared<std::stringstream>();
+        BinaryWriter w(*buf);
+        w.section("linear_correlator");
+        w.vec(s.group);
+        w.pod(s.ng);
+        w.pod(s.lags);
+        w.pod(s.n);
+        w.vec(std::vector<Vec3>(s.ring, Vec3{1, 2, 3}));
+        w.vec(std::vector<double>(s.sum, 0.5));
+        w.vec(std::vector<std::uint64_t>(s.count, 1));
+        return buf;
+    };
+    {
+        LinearCorrelator c(grp, 2, 4);
+        auto buf = write(good);
+        BinaryReader r(*buf, "mem");
+        c.load(r, grp.size());
+        CHECK(c.samples() == 7);
+        CHECK(c.count(0, 1) == 1);
+    }
+    std::vector<State> bad(7, good);
+    bad[0].sum = 2 * lags - 1;           // the per-group sums one short (the fuzzer's case)
+    bad[1].count = 2 * lags + 2;         // counts too long
+    bad[2].ring = lags * grp.size() - 1; // ring one item short
+    bad[3].n = -1;                       // negative sample count
+    bad[4].ng = 0;                       // no group
+    bad[5].group = {0, 1};               // items of another run
+    bad[5].ring = lags * 2u;
+    bad[6].group = {0, 2, 0};            // item group out of range
+    for (std::size_t k = 0; k < bad.size(); ++k) {
+        CAPTURE(k);
+        LinearCorrelator c(grp, 2, 4);
+        std::vector<Vec3> x(grp.size(), Vec3{1, 0, 0});
+        c.add(x.data());
+        auto buf = write(bad[k]);
+        BinaryReader r(*buf, "mem");
+        CHECK_THROWS_WITH_AS(c.load(r, grp.size()), doctest::Contains("corrupt"), Error);
+        CHECK(c.samples() == 1);  // unchanged
+        CHECK(c.count(0, 0) == 2);
+        c.add(x.data());  // still consistent
+        CHECK(c.samples() == 2);
+    }
 }
