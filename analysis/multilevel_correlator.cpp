@@ -188,6 +188,9 @@ void MultiLevelCorrelator::load(BinaryReader& r) {
     r.vec(first_);
     const int L = r.pod<int>();
     if (L < 0 || L > 64) throw input_error(r.file(), 0, "checkpoint is corrupt (multi-level levels)");
+    // add() seeds every new level from the t = 0 snapshot: it holds one entry per item once a sample was taken
+    if (n_ < 0 || (n_ == 0 ? (L != 0 || !first_.empty()) : first_.size() != group_.size()))
+        throw input_error(r.file(), 0, "checkpoint is corrupt (multi-level correlator sample count or t = 0 snapshot)");
     ring_.assign(L, {});
     head_.assign(L, 0);
     filled_.assign(L, 0);
@@ -202,7 +205,8 @@ void MultiLevelCorrelator::load(BinaryReader& r) {
         // the sizes new_level() gives a level: anything else would be indexed out of bounds by add()
         if (acc_[k].size() != static_cast<std::size_t>(block_) * n_groups_ * kLagSlots ||
             count_[k].size() != static_cast<std::size_t>(block_) * n_groups_ || head_[k] < 0 || head_[k] >= block_ ||
-            filled_[k] < 0 || filled_[k] > block_ || ring_[k].size() < static_cast<std::size_t>(filled_[k]) * group_.size())
+            filled_[k] < 0 || filled_[k] > block_ || ring_[k].size() != static_cast<std::size_t>(filled_[k]) * group_.size() ||
+            (filled_[k] < block_ && head_[k] != filled_[k]))
             throw input_error(r.file(), 0, "checkpoint is corrupt (multi-level correlator level " + std::to_string(k) + ")");
     }
 }

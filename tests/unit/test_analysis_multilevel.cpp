@@ -4,12 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <vector>
 
+#include "analysis/correlation_math.hpp"
 #include "analysis/diffusion_fit.hpp"
 #include "analysis/multilevel_correlator.hpp"
+#include "engine/core/error.hpp"
 
 using namespace mdrun;
 
@@ -207,4 +210,59 @@ TEST_CASE("results do not depend on the number of OpenMP threads (parallel branc
     for (std::size_t i = 0; i < e1[0].size(); ++i)
         for (std::size_t k = 0; k < e1[0][i].sums.size(); ++k) CHECK(e1[0][i].sums[k] == e1[1][i].sums[k]);
     for (std::size_t i = 0; i < e2[0].size(); ++i) CHECK(e2[0][i] == e2[1][i]);
+}
+
+// A checkpointed E1 state whose t = 0 snapshot or rings do not match what add() would have built (the sizes
+// and heads add() indexes without checks) is a clear error.
+TEST_CASE("E1 load rejects a short t = 0 snapshot and rings that do not match their fill") {
+    const int items = 3, B = 8, m = 2;
+    struct Level {
+        std::size_t ring;
+        int head, filled;
+    };
+    const auto write = [&](long n, std::size_t first, const std::vector<Level>& levels) {
+        auto buf = std::make_shared<std::stringstream>();
+        BinaryWriter w(*buf);
+        w.section("multilevel_correlator");
+        w.pod(static_cast<int>(PairMode::displacement));
+        w.vec(std::vector<int>(items, 0));
+        w.pod(1);  // groups
+        w.pod(B);
+        w.pod(m);
+        w.pod(n);
+        w.vec(std::vector<Vec3>(first, Vec3{0, 0, 0}));
+        w.pod(static_cast<int>(levels.size()));
+        for (const Level& l : levels) {
+            w.vec(std::vector<Vec3>(l.ring, Vec3{0, 0, 0}));
+            w.pod(l.head);
+            w.pod(l.filled);
+            w.vec(std::vector<double>(static_cast<std::size_t>(B) * kLagSlots, 0.0));
+            w.vec(std::vector<std::uint64_t>(static_cast<std::size_t>(B), 0));
+        }
+        return buf;
+    };
+    const auto loads = [&](const std::shared_ptr<std::stringstream>& buf) {
+        MultiLevelCorrelator c(PairMode::displacement, std::vector<int>(items, 0), 1, B, m);
+        BinaryReader r(*buf, "mem");
+        c.load(r);
+        const std::vector<Vec3> x(items, Vec3{1, 2, 3});
+        for (int s = 0; s < 40; ++s) c.add(x.data());  // a wrong size here would index out of bounds
+        return c.samples();
+    };
+    // What add() builds after 3 samples: level 0 holds 3 snapshots, level 1 two.
+    CHECK(loads(write(3, items, {{3 * items, 3, 3}, {2 * items, 2, 2}})) == 43);
+    CHECK(loads(write(0, 0, {})) == 40);
+    const std::vector<std::shared_ptr<std::stringstream>> bad = {
+        write(3, items - 1, {{3 * items, 3, 3}, {2 * items, 2, 2}}),  // t = 0 snapshot one item short
+        write(3, 0, {{3 * items, 3, 3}}),                              // no t = 0 snapshot after samples
+        write(-1, items, {{3 * items, 3, 3}}),                         // negative sample count
+        write(0, 0, {{0, 0, 0}}),                                      // a level before any sample
+        write(3, items, {{3 * items, 1, 3}}),                          // head does not follow the fill
+        write(3, items, {{2 * items, 3, 3}}),                          // ring shorter than its fill
+        write(3, items, {{5 * items, 3, 3}}),                          // ring longer than its fill
+    };
+    for (std::size_t k = 0; k < bad.size(); ++k) {
+        CAPTURE(k);
+        CHECK_THROWS_WITH_AS(loads(bad[k]), doctest::Contains("corrupt"), Error);
+    }
 }
