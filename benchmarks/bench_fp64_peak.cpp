@@ -84,12 +84,13 @@ int main(int argc, char** argv) {
         t0 = std::chrono::steady_clock::now();
         const long x = dependent_adds(n);
         const double ghz = n / seconds_since(t0) * 1e-9;
-        if (has512)
-            std::printf("%-6d %14.2f %12.2f %16.2f %18.2f %16.2f   (%g %ld)\n", r + 1, gflops, ghz, gflops / ghz, g512,
-                        g512 / ghz, v, x);
-        else
-            std::printf("%-6d %14.2f %12.2f %16.2f %18s %16s   (%g %ld)\n", r + 1, gflops, ghz, gflops / ghz, "-", "-",
-                        v, x);
+        char c512[2][32] = {"-", "-"};  // the AVX-512 columns, "-" without AVX-512
+        if (has512) {
+            std::snprintf(c512[0], sizeof c512[0], "%.2f", g512);
+            std::snprintf(c512[1], sizeof c512[1], "%.2f", g512 / ghz);
+        }
+        std::printf("%-6d %14.2f %12.2f %16.2f %18s %16s   (%g %ld)\n", r + 1, gflops, ghz, gflops / ghz, c512[0],
+                    c512[1], v, x);
     }
     return 0;
 }

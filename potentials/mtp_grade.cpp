@@ -97,9 +97,7 @@ void mtp_site_gradients(const MtpPotential& pot, const System& sys, const Neighb
                 nn[l] = k;
             }
             group_grad(p, nsites, a, nn, cap, prx, pry, prz, pnt, pscr, Ml.data(), gl.data(), scaling, pout);
-            if (site_energy)
-                for (int l = 0; l < nsites; ++l)
-                    (*site_energy)[first + l] = mtp_scalar_energy_lane<kLanes>(p, a[l], Ml.data(), l);
+            if (site_energy) mtp_scalar_energy_lanes<kLanes>(p, nsites, a, Ml.data(), site_energy->data() + first);
             });
         }
     }

@@ -132,8 +132,8 @@ MDRUN_HD_INLINE void mtp_sites_lanes_with_grad(const MtpParamsView& p, int n_sit
     MtpSiteScratch w[B];
     mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
     const int nc = mtp_coeff_count(p);
+    mtp_scalar_energy_lanes<B>(p, n_sites, a, Ml, v);
     for (int l = 0; l < n_sites && l < B; ++l) {
-        v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
         mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
         for (int c = 0; c < nc; ++c) rows[l][c] = 0.0;
         mtp_site_coeff_grad_lane<B>(p, a[l], nnb[l], cap, ntype[l], w[l], Ml, l, scaling, 1.0,

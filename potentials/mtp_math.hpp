@@ -286,19 +286,10 @@ MDRUN_HD_INLINE void mtp_contract_forward_lanes(const MtpParamsView& p, double* 
 }
 MDRUN_HD_INLINE void mtp_contract_forward(const MtpParamsView& p, double* M) { mtp_contract_forward_lanes<1>(p, M); }
 
-// Stage 4: site energy V = e_a + sum_s xi_s M[k_s] (§3.4.3), for lane `lane` of B.
-template <int B>
-MDRUN_HD_INLINE double mtp_scalar_energy_lane(const MtpParamsView& p, int a, const double* M, int lane) {
-    double v = 0.0;
-    for (int s = 0; s < p.n_scalar; ++s) v += p.scalar_coeff[s] * M[static_cast<long>(p.scalar_index[s]) * B + lane];
-    return p.species_coeffs[a] + v;
-}
-MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const double* M) {
-    return mtp_scalar_energy_lane<1>(p, a, M, 0);
-}
-// All B lanes at once: v[l] for l < n_sites. The same sum per lane in the same order (bitwise
-// mtp_scalar_energy_lane), but each scalar moment's B lanes are read as one contiguous row instead of one
-// strided load per lane and moment (at lev22, 500 moments x 8 lanes touched 4000 cache lines per group).
+// Stage 4: site energies V = e_a + sum_s xi_s M[k_s] (§3.4.3) of the first n_sites of B lane-interleaved sites,
+// into v[l]. Each scalar moment's B lanes are read as one contiguous row (a strided load per lane and moment
+// touched 4000 cache lines per 8-site group at lev22); every lane adds its terms in scalar order, so the sum
+// is the same for any B.
 template <int B>
 MDRUN_HD_INLINE void mtp_scalar_energy_lanes(const MtpParamsView& p, int n_sites, const int* a, const double* M,
                                              double* v) {
@@ -310,6 +301,11 @@ MDRUN_HD_INLINE void mtp_scalar_energy_lanes(const MtpParamsView& p, int n_sites
         for (int l = 0; l < B; ++l) acc[l] += c * Mk[l];
     }
     for (int l = 0; l < n_sites && l < B; ++l) v[l] = p.species_coeffs[a[l]] + acc[l];
+}
+MDRUN_HD_INLINE double mtp_scalar_energy(const MtpParamsView& p, int a, const double* M) {
+    double v;
+    mtp_scalar_energy_lanes<1>(p, 1, &a, M, &v);
+    return v;
 }
 
 // Stage 5: g = dV/dM by reverse mode through the contraction rows (§3.5.1-2), written as a GATHER:
@@ -445,10 +441,8 @@ MDRUN_HD_INLINE void mtp_sites_lanes(const MtpParamsView& p, int n_sites, const 
                                      double* const* dy, double* const* dz) {
     MtpSiteScratch w[B];
     mtp_lanes_moments_and_gradients<B>(p, n_sites, a, nnb, cap, rx, ry, rz, ntype, scratch, Ml, gl, w);
-    for (int l = 0; l < n_sites && l < B; ++l) {
-        v[l] = mtp_scalar_energy_lane<B>(p, a[l], Ml, l);
-        mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
-    }
+    mtp_scalar_energy_lanes<B>(p, n_sites, a, Ml, v);
+    for (int l = 0; l < n_sites && l < B; ++l) mtp_neighbor_derivatives(p, nnb[l], cap, w[l], dx[l], dy[l], dz[l]);
 }
 
 }  // namespace mdrun
