@@ -678,6 +678,13 @@ void build_neighbor_list(const Box& box, const std::vector<Vec3>& pos, double cu
         for (int k = 0; k < 3; ++k) {
             if (box.periodic[k]) {
                 const double f = std::floor(sv[k]);
+                // An image count that no int holds (or a NaN) is a run that has blown up or a cell that does not
+                // fit its atoms; converting it would be undefined (found by fuzz_restore: a restored state moved
+                // an atom ~9e9 cell lengths).
+                if (!(std::fabs(f) < 1e9))
+                    throw Error("neighbour list: atom " + std::to_string(i + 1) + " lies " + std::to_string(f) +
+                                " cell lengths along cell vector " + std::to_string(k + 1) +
+                                " from the cell (the simulation has become unstable, or the cell is wrong)");
                 wrap[i][k] = static_cast<int>(f);
                 sv[k] -= f;
                 if (sv[k] >= 1.0) { sv[k] -= 1.0; wrap[i][k] += 1; }  // guards round-off at exactly 1

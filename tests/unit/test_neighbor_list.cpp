@@ -12,6 +12,7 @@
 
 #include <omp.h>
 
+#include "engine/core/error.hpp"
 #include "engine/md/neighbor_list.hpp"
 
 using namespace mdrun;
@@ -348,4 +349,17 @@ TEST_CASE("neighbour list: every field exactly as an O(N^2) search over images b
         pos.push_back(to_cartesian(box, Vec3{u(rng) + std::floor(81 * u(rng)) - 40, u(rng) + std::floor(81 * u(rng)) - 40,
                                              u(rng) + std::floor(81 * u(rng)) - 40}));
     CHECK(!check_exact_full_list(box, pos, 5.0));
+}
+
+// An atom so far outside a periodic cell that its image count holds in no int (a blown-up run; found by
+// fuzz_restore, where the conversion was undefined behaviour) is a clear error naming the atom.
+TEST_CASE("an atom 1e11 cell lengths away is an error, not an image count") {
+    const Box box = make_box(Mat3{{{10, 0, 0}, {0, 10, 0}, {0, 0, 10}}});
+    std::vector<Vec3> pos = {{1, 1, 1}, {2, 2, 2}, {3, 3, 3}};
+    pos[2].y = -1e12;
+    NeighborList nl;
+    CHECK_THROWS_WITH_AS(build_neighbor_list(box, pos, 4.0, nl), doctest::Contains("atom 3 lies"), Error);
+    pos[2].y = 3;
+    build_neighbor_list(box, pos, 4.0, nl);  // the same list object still builds
+    CHECK(nl.size() == 3);
 }
